@@ -1,0 +1,108 @@
+import type { EngineOptions, TransportName } from '@nonstick/server';
+import type { Level } from './logger.js';
+
+/** Everything a worker process is configured with. */
+export interface WorkerConfig {
+  port: number;
+  host: string;
+  redisUrl: string | null;
+  workerId: string | undefined;
+  demo: string;
+  logLevel: Level;
+  engine: EngineOptions;
+}
+
+interface Setting {
+  flag: string;
+  env: string;
+  kind: 'int' | 'string' | 'bool' | 'list';
+  describe: string;
+  apply(c: WorkerConfig, v: number | string | boolean | string[]): void;
+}
+
+/** The reference table in the README is this list. */
+export const SETTINGS: Setting[] = [
+  { flag: 'port', env: 'PORT', kind: 'int', describe: 'HTTP/WebSocket port (0 = any free port)', apply: (c, v) => (c.port = v as number) },
+  { flag: 'host', env: 'HOST', kind: 'string', describe: 'Interface to bind', apply: (c, v) => (c.host = v as string) },
+  { flag: 'redis-url', env: 'REDIS_URL', kind: 'string', describe: 'Redis URL; unset = in-memory store (single worker)', apply: (c, v) => (c.redisUrl = (v as string) || null) },
+  { flag: 'worker-id', env: 'NONSTICK_WORKER_ID', kind: 'string', describe: 'Worker id in the cluster (default random)', apply: (c, v) => (c.workerId = v as string) },
+  { flag: 'demo', env: 'NONSTICK_DEMO', kind: 'string', describe: 'Demo app to serve: echo', apply: (c, v) => (c.demo = v as string) },
+  { flag: 'log-level', env: 'LOG_LEVEL', kind: 'string', describe: 'debug | info | warn | error', apply: (c, v) => (c.logLevel = v as Level) },
+  { flag: 'path', env: 'NONSTICK_PATH', kind: 'string', describe: 'Engine.IO path', apply: (c, v) => (c.engine.path = v as string) },
+  { flag: 'ping-interval', env: 'NONSTICK_PING_INTERVAL', kind: 'int', describe: 'Heartbeat interval, ms', apply: (c, v) => (c.engine.pingInterval = v as number) },
+  { flag: 'ping-timeout', env: 'NONSTICK_PING_TIMEOUT', kind: 'int', describe: 'Heartbeat timeout, ms', apply: (c, v) => (c.engine.pingTimeout = v as number) },
+  { flag: 'upgrade-timeout', env: 'NONSTICK_UPGRADE_TIMEOUT', kind: 'int', describe: 'Websocket upgrade timeout, ms', apply: (c, v) => (c.engine.upgradeTimeout = v as number) },
+  { flag: 'max-http-buffer-size', env: 'NONSTICK_MAX_HTTP_BUFFER_SIZE', kind: 'int', describe: 'Largest message/POST body, bytes', apply: (c, v) => (c.engine.maxHttpBufferSize = v as number) },
+  { flag: 'transports', env: 'NONSTICK_TRANSPORTS', kind: 'list', describe: 'Allowed transports: polling,websocket', apply: (c, v) => (c.engine.transports = v as TransportName[]) },
+  { flag: 'allow-upgrades', env: 'NONSTICK_ALLOW_UPGRADES', kind: 'bool', describe: 'Allow polling→websocket upgrades', apply: (c, v) => (c.engine.allowUpgrades = v as boolean) },
+  { flag: 'allow-eio3', env: 'NONSTICK_ALLOW_EIO3', kind: 'bool', describe: 'Accept Engine.IO 3 clients (socket.io-client 1.x/2.x)', apply: (c, v) => (c.engine.allowEIO3 = v as boolean) },
+  { flag: 'cors-origin', env: 'NONSTICK_CORS_ORIGIN', kind: 'list', describe: 'CORS allowed origins (comma separated; * = any)', apply: (c, v) => (c.engine.cors = { ...c.engine.cors, origin: (v as string[]).length === 1 && (v as string[])[0] === '*' ? '*' : (v as string[]) }) },
+  { flag: 'cors-credentials', env: 'NONSTICK_CORS_CREDENTIALS', kind: 'bool', describe: 'CORS: allow credentials', apply: (c, v) => (c.engine.cors = { ...c.engine.cors, credentials: v as boolean }) },
+  { flag: 'cookie', env: 'NONSTICK_COOKIE', kind: 'string', describe: 'Set a session cookie with this name on handshake', apply: (c, v) => (c.engine.cookie = v ? { name: v as string } : false) },
+  { flag: 'per-message-deflate', env: 'NONSTICK_PER_MESSAGE_DEFLATE', kind: 'bool', describe: 'Websocket compression', apply: (c, v) => (c.engine.perMessageDeflate = v as boolean) },
+  { flag: 'allow-uws-fallback', env: 'NONSTICK_ALLOW_UWS_FALLBACK', kind: 'bool', describe: "Run on uWebSockets.js's slow JS fallback instead of refusing", apply: (c, v) => (c.engine.allowUwsFallback = v as boolean) },
+];
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function parseValue(s: Setting, raw: string, source: string): number | string | boolean | string[] {
+  switch (s.kind) {
+    case 'int': {
+      const n = Number(raw);
+      if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${source}: expected a non-negative integer, got ${JSON.stringify(raw)}`);
+      return n;
+    }
+    case 'bool':
+      if (/^(1|true|yes|on)$/i.test(raw)) return true;
+      if (/^(0|false|no|off)$/i.test(raw)) return false;
+      throw new ConfigError(`${source}: expected true/false, got ${JSON.stringify(raw)}`);
+    case 'list':
+      return raw.split(',').map((x) => x.trim()).filter(Boolean);
+    default:
+      return raw;
+  }
+}
+
+export function defaultConfig(): WorkerConfig {
+  return { port: 3000, host: '0.0.0.0', redisUrl: null, workerId: undefined, demo: 'echo', logLevel: 'info', engine: {} };
+}
+
+/** Defaults, then environment, then flags (`--name value`, `--name=value`, `--flag` for booleans). */
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): WorkerConfig {
+  const c = defaultConfig();
+  for (const s of SETTINGS) {
+    const raw = env[s.env];
+    if (raw !== undefined && raw !== '') s.apply(c, parseValue(s, raw, s.env));
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument ${JSON.stringify(arg)}`);
+    const eq = arg.indexOf('=');
+    let name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    let raw: string | undefined = eq === -1 ? undefined : arg.slice(eq + 1);
+    let negate = false;
+    if (name.startsWith('no-')) {
+      negate = true;
+      name = name.slice(3);
+    }
+    const s = SETTINGS.find((x) => x.flag === name);
+    if (!s) throw new ConfigError(`unknown option --${name} (see --help)`);
+    if (raw === undefined) {
+      if (s.kind === 'bool') raw = negate ? 'false' : 'true';
+      else {
+        raw = argv[++i];
+        if (raw === undefined) throw new ConfigError(`--${name} needs a value`);
+      }
+    }
+    s.apply(c, parseValue(s, raw, `--${name}`));
+  }
+  if (!['debug', 'info', 'warn', 'error'].includes(c.logLevel)) throw new ConfigError(`log level must be debug, info, warn or error`);
+  return c;
+}
+
+export function helpText(): string {
+  const rows = SETTINGS.map((s) => `  --${s.flag.padEnd(22)} ${s.env.padEnd(30)} ${s.describe}`);
+  return ['Usage: nonstick [options]', '', '  option                   environment                    meaning', ...rows, ''].join('\n');
+}

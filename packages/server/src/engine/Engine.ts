@@ -1,0 +1,375 @@
+import { EventEmitter } from 'node:events';
+import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+import { corsHeaders, preflightHeaders } from '../http/cors.js';
+import { resolveCookie, serializeCookie } from '../http/cookie.js';
+import { Exchange } from '../http/Exchange.js';
+import { snapshotRequest, type RequestInfo } from '../http/RequestInfo.js';
+import { MemoryStore } from '../store/MemoryStore.js';
+import type { SessionRecord, Store, WorkerMessage } from '../store/Store.js';
+import { loadUws, type Uws } from '../uws.js';
+import { dialect } from './eio.js';
+import { EngineSocket, type SocketHost } from './EngineSocket.js';
+import { ERROR_MESSAGES, errorStatus, type ConnectionErrorEvent, type EngineErrorCode } from './errors.js';
+import type { HandshakeRecord, Rejection } from './handshake.js';
+import { resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js';
+import { PollingTransport } from './PollingTransport.js';
+import { generateWorkerId } from './sid.js';
+import { TimerWheel } from './TimerWheel.js';
+import { WebSocketTransport } from './WebSocketTransport.js';
+import { WorkerRpc } from './WorkerRpc.js';
+
+export interface EngineEvents {
+  connection: [socket: EngineSocket];
+  connection_error: [event: ConnectionErrorEvent];
+  /** A dead worker's websocket session that could not be taken over was closed. */
+  reap: [record: SessionRecord];
+  /** The store failed; requests get 503 meanwhile. */
+  store_error: [error: unknown, context: string];
+}
+
+/**
+ * An Engine.IO server whose sessions live in a `Store`, so that any request
+ * of a session may be served by any worker of a cluster. Usable on its own:
+ *
+ *   const engine = new Engine(opts);
+ *   engine.on('connection', (s) => s.on('message', (d) => s.send(d)));
+ *   await engine.listen(3000);
+ *
+ * or attached to an existing uWebSockets.js app with `attach(app)`.
+ */
+export class Engine extends EventEmitter implements SocketHost {
+  readonly options: ResolvedEngineOptions;
+  readonly store: Store;
+  readonly workerId: string;
+  readonly uws: typeof Uws;
+  /** Sessions this worker owns, by id. */
+  readonly sockets = new Map<string, EngineSocket>();
+  /** Workers this worker knows to be dead (refreshed by the orphan sweep). */
+  readonly deadWorkers = new Set<string>();
+  readonly wheel: TimerWheel<EngineSocket>;
+  readonly rpc: WorkerRpc;
+  readonly polling: PollingTransport;
+  readonly websocket: WebSocketTransport;
+  /** Resolves once the store has registered this worker. */
+  readonly ready: Promise<void>;
+
+  #app: TemplatedApp | null = null;
+  #ownApp = false;
+  #listenSocket: us_listen_socket | null = null;
+  #sweepTimer: NodeJS.Timeout | null = null;
+  #orphanTimer: NodeJS.Timeout | null = null;
+  #sweeping = false;
+  #orphaning = false;
+  #closed = false;
+  #cookie: ReturnType<typeof resolveCookie>;
+
+  constructor(opts: EngineOptions = {}) {
+    super();
+    this.options = resolveEngineOptions(opts);
+    this.uws = loadUws(this.options.allowUwsFallback);
+    this.store = opts.store ?? new MemoryStore();
+    this.workerId = opts.workerId ?? generateWorkerId();
+    this.#cookie = resolveCookie(this.options.cookie);
+    const o = this.options;
+    this.wheel = new TimerWheel(clamp(Math.min(o.pingInterval, o.pingTimeout) / 10, 5, 1000), (s, now) => s.heartbeatDue(now));
+    this.rpc = new WorkerRpc(this.store, this.workerId, o.rpcTimeout, (body) => this.#answerRpc(body));
+    this.polling = new PollingTransport(this);
+    this.websocket = new WebSocketTransport(this);
+    this.ready = this.store.start(this.workerId, (m) => this.#onMessage(m)).then(() => this.#startTimers());
+    // Surface a failed start through `ready`, not as an unhandled rejection.
+    this.ready.catch(() => {});
+  }
+
+  get clientsCount(): number {
+    return this.sockets.size;
+  }
+
+  /** Registers the engine's routes (HTTP and WebSocket) on an existing uWebSockets.js app. */
+  attach(app: TemplatedApp): this {
+    this.#app = app;
+    const pattern = `${this.options.path}/*`;
+    app.any(pattern, (res, req) => this.#onHttp(res, req));
+    app.ws(pattern, this.websocket.behavior());
+    return this;
+  }
+
+  /** Starts a uWebSockets.js app on `port` (0 picks a free one); resolves with the port. */
+  async listen(port: number, host = '0.0.0.0'): Promise<number> {
+    const app = this.uws.App();
+    this.#ownApp = true;
+    this.attach(app);
+    app.any('/*', (res) => {
+      res.cork(() => res.writeStatus('404 Not Found').end('Not Found'));
+    });
+    await this.ready;
+    return new Promise((resolve, reject) => {
+      app.listen(host, port, (ls) => {
+        if (!ls) return reject(new Error(`cannot listen on ${host}:${port}`));
+        this.#listenSocket = ls;
+        resolve(this.uws.us_socket_local_port(ls as unknown as Uws.us_socket));
+      });
+    });
+  }
+
+  /** Closes every local session ('forced close'), stops listening and leaves the cluster. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#stopTimers();
+    for (const socket of [...this.sockets.values()]) socket.closeWs('forced close');
+    this.polling.closeAll();
+    this.rpc.close();
+    if (this.#listenSocket) this.uws.us_listen_socket_close(this.#listenSocket);
+    this.#listenSocket = null;
+    if (this.#ownApp && this.#app) (this.#app as TemplatedApp & { close(): void }).close();
+    await this.ready.catch(() => {});
+    await this.store.stop();
+  }
+
+  // ---- shared with transports (internal) ---------------------------------
+
+  /** Answers with one of engine.io's errors and emits `connection_error`. */
+  reject(ex: Exchange, info: RequestInfo, r: Rejection): void {
+    const message = typeof r.context['message'] === 'string' ? (r.context['message'] as string) : ERROR_MESSAGES[r.code]!;
+    if (this.listenerCount('connection_error') > 0) {
+      this.emit('connection_error', { req: info, code: r.code, message: ERROR_MESSAGES[r.code]!, context: r.context });
+    }
+    ex.json(errorStatus(r.code), { code: r.code, message });
+  }
+
+  rejectCode(ex: Exchange, info: RequestInfo, code: EngineErrorCode, context: Record<string, unknown> = {}): void {
+    this.reject(ex, info, { code, context });
+  }
+
+  /** The store could not be reached: a clear 503, the request's session untouched. */
+  storeUnavailable(ex: Exchange, err: unknown): void {
+    this.storeFailed(err, 'request');
+    ex.json(503, { code: -1, message: 'Session store unavailable' });
+  }
+
+  storeFailed(err: unknown, context: string): void {
+    if (this.listenerCount('store_error') > 0) this.emit('store_error', err, context);
+  }
+
+  /**
+   * Closes a session from this worker: in the store (telling its owner, and
+   * leaving `finalEntries` for a poll to fetch) and locally if owned here.
+   */
+  async closeSession(sid: string, reason: string, description?: string, finalEntries: string[] = []): Promise<void> {
+    try {
+      await this.store.close(sid, reason, finalEntries);
+    } catch (err) {
+      this.storeFailed(err, 'close');
+    }
+    this.sockets.get(sid)?.closeWs(reason, description);
+  }
+
+  socketClosed(socket: EngineSocket): void {
+    if (this.sockets.get(socket.id) === socket) this.sockets.delete(socket.id);
+  }
+
+  /** Set-Cookie for a handshake answer, if configured. */
+  handshakeHeaders(sid: string): Array<[string, string]> {
+    return this.#cookie ? [['Set-Cookie', serializeCookie(sid, this.#cookie)]] : [];
+  }
+
+  /** Creates the local socket of a session this worker owns and announces it. */
+  adopt(sid: string, protocol: 3 | 4, transport: 'polling' | 'websocket', hs: HandshakeRecord, resumed: boolean): EngineSocket {
+    const socket = new EngineSocket(this, {
+      id: sid,
+      dialect: dialect(protocol),
+      request: hs.request,
+      issued: hs.issued,
+      transport,
+      supportsBinary: hs.supportsBinary,
+      resumed,
+    });
+    this.sockets.set(sid, socket);
+    return socket;
+  }
+
+  announce(socket: EngineSocket): void {
+    this.emit('connection', socket);
+  }
+
+  /** Takes over a session whose owner died; the new local socket is announced as resumed. */
+  async claim(sid: string, from: string): Promise<EngineSocket | null> {
+    const r = await this.store.claim(sid, from);
+    if (r.kind === 'reaped') {
+      this.emit('reap', r.record);
+      return null;
+    }
+    if (r.kind !== 'claimed') return this.sockets.get(sid) ?? null;
+    const existing = this.sockets.get(sid);
+    if (existing) return existing;
+    const rec = r.record;
+    const hs = parseHandshake(rec.handshake);
+    const socket = this.adopt(sid, rec.generation === 'eio3' ? 3 : 4, 'polling', hs, true);
+    this.announce(socket);
+    if (r.inbox.length > 0) socket.receiveEntries(r.inbox);
+    return socket;
+  }
+
+  /** Drains entries relayed to this worker as owner and hands them to the local socket. */
+  async drainInbox(sid: string): Promise<void> {
+    const socket = this.sockets.get(sid);
+    if (!socket) return;
+    try {
+      const entries = await this.store.drainInbox(sid);
+      if (entries && entries.length > 0) socket.receiveEntries(entries);
+    } catch (err) {
+      this.storeFailed(err, 'inbox');
+    }
+  }
+
+  // ---- HTTP entry point ----------------------------------------------------
+
+  #onHttp(res: HttpResponse, req: HttpRequest): void {
+    const info = snapshotRequest(req, res);
+    const ex = new Exchange(res);
+    this.#handleHttp(ex, info).catch((err) => {
+      this.storeUnavailable(ex, err);
+    });
+  }
+
+  async #handleHttp(ex: Exchange, info: RequestInfo): Promise<void> {
+    await this.ready;
+    const cors = this.options.cors;
+    if (cors) {
+      const origin = info.headers['origin'];
+      if (info.method === 'OPTIONS') {
+        const h = await preflightHeaders(cors, origin, info.headers['access-control-request-headers']);
+        if (h) {
+          ex.headers = h;
+          ex.respond(cors.optionsSuccessStatus ?? 204, null, '');
+          return;
+        }
+      } else {
+        const h = await corsHeaders(cors, origin);
+        if (h) ex.headers = h;
+      }
+    }
+    await this.polling.handle(ex, info);
+  }
+
+  // ---- cluster messages ------------------------------------------------------
+
+  #onMessage(m: WorkerMessage): void {
+    switch (m.t) {
+      case 'wake':
+        if (m.pollId === '*') this.sockets.get(m.sid)?.wakeWebSocket();
+        else this.polling.wake(m.sid, m.pollId);
+        return;
+      case 'inbox':
+        void this.drainInbox(m.sid);
+        return;
+      case 'handover': {
+        const socket = this.sockets.get(m.sid);
+        if (socket) {
+          this.sockets.delete(m.sid);
+          socket.handover(m.owner);
+        }
+        return;
+      }
+      case 'closed':
+        void this.#closedElsewhere(m.sid, m.reason);
+        return;
+      case 'req':
+      case 'res':
+        this.rpc.onMessage(m);
+        return;
+    }
+  }
+
+  async #closedElsewhere(sid: string, reason: string): Promise<void> {
+    const socket = this.sockets.get(sid);
+    if (!socket) return;
+    // Whatever the client sent before the close is processed first.
+    await this.drainInbox(sid);
+    socket.closeWs(reason);
+  }
+
+  #answerRpc(body: string): string {
+    // `p <sid> <pollId>`: is this poll of ours still waiting?
+    if (body.startsWith('p ')) {
+      const [, sid, pollId] = body.split(' ');
+      return sid !== undefined && pollId !== undefined && this.polling.isWaiting(sid, pollId) ? '1' : '0';
+    }
+    return '';
+  }
+
+  // ---- background sweeps -----------------------------------------------------
+
+  #startTimers(): void {
+    if (this.#closed) return;
+    this.wheel.start();
+    this.#sweepTimer = setInterval(() => void this.#sweep(), this.options.sweepInterval);
+    this.#sweepTimer.unref();
+    this.#orphanTimer = setInterval(() => void this.#adoptOrphans(), this.options.orphanInterval);
+    this.#orphanTimer.unref();
+  }
+
+  #stopTimers(): void {
+    this.wheel.stop();
+    if (this.#sweepTimer) clearInterval(this.#sweepTimer);
+    if (this.#orphanTimer) clearInterval(this.#orphanTimer);
+    this.#sweepTimer = this.#orphanTimer = null;
+  }
+
+  async #sweep(): Promise<void> {
+    if (this.#sweeping) return;
+    this.#sweeping = true;
+    const batch = 500;
+    try {
+      // Bounded so one sweep never monopolises the event loop.
+      for (let i = 0; i < 20; i++) {
+        const r = await this.store.sweepHeartbeats(Date.now(), batch);
+        if (r.pinged + r.timedOut < batch) break;
+      }
+    } catch (err) {
+      this.storeFailed(err, 'sweep');
+    } finally {
+      this.#sweeping = false;
+    }
+  }
+
+  async #adoptOrphans(): Promise<void> {
+    if (this.#orphaning) return;
+    this.#orphaning = true;
+    try {
+      const dead = await this.store.deadWorkers();
+      this.deadWorkers.clear();
+      for (const d of dead) this.deadWorkers.add(d);
+      for (const d of dead) {
+        for (;;) {
+          const sids = await this.store.orphans(d, 100);
+          if (sids.length === 0) break;
+          await Promise.all(sids.map((sid) => this.claim(sid, d)));
+        }
+        await this.store.forgetWorker(d);
+      }
+    } catch (err) {
+      this.storeFailed(err, 'orphans');
+    } finally {
+      this.#orphaning = false;
+    }
+  }
+}
+
+export function parseHandshake(json: string): HandshakeRecord {
+  try {
+    const v = JSON.parse(json) as HandshakeRecord;
+    if (v && typeof v === 'object' && v.request) return v;
+  } catch {
+    // fall through: a record we cannot read still gets a usable socket
+  }
+  return {
+    request: { method: 'GET', url: '', path: '', query: Object.create(null), headers: Object.create(null), remoteAddress: '' },
+    issued: Date.now(),
+    supportsBinary: false,
+  };
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, Math.floor(v)));
+}

@@ -1,0 +1,394 @@
+import { EventEmitter } from 'node:events';
+import type { EioPacket } from '@nonstick/protocol';
+import type { WebSocket } from 'uWebSockets.js';
+import type { RequestInfo } from '../http/RequestInfo.js';
+import type { Store } from '../store/Store.js';
+import { entryOf, packetOfEntry, type EioDialect } from './eio.js';
+import type { ResolvedEngineOptions } from './options.js';
+import type { HandshakeRecord } from './handshake.js';
+import type { TimerWheel, WheelItem } from './TimerWheel.js';
+
+export type ReadyState = 'open' | 'closing' | 'closed';
+export type SendData = string | Buffer | ArrayBuffer | ArrayBufferView;
+
+/** Per-websocket data uWebSockets.js keeps for us. */
+export interface WsData {
+  sid: string;
+  /** `probe` until the client's upgrade packet arrives, then `session`. */
+  kind: 'probe' | 'session';
+  protocol: 3 | 4;
+  supportsBinary: boolean;
+  socket: EngineSocket | null;
+  /** Set when the server decides to close, so the close handler knows why. */
+  closeReason: string | null;
+  closeDescription: string | undefined;
+  /** The websocket closed (uWS invalidates it after its close handler). */
+  closed: boolean;
+  /** Frames that arrived while the upgrade was being committed to the store. */
+  backlog: Array<string | Uint8Array> | null;
+  upgradeTimer: NodeJS.Timeout | null;
+  request: RequestInfo;
+  /** Websocket handshakes: what the session was created with. */
+  handshake: HandshakeRecord | null;
+}
+
+/** What a socket needs from its engine. */
+export interface SocketHost {
+  readonly store: Store;
+  readonly options: ResolvedEngineOptions;
+  readonly wheel: TimerWheel<EngineSocket>;
+  socketClosed(socket: EngineSocket): void;
+  storeFailed(err: unknown, context: string): void;
+}
+
+/**
+ * The session as the application sees it, on the worker that owns it: an
+ * engine.io-like socket (`send`, `close`, events `message`, `close`,
+ * `upgrade`, `heartbeat`) plus `handover` when ownership moves to another
+ * worker, after which this object is only a remote handle (sends still
+ * reach the client through the store).
+ *
+ * Outbound path: when a websocket of this session is attached here and the
+ * store queue has been drained into it, packets go straight to the
+ * websocket (no store round trip). Otherwise they are batched per tick and
+ * pushed to the store queue, from which a poll on any worker takes them.
+ */
+export class EngineSocket extends EventEmitter implements WheelItem {
+  readonly id: string;
+  readonly protocol: 3 | 4;
+  readonly request: RequestInfo;
+  readonly remoteAddress: string;
+  /** Epoch ms of the handshake (kept across takeovers). */
+  readonly issued: number;
+  /** True when this worker took over a session another worker started. */
+  readonly resumed: boolean;
+  transport: 'polling' | 'websocket';
+  readyState: ReadyState = 'open';
+  /** False once ownership moved to another worker. */
+  owned = true;
+  wheelSlot = 0;
+
+  readonly #host: SocketHost;
+  readonly #dialect: EioDialect;
+  readonly #supportsBinary: boolean;
+  #ws: WebSocket<WsData> | null = null;
+  /** Sends go straight to #ws. */
+  #direct = false;
+  #queueDrained = false;
+  #outbox: string[] = [];
+  #pumping = false;
+  #drainAgain = false;
+  #draining = false;
+  #closeRequested = false;
+  #awaitingPong = false;
+  /** Last inbound traffic (EIO3 heartbeat) or ping time, for the lazy wheel check. */
+  #lastSeen = 0;
+
+  constructor(
+    host: SocketHost,
+    init: {
+      id: string;
+      dialect: EioDialect;
+      request: RequestInfo;
+      issued: number;
+      transport: 'polling' | 'websocket';
+      supportsBinary: boolean;
+      resumed: boolean;
+    },
+  ) {
+    super();
+    this.#host = host;
+    this.id = init.id;
+    this.#dialect = init.dialect;
+    this.protocol = init.dialect.protocol;
+    this.request = init.request;
+    this.remoteAddress = init.request.remoteAddress;
+    this.issued = init.issued;
+    this.transport = init.transport;
+    this.#supportsBinary = init.supportsBinary;
+    this.resumed = init.resumed;
+  }
+
+  send(data: SendData, options?: { compress?: boolean } | (() => void), callback?: () => void): this {
+    const cb = typeof options === 'function' ? options : callback;
+    if (this.readyState !== 'open') return this;
+    const payload = normalize(data);
+    if (this.#direct && this.#ws) {
+      this.#write(this.#dialect.frameOfPacket({ type: 'message', data: payload }, this.#supportsBinary));
+      if (cb) queueMicrotask(cb);
+      return this;
+    }
+    this.#enqueue(entryOf({ type: 'message', data: payload }));
+    if (cb) this.once('flush', cb);
+    return this;
+  }
+
+  write(data: SendData, options?: { compress?: boolean } | (() => void), callback?: () => void): this {
+    return this.send(data, options, callback);
+  }
+
+  /** Closes the session after what was already sent has been handed over. */
+  close(): this {
+    if (this.readyState !== 'open') return this;
+    this.readyState = 'closing';
+    this.#closeRequested = true;
+    if (!this.#pumping) this.#startPump();
+    return this;
+  }
+
+  // ---- engine-facing ------------------------------------------------------
+
+  /** Inbound entries (store form) for the application, in order. */
+  receiveEntries(entries: string[]): void {
+    for (let i = 0; i < entries.length; i++) {
+      if (this.readyState === 'closed') return;
+      let packet: EioPacket;
+      try {
+        packet = packetOfEntry(entries[i]!);
+      } catch {
+        continue; // written by our own encoder; unreachable unless the store was tampered with
+      }
+      if (packet.type === 'message') this.emit('message', asBuffer(packet.data ?? ''));
+    }
+  }
+
+  /** A decoded websocket frame on the attached websocket. */
+  receiveFrame(packet: EioPacket): void {
+    if (this.readyState === 'closed') return;
+    if (this.protocol === 3) this.#lastSeen = Date.now();
+    switch (packet.type) {
+      case 'message':
+        this.emit('message', asBuffer(packet.data ?? ''));
+        break;
+      case 'pong':
+        if (this.protocol === 3) return this.closeWs('transport error', 'invalid heartbeat direction');
+        this.#awaitingPong = false;
+        this.#lastSeen = Date.now();
+        this.emit('heartbeat');
+        break;
+      case 'ping':
+        if (this.protocol === 4) return this.closeWs('transport error', 'invalid heartbeat direction');
+        this.#write(this.#dialect.frameOfPacket(packet.data === undefined ? { type: 'pong' } : { type: 'pong', data: packet.data }, this.#supportsBinary));
+        this.emit('heartbeat');
+        break;
+      case 'close':
+        this.closeWs('transport close');
+        break;
+      default:
+        // open/upgrade/noop from a client on an established websocket carry
+        // nothing; engine.io ignores them too.
+        break;
+    }
+  }
+
+  /**
+   * Attaches the websocket this worker holds for the session. `entries` were
+   * queued for the old transport and go out first; then anything pushed to
+   * the store meanwhile; then this socket's own outbox; then sends go direct.
+   */
+  attachWebSocket(ws: WebSocket<WsData>, entries: string[]): void {
+    this.#ws = ws;
+    this.transport = 'websocket';
+    if (entries.length > 0) this.#writeEntries(entries);
+    this.#queueDrained = false;
+    this.#direct = false;
+    this.#startHeartbeat();
+    if (!this.#pumping) this.#startPump();
+  }
+
+  /** A websocket session opened by handshake: nothing can be queued yet. */
+  attachFreshWebSocket(ws: WebSocket<WsData>): void {
+    this.#ws = ws;
+    this.transport = 'websocket';
+    this.#queueDrained = true;
+    this.#direct = true;
+    this.#startHeartbeat();
+  }
+
+  /** Entries were pushed to the store for our websocket by another worker. */
+  wakeWebSocket(): void {
+    if (!this.#ws || !this.#direct) return; // the pump drains on its own
+    if (this.#draining) {
+      this.#drainAgain = true;
+      return;
+    }
+    void this.#drainQueueToWs();
+  }
+
+  /** Ownership moved to another worker: from now on this is a remote handle. */
+  handover(owner: string): void {
+    if (!this.owned) return;
+    this.owned = false;
+    this.#host.wheel.cancel(this);
+    this.emit('handover', owner);
+  }
+
+  /** Server-side close of the attached websocket, with the reason the app will see. */
+  closeWs(reason: string, description?: string): void {
+    const ws = this.#ws;
+    if (!ws) {
+      this.onClose(reason, description);
+      return;
+    }
+    const ud = ws.getUserData();
+    if (ud.closeReason === null) {
+      ud.closeReason = reason;
+      ud.closeDescription = description;
+    }
+    ws.end(1000);
+  }
+
+  /** The websocket is gone (uWS close handler). */
+  webSocketClosed(): void {
+    this.#ws = null;
+    this.#direct = false;
+  }
+
+  onClose(reason: string, description?: string): void {
+    if (this.readyState === 'closed') return;
+    this.readyState = 'closed';
+    this.#host.wheel.cancel(this);
+    this.#outbox = [];
+    this.#host.socketClosed(this);
+    this.emit('close', reason, description);
+  }
+
+  /** Timer wheel callback for websocket heartbeats. */
+  heartbeatDue(now: number): void {
+    if (this.readyState === 'closed' || !this.#ws || !this.owned) return;
+    const o = this.#host.options;
+    if (this.protocol === 3) {
+      const deadline = this.#lastSeen + o.pingInterval + o.pingTimeout;
+      if (now >= deadline) return this.closeWs('ping timeout');
+      this.#host.wheel.schedule(this, deadline);
+      return;
+    }
+    if (this.#awaitingPong) {
+      const deadline = this.#lastSeen + o.pingTimeout;
+      if (now >= deadline) return this.closeWs('ping timeout');
+      this.#host.wheel.schedule(this, deadline);
+      return;
+    }
+    // A pong arrived since the last ping: the next ping is due one interval after it.
+    const nextPing = this.#lastSeen + o.pingInterval;
+    if (now < nextPing) {
+      this.#host.wheel.schedule(this, nextPing);
+      return;
+    }
+    this.#write('2');
+    this.#awaitingPong = true;
+    this.#lastSeen = now;
+    this.#host.wheel.schedule(this, now + o.pingTimeout);
+  }
+
+  // ---- internals ----------------------------------------------------------
+
+  #startHeartbeat(): void {
+    const o = this.#host.options;
+    const now = Date.now();
+    this.#lastSeen = now;
+    this.#awaitingPong = false;
+    this.#host.wheel.schedule(this, now + (this.protocol === 3 ? o.pingInterval + o.pingTimeout : o.pingInterval));
+  }
+
+  #enqueue(entry: string): void {
+    this.#outbox.push(entry);
+    if (!this.#pumping) this.#startPump();
+  }
+
+  #startPump(): void {
+    this.#pumping = true;
+    // Deferred so every send of the current tick travels in one store call.
+    queueMicrotask(() => void this.#pump());
+  }
+
+  async #pump(): Promise<void> {
+    try {
+      for (;;) {
+        if (this.#ws) {
+          if (!this.#queueDrained) {
+            await this.#drainQueueToWs();
+            this.#queueDrained = true;
+            continue;
+          }
+          if (this.#outbox.length > 0) {
+            const batch = this.#outbox;
+            this.#outbox = [];
+            this.#writeEntries(batch);
+          }
+          this.#direct = true;
+          this.emit('flush');
+          break;
+        }
+        if (this.#outbox.length === 0) break;
+        const batch = this.#outbox;
+        this.#outbox = [];
+        if (!(await this.#host.store.push(this.id, batch))) break; // session gone: nothing to deliver to
+        this.emit('flush');
+      }
+    } catch (err) {
+      this.#host.storeFailed(err, 'push');
+    } finally {
+      this.#pumping = false;
+    }
+    if (this.#closeRequested) this.#finishClose();
+  }
+
+  async #drainQueueToWs(): Promise<void> {
+    this.#draining = true;
+    try {
+      do {
+        this.#drainAgain = false;
+        const r = await this.#host.store.poll(this.id, this.transport, '*');
+        if (r.kind === 'data' && this.#ws) this.#writeEntries(r.entries);
+      } while (this.#drainAgain && this.#ws);
+    } catch (err) {
+      this.#host.storeFailed(err, 'drain');
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  #finishClose(): void {
+    this.#closeRequested = false;
+    if (this.readyState === 'closed') return;
+    if (this.#ws) {
+      this.closeWs('forced close');
+      return;
+    }
+    this.#host.store.close(this.id, 'forced close', ['1']).catch((err) => this.#host.storeFailed(err, 'close'));
+    this.onClose('forced close');
+  }
+
+  #writeEntries(entries: string[]): void {
+    const ws = this.#ws;
+    if (!ws) return;
+    const d = this.#dialect;
+    const bin = this.#supportsBinary;
+    ws.cork(() => {
+      for (const e of entries) this.#send(ws, d.frameOfEntry(e, bin));
+    });
+  }
+
+  #write(frame: string | Uint8Array): void {
+    const ws = this.#ws;
+    if (ws) this.#send(ws, frame);
+  }
+
+  #send(ws: WebSocket<WsData>, frame: string | Uint8Array): void {
+    // 2 = dropped: the client is too slow; uWS closes it (closeOnBackpressureLimit).
+    ws.send(frame, typeof frame !== 'string');
+  }
+}
+
+function normalize(data: SendData): string | Uint8Array {
+  if (typeof data === 'string') return data;
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function asBuffer(data: string | Uint8Array): string | Buffer {
+  if (typeof data === 'string' || Buffer.isBuffer(data)) return data as string | Buffer;
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}

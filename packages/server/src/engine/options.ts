@@ -1,0 +1,84 @@
+import type { CorsOptions } from '../http/cors.js';
+import type { CookieOptions } from '../http/cookie.js';
+import type { RequestInfo } from '../http/RequestInfo.js';
+import type { Store } from '../store/Store.js';
+
+export type TransportName = 'polling' | 'websocket';
+
+/** `callback(errorMessage, success)`, as engine.io's `allowRequest`. */
+export type AllowRequest = (req: RequestInfo, callback: (err: string | null | undefined, success: boolean) => void) => void;
+
+export interface EngineOptions {
+  /** Path the engine answers under (default `/engine.io`). */
+  path?: string;
+  /** How often the server pings (EIO4) or expects the client's ping (EIO3), ms. */
+  pingInterval?: number;
+  /** How long to wait for a pong before closing, ms. */
+  pingTimeout?: number;
+  /** How long a websocket probe may take to complete its upgrade, ms. */
+  upgradeTimeout?: number;
+  /** Largest POST body or websocket message, bytes (advertised as `maxPayload`). */
+  maxHttpBufferSize?: number;
+  transports?: TransportName[];
+  allowUpgrades?: boolean;
+  /** Accept Engine.IO 3 clients (socket.io-client 1.x/2.x). */
+  allowEIO3?: boolean;
+  cors?: CorsOptions;
+  allowRequest?: AllowRequest;
+  /** Set a cookie holding the session id on the handshake answer. */
+  cookie?: boolean | CookieOptions;
+  /** Enable permessage-deflate on websockets. */
+  perMessageDeflate?: boolean;
+  /** Bytes a websocket may buffer toward a slow client before it is closed. */
+  maxBackpressure?: number;
+  /** Session store; a private in-memory store by default (one process). */
+  store?: Store;
+  /** This worker's id in the cluster (random by default). */
+  workerId?: string;
+  /** Run on uWebSockets.js's slow JS fallback instead of refusing to start. */
+  allowUwsFallback?: boolean;
+  /** How often this worker sweeps store heartbeats, ms. */
+  sweepInterval?: number;
+  /** How often this worker looks for dead workers' sessions, ms. */
+  orphanInterval?: number;
+  /** How long to wait for another worker's answer before assuming it is dead, ms. */
+  rpcTimeout?: number;
+}
+
+export type ResolvedEngineOptions = Required<Omit<EngineOptions, 'cors' | 'allowRequest' | 'cookie' | 'store' | 'workerId'>> &
+  Pick<EngineOptions, 'cors' | 'allowRequest' | 'cookie'>;
+
+export function resolveEngineOptions(o: EngineOptions): ResolvedEngineOptions {
+  const pingInterval = o.pingInterval ?? 25_000;
+  const pingTimeout = o.pingTimeout ?? 20_000;
+  const path = `${(o.path ?? '/engine.io').replace(/\/+$/, '')}`;
+  const resolved: ResolvedEngineOptions = {
+    path: path.startsWith('/') ? path : `/${path}`,
+    pingInterval,
+    pingTimeout,
+    upgradeTimeout: o.upgradeTimeout ?? 10_000,
+    maxHttpBufferSize: o.maxHttpBufferSize ?? 1e6,
+    transports: o.transports ?? ['polling', 'websocket'],
+    allowUpgrades: o.allowUpgrades ?? true,
+    allowEIO3: o.allowEIO3 ?? false,
+    perMessageDeflate: o.perMessageDeflate ?? false,
+    maxBackpressure: o.maxBackpressure ?? 16 * 1024 * 1024,
+    allowUwsFallback: o.allowUwsFallback ?? false,
+    // Fine enough that a short test pingTimeout still fires on time, coarse
+    // enough that the default 20 s timeout costs one sweep a second.
+    sweepInterval: o.sweepInterval ?? clamp(Math.min(pingInterval, pingTimeout) / 10, 10, 1000),
+    orphanInterval: o.orphanInterval ?? 1000,
+    rpcTimeout: o.rpcTimeout ?? 1000,
+    cors: o.cors,
+    allowRequest: o.allowRequest,
+    cookie: o.cookie,
+  };
+  for (const t of resolved.transports) {
+    if (t !== 'polling' && t !== 'websocket') throw new TypeError(`unknown transport in options: ${String(t)}`);
+  }
+  return resolved;
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, Math.floor(v)));
+}

@@ -1,0 +1,11 @@
+export { Engine, type EngineEvents } from './engine/Engine.js';
+export { EngineSocket, type ReadyState, type SendData } from './engine/EngineSocket.js';
+export type { EngineOptions, TransportName, AllowRequest } from './engine/options.js';
+export { EngineErrorCode, ERROR_MESSAGES, type ConnectionErrorEvent } from './engine/errors.js';
+export type { RequestInfo } from './http/RequestInfo.js';
+export type { CorsOptions } from './http/cors.js';
+export type { CookieOptions } from './http/cookie.js';
+export { MemoryStore, MemoryCluster } from './store/MemoryStore.js';
+export * from './store/Store.js';
+export { encodeWorkerMessage, decodeWorkerMessage } from './store/messages.js';
+export { loadUws, isNativeUws, usingUwsFallback, UwsFallbackError } from './uws.js';

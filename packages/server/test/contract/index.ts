@@ -1,0 +1,437 @@
+/**
+ * The store contract suite. Every `Store` implementation runs it:
+ *
+ *   runStoreContract('MemoryStore', async (n) => ({ stores: [...], close }));
+ *
+ * A factory returns `n` unstarted handles on one shared state (one per
+ * simulated worker). The suite starts them as workers A, B, C...
+ */
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import type { SessionInit, Store, WorkerMessage } from '../../src/store/Store.js';
+
+export interface ContractEnv {
+  stores: Store[];
+  close(): Promise<void>;
+}
+export type ContractFactory = (n: number, limits: { maxQueueLength: number }) => Promise<ContractEnv>;
+
+interface Worker {
+  id: string;
+  store: Store;
+  messages: WorkerMessage[];
+  waitFor(pred: (m: WorkerMessage) => boolean, timeoutMs?: number): Promise<WorkerMessage>;
+}
+
+let seq = 0;
+export function sid(): string {
+  return `s${process.pid}x${Date.now().toString(36)}x${++seq}`;
+}
+
+export function sessionInit(id: string, owner: string, over: Partial<SessionInit> = {}): SessionInit {
+  return {
+    sid: id,
+    generation: 'eio4',
+    transport: 'polling',
+    owner,
+    persistent: false,
+    pingInterval: 1000,
+    pingTimeout: 500,
+    heartbeat: 'server',
+    pingEntry: '2',
+    closeEntry: '1',
+    storeHeartbeat: true,
+    handshake: '{"h":1}',
+    flags: '',
+    ...over,
+  };
+}
+
+const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+
+export function runStoreContract(name: string, factory: ContractFactory): void {
+  describe(`${name} satisfies the store contract`, () => {
+    let env: ContractEnv | null = null;
+    afterEach(async () => {
+      await env?.close();
+      env = null;
+    });
+
+    async function cluster(n: number, maxQueueLength = 10_000): Promise<Worker[]> {
+      env = await factory(n, { maxQueueLength });
+      const workers: Worker[] = [];
+      for (let i = 0; i < n; i++) {
+        const id = `${String.fromCharCode(65 + i)}-${seq++}-${process.pid}`;
+        const messages: WorkerMessage[] = [];
+        const waiters: Array<{ pred: (m: WorkerMessage) => boolean; resolve: (m: WorkerMessage) => void }> = [];
+        const store = env.stores[i]!;
+        await store.start(id, (m) => {
+          messages.push(m);
+          for (const w of waiters.splice(0)) {
+            if (w.pred(m)) w.resolve(m);
+            else waiters.push(w);
+          }
+        });
+        workers.push({
+          id,
+          store,
+          messages,
+          waitFor(pred, timeoutMs = 2000) {
+            const found = messages.find(pred);
+            if (found) return Promise.resolve(found);
+            return new Promise((resolve, reject) => {
+              const t = setTimeout(() => reject(new Error(`worker ${id}: no matching message; got ${JSON.stringify(messages)}`)), timeoutMs);
+              waiters.push({ pred, resolve: (m) => (clearTimeout(t), resolve(m)) });
+            });
+          },
+        });
+      }
+      return workers;
+    }
+
+    it('creates and reads a session record', async () => {
+      const [a] = await cluster(1);
+      const id = sid();
+      await a!.store.create(sessionInit(id, a!.id, { handshake: '{"x":"y"}', flags: 'bin', generation: 'eio3', heartbeat: 'client' }));
+      const rec = await a!.store.get(id);
+      assert.ok(rec);
+      assert.equal(rec.sid, id);
+      assert.equal(rec.owner, a!.id);
+      assert.equal(rec.generation, 'eio3');
+      assert.equal(rec.heartbeat, 'client');
+      assert.equal(rec.transport, 'polling');
+      assert.equal(rec.handshake, '{"x":"y"}');
+      assert.equal(rec.flags, 'bin');
+      assert.equal(rec.closed, null);
+      assert.equal(rec.upgrading, null);
+      assert.equal(rec.epoch, 1);
+      assert.equal(await a!.store.get(sid()), null);
+    });
+
+    it('drains queued entries in order, then waits', async () => {
+      const [a, b] = await cluster(2);
+      const id = sid();
+      await a!.store.create(sessionInit(id, a!.id));
+      assert.equal(await a!.store.push(id, ['4one', '4two']), true);
+      assert.equal(await b!.store.push(id, ['4three']), true);
+      assert.deepEqual(await b!.store.poll(id, 'polling', 'p1'), { kind: 'data', entries: ['4one', '4two', '4three'], generation: 'eio4', flags: '' });
+      assert.deepEqual(await b!.store.poll(id, 'polling', 'p2'), { kind: 'wait' });
+    });
+
+    it('wakes a waiting poll exactly once per wait, on its own worker', async () => {
+      const [a, b, c] = await cluster(3);
+      const id = sid();
+      await a!.store.create(sessionInit(id, a!.id));
+      assert.deepEqual(await b!.store.poll(id, 'polling', 'p7'), { kind: 'wait' });
+      await c!.store.push(id, ['4x']);
+      await c!.store.push(id, ['4y']);
+      const wake = await b!.waitFor((m) => m.t === 'wake');
+      assert.deepEqual(wake, { t: 'wake', sid: id, pollId: 'p7' });
+      await tick(20);
+      assert.equal(b!.messages.filter((m) => m.t === 'wake').length, 1, 'no duplicate wake');
+      assert.equal(a!.messages.filter((m) => m.t === 'wake').length + c!.messages.filter((m) => m.t === 'wake').length, 0);
+      assert.deepEqual(await b!.store.poll(id, 'polling', 'p7'), { kind: 'data', entries: ['4x', '4y'], generation: 'eio4', flags: '' });
+    });
+
+    it('reports unknown sessions and transport mismatches', async () => {
+      const [a] = await cluster(1);
+      const id = sid();
+      assert.equal(await a!.store.push(id, ['4x']), false);
+      assert.deepEqual(await a!.store.poll(id, 'polling', 'p'), { kind: 'unknown' });
+      assert.deepEqual(await a!.store.ingest(id, 'polling', { messages: ['4x'] }), { kind: 'unknown' });
+      await a!.store.create(sessionInit(id, a!.id));
+      assert.deepEqual(await a!.store.poll(id, 'xhr-polling', 'p'), { kind: 'transport', transport: 'polling' });
+      assert.deepEqual(await a!.store.ingest(id, 'websocket', { messages: [] }), { kind: 'transport', transport: 'polling' });
+    });
+
+    it('refuses a second poll while one is registered, and lets a stale one be replaced', async () => {
+      const [a, b] = await cluster(2);
+      const id = sid();
+      await a!.store.create(sessionInit(id, a!.id));
+      assert.deepEqual(await a!.store.poll(id, 'polling', '1'), { kind: 'wait' });
+      assert.deepEqual(await a!.store.poll(id, 'polling', '1'), { kind: 'wait' }, 'the same poll may poll again');
+      assert.deepEqual(await b!.store.poll(id, 'polling', '9'), { kind: 'busy', holder: { worker: a!.id, pollId: '1' } });
+      assert.deepEqual(await b!.store.poll(id, 'polling', '9', { worker: a!.id, pollId: '0' }), { kind: 'busy', holder: { worker: a!.id, pollId: '1' } }, 'steal must name the current holder');
+      assert.deepEqual(await b!.store.poll(id, 'polling', '9', { worker: a!.id, pollId: '1' }), { kind: 'wait' });
+      await a!.store.push(id, ['4z']);
+      assert.deepEqual(await b!.waitFor((m) => m.t === 'wake'), { t: 'wake', sid: id, pollId: '9' });
+      assert.equal(await a!.store.unpoll(id, '1'), false, 'only the holder can unpoll');
+      assert.equal(await b!.store.unpoll(id, '9'), true);
+      assert.equal(await b!.store.unpoll(id, '9'), false);
+    });
+
+    it('runs inbound messages on the owner, relaying them from other workers in order', async () => {
+      const [a, b] = await cluster(2);
+      const id = sid();
+      await a!.store.create(sessionInit(id, a!.id));
+      assert.deepEqual(await b!.store.ingest(id, 'polling', { messages: ['4m1', '4m2'] }), { kind: 'relayed', owner: a!.id });
+      assert.deepEqual(await a!.waitFor((m) => m.t === 'inbox'), { t: 'inbox', sid: id });
+      assert.deepEqual(await b!.store.ingest(id, 'polling', { messages: ['4m3'] }), { kind: 'relayed', owner: a!.id });
+      assert.equal(await b!.store.drainInbox(id), null, 'only the owner drains');
+      // The owner's own POST gets the backlog first.
+      assert.deepEqual(await a!.store.ingest(id, 'polling', { messages: ['4m4'] }), { kind: 'local', entries: ['4m1', '4m2', '4m3', '4m4'] });
+      assert.deepEqual(await a!.store.drainInbox(id), []);
+      await b!.store.ingest(id, 'polling', { messages: ['4m5'] });
+      assert.deepEqual(await a!.store.drainInbox(id), ['4m5']);
+      const before = a!.messages.filter((m) => m.t === 'inbox').length;
+      assert.deepEqual(await b!.store.ingest(id, 'polling', { messages: [] }), { kind: 'relayed', owner: a!.id });
+      await tick(20);
+      assert.equal(a!.messages.filter((m) => m.t === 'inbox').length, before, 'nothing to relay, nobody bothered');
+    });
+
+    it('pushes ingest replies and wakes the waiter', async () => {
+      const [a, b] = await cluster(2);
+      const id = sid();
+      await a!.store.create(sessionInit(id, a!.id, { heartbeat: 'client', generation: 'eio3' }));
+      await a!.store.poll(id, 'polling', 'g');
+      await b!.store.ingest(id, 'polling', { messages: [], heartbeat: 'activity', reply: ['3'] });
+      await a!.waitFor((m) => m.t === 'wake');
+      assert.deepEqual(await a!.store.poll(id, 'polling', 'g'), { kind: 'data', entries: ['3'], generation: 'eio3', flags: '' });
+    });
+
+    it('closes on a client close, tells the owner, and lets the waiter fetch its final entries', async () => {
+      const [a, b, c] = await cluster(3);
+      const id = sid();
+      await a!.store.create(sessionInit(id, a!.id));
+      await c!.store.poll(id, 'polling', 'w');
+      assert.deepEqual(await b!.store.ingest(id, 'polling', { messages: ['4bye'], reply: ['6'], close: 'transport close' }), { kind: 'relayed', owner: a!.id });
+      await a!.waitFor((m) => m.t === 'inbox');
+      assert.deepEqual(await a!.waitFor((m) => m.t === 'closed'), { t: 'closed', sid: id, reason: 'transport close' });
+      assert.deepEqual(await a!.store.drainInbox(id), ['4bye'], 'the owner still gets what came before the close');
+      await c!.waitFor((m) => m.t === 'wake');
+      assert.deepEqual(await c!.store.poll(id, 'polling', 'w'), { kind: 'data', entries: ['6'], generation: 'eio4', flags: '' });
+      assert.deepEqual(await c!.store.poll(id, 'polling', 'w2'), { kind: 'unknown' });
+      assert.equal(await b!.store.push(id, ['4late']), false);
+      assert.deepEqual(await b!.store.ingest(id, 'polling', { messages: ['4x'] }), { kind: 'unknown' });
+    });
+
+    it('close() leaves final entries for one poll and notifies a remote owner only', async () => {
+      const [a, b] = await cluster(2);
+      const id = sid();
+      await a!.store.create(sessionInit(id, a!.id));
+      await a!.store.push(id, ['4last']);
+      assert.equal(await b!.store.close(id, 'forced close', ['1']), true);
+      assert.equal(await b!.store.close(id, 'forced close', ['1']), false, 'closing twice is a no-op');
+      assert.deepEqual(await a!.waitFor((m) => m.t === 'closed'), { t: 'closed', sid: id, reason: 'forced close' });
+      const rec = await a!.store.get(id);
+      assert.equal(rec?.closed, 'forced close');
+      assert.deepEqual(await b!.store.poll(id, 'polling', 'p'), { kind: 'data', entries: ['4last', '1'], generation: 'eio4', flags: '' });
+      assert.deepEqual(await b!.store.poll(id, 'polling', 'p'), { kind: 'unknown' });
+
+      const own = sid();
+      await a!.store.create(sessionInit(own, a!.id));
+      await a!.store.close(own, 'forced close', []);
+      await tick(20);
+      assert.equal(a!.messages.filter((m) => m.t === 'closed' && m.sid === own).length, 0, 'the closer is not told about its own close');
+    });
+
+    it('pings polling sessions from the store and times out a missing pong', async () => {
+      const [a, b] = await cluster(2);
+      const id = sid();
+      await a!.store.create(sessionInit(id, a!.id, { pingInterval: 1000, pingTimeout: 500 }));
+      const t0 = Date.now();
+      assert.deepEqual(await b!.store.sweepHeartbeats(t0 + 500, 100), { pinged: 0, timedOut: 0 });
+      const r1 = await b!.store.sweepHeartbeats(t0 + 1100, 100);
+      assert.equal(r1.pinged, 1);
+      assert.deepEqual(await b!.store.poll(id, 'polling', 'p'), { kind: 'data', entries: ['2'], generation: 'eio4', flags: '' });
+      // The pong arrives on yet another worker.
+      await a!.store.ingest(id, 'polling', { messages: [], heartbeat: 'pong' });
+      const pongAt = Date.now();
+      assert.deepEqual(await b!.store.sweepHeartbeats(pongAt + 900, 100), { pinged: 0, timedOut: 0 }, 'the pong cleared the deadline; next ping not due yet');
+      const r2 = await b!.store.sweepHeartbeats(pongAt + 1100, 100);
+      assert.equal(r2.pinged, 1, 'next ping one interval after the pong');
+      const r3 = await b!.store.sweepHeartbeats(pongAt + 1100 + 600, 100);
+      assert.equal(r3.timedOut, 1);
+      assert.deepEqual(await a!.waitFor((m) => m.t === 'closed'), { t: 'closed', sid: id, reason: 'ping timeout' });
+      assert.equal((await a!.store.get(id))?.closed, 'ping timeout');
+    });
+
+    it('tells the owner of a ping timeout even when the owner swept it', async () => {
+      const [a] = await cluster(1);
+      const id = sid();
+      await a!.store.create(sessionInit(id, a!.id, { heartbeat: 'client', pingInterval: 100, pingTimeout: 100 }));
+      const t0 = Date.now();
+      await a!.store.ingest(id, 'polling', { messages: [], heartbeat: 'activity' });
+      assert.deepEqual(await a!.store.sweepHeartbeats(t0 + 150, 100), { pinged: 0, timedOut: 0 }, 'client mode never pings');
+      const r = await a!.store.sweepHeartbeats(Date.now() + 250, 100);
+      assert.equal(r.timedOut, 1);
+      assert.deepEqual(await a!.waitFor((m) => m.t === 'closed'), { t: 'closed', sid: id, reason: 'ping timeout' });
+    });
+
+    it('leaves sessions without store heartbeats alone', async () => {
+      const [a] = await cluster(1);
+      const id = sid();
+      await a!.store.create(sessionInit(id, a!.id, { transport: 'websocket', persistent: true, storeHeartbeat: false, pingInterval: 10, pingTimeout: 10 }));
+      assert.deepEqual(await a!.store.sweepHeartbeats(Date.now() + 60_000, 100), { pinged: 0, timedOut: 0 });
+      assert.equal((await a!.store.get(id))?.closed, null);
+    });
+
+    it('upgrades across workers: ownership, queued entries, inbox and waiter move in one step', async () => {
+      const [a, b, c] = await cluster(3);
+      const id = sid();
+      await a!.store.create(sessionInit(id, a!.id));
+      await c!.store.poll(id, 'polling', 'g1');
+      const begun = await b!.store.beginUpgrade(id);
+      assert.equal(begun.kind, 'ok');
+      assert.equal(begun.kind === 'ok' && begun.record.sid, id);
+      assert.deepEqual(await c!.store.beginUpgrade(id), { kind: 'busy' });
+      assert.equal((await a!.store.get(id))?.upgrading, b!.id);
+      await a!.store.push(id, ['4q1']);
+      await c!.waitFor((m) => m.t === 'wake');
+      assert.deepEqual(await c!.store.poll(id, 'polling', 'g1'), { kind: 'data', entries: ['4q1'], generation: 'eio4', flags: '' });
+      await c!.store.poll(id, 'polling', 'g2');
+      await a!.store.push(id, ['4q2']);
+      await c!.waitFor((m) => m.t === 'wake' && m.pollId === 'g2');
+      await c!.store.ingest(id, 'polling', { messages: ['4in'] });
+      const up = await b!.store.completeUpgrade(id, 'websocket');
+      assert.ok(up);
+      assert.deepEqual(up.entries, ['4q2']);
+      assert.deepEqual(up.inbox, ['4in']);
+      assert.equal(up.previousOwner, a!.id);
+      assert.equal(up.epoch, 2);
+      assert.equal(up.record.owner, b!.id);
+      assert.equal(up.record.transport, 'websocket');
+      assert.deepEqual(await a!.waitFor((m) => m.t === 'handover'), { t: 'handover', sid: id, owner: b!.id });
+      assert.deepEqual(await c!.store.poll(id, 'polling', 'g2'), { kind: 'transport', transport: 'websocket' });
+      // Later pushes from anyone wake the websocket holder.
+      await a!.store.push(id, ['4after']);
+      assert.deepEqual(await b!.waitFor((m) => m.t === 'wake'), { t: 'wake', sid: id, pollId: '*' });
+      assert.deepEqual(await b!.store.poll(id, 'websocket', '*'), { kind: 'data', entries: ['4after'], generation: 'eio4', flags: '' });
+      assert.deepEqual(await b!.store.poll(id, 'websocket', '*'), { kind: 'wait' });
+      assert.deepEqual(await c!.store.ingest(id, 'polling', { messages: ['4x'] }), { kind: 'transport', transport: 'websocket' });
+      assert.deepEqual(await c!.store.beginUpgrade(id), { kind: 'transport', transport: 'websocket' });
+    });
+
+    it('an upgrade on the owner itself keeps ownership and the epoch', async () => {
+      const [a] = await cluster(1);
+      const id = sid();
+      await a!.store.create(sessionInit(id, a!.id));
+      assert.equal((await a!.store.beginUpgrade(id)).kind, 'ok');
+      const up = await a!.store.completeUpgrade(id, 'websocket');
+      assert.equal(up?.previousOwner, a!.id);
+      assert.equal(up?.epoch, 1);
+      await tick(20);
+      assert.equal(a!.messages.filter((m) => m.t === 'handover').length, 0);
+    });
+
+    it('aborted or foreign upgrades do not complete', async () => {
+      const [a, b] = await cluster(2);
+      const id = sid();
+      await a!.store.create(sessionInit(id, a!.id));
+      assert.equal(await b!.store.completeUpgrade(id, 'websocket'), null, 'not begun');
+      assert.equal((await b!.store.beginUpgrade(id)).kind, 'ok');
+      assert.equal(await a!.store.completeUpgrade(id, 'websocket'), null, 'begun by someone else');
+      await a!.store.abortUpgrade(id);
+      assert.equal((await a!.store.get(id))?.upgrading, b!.id, 'only the prober aborts');
+      await b!.store.abortUpgrade(id);
+      assert.equal((await a!.store.get(id))?.upgrading, null);
+      assert.equal(await b!.store.completeUpgrade(id, 'websocket'), null);
+      assert.equal((await a!.store.beginUpgrade(id)).kind, 'ok', 'a new probe may start');
+    });
+
+    it('lets a live worker claim a dead worker\'s polling session, and reaps its websockets', async () => {
+      const [a, b, c] = await cluster(3);
+      const poll = sid();
+      const ws = sid();
+      await a!.store.create(sessionInit(poll, a!.id));
+      await a!.store.create(sessionInit(ws, a!.id, { transport: 'websocket', persistent: true, storeHeartbeat: false }));
+      await c!.store.ingest(poll, 'polling', { messages: ['4pending'] });
+      await a!.store.poll(poll, 'polling', 'held');
+      await a!.store.stop();
+      const dead = await b!.store.deadWorkers();
+      assert.ok(dead.includes(a!.id), `dead workers ${JSON.stringify(dead)} include ${a!.id}`);
+      const orphans: string[] = [];
+      for (;;) {
+        const batch = await b!.store.orphans(a!.id, 1);
+        if (batch.length === 0) break;
+        assert.equal(batch.length, 1);
+        orphans.push(...batch);
+      }
+      assert.deepEqual(orphans.sort(), [poll, ws].sort());
+      const claimed = await b!.store.claim(poll, a!.id);
+      assert.equal(claimed.kind, 'claimed');
+      assert.deepEqual(claimed.kind === 'claimed' && claimed.inbox, ['4pending']);
+      assert.equal(claimed.kind === 'claimed' && claimed.record.owner, b!.id);
+      assert.deepEqual(await c!.store.claim(poll, a!.id), { kind: 'lost' }, 'only one claimer wins');
+      // The dead worker's poll no longer blocks the client's next poll.
+      assert.deepEqual(await c!.store.poll(poll, 'polling', 'new'), { kind: 'wait' });
+      const reaped = await c!.store.claim(ws, a!.id);
+      assert.equal(reaped.kind, 'reaped');
+      assert.equal(reaped.kind === 'reaped' && reaped.record.sid, ws);
+      const gone = await b!.store.get(ws);
+      assert.ok(gone === null || gone.closed !== null);
+      await b!.store.forgetWorker(a!.id);
+      assert.ok(!(await b!.store.deadWorkers()).includes(a!.id));
+      // New relays go to the new owner.
+      assert.deepEqual(await c!.store.ingest(poll, 'polling', { messages: ['4m'] }), { kind: 'relayed', owner: b!.id });
+    });
+
+    it('closes a session whose queue overflows and tells its owner', async () => {
+      const [a, b] = await cluster(2, 5);
+      const id = sid();
+      await a!.store.create(sessionInit(id, a!.id));
+      assert.equal(await b!.store.push(id, ['1', '2', '3']), true);
+      assert.equal(await b!.store.push(id, ['4', '5', '6']), false);
+      assert.deepEqual(await a!.waitFor((m) => m.t === 'closed'), { t: 'closed', sid: id, reason: 'transport error' });
+    });
+
+    it('destroys a session at once', async () => {
+      const [a] = await cluster(1);
+      const id = sid();
+      await a!.store.create(sessionInit(id, a!.id));
+      await a!.store.destroy(id);
+      assert.equal(await a!.store.get(id), null);
+      assert.deepEqual(await a!.store.poll(id, 'polling', 'p'), { kind: 'unknown' });
+    });
+
+    it('carries requests and responses between workers', async () => {
+      const [a, b] = await cluster(2);
+      await a!.store.send(b!.id, { t: 'req', id: 'r1', from: a!.id, body: 'p x|y 1' });
+      assert.deepEqual(await b!.waitFor((m) => m.t === 'req'), { t: 'req', id: 'r1', from: a!.id, body: 'p x|y 1' });
+      await b!.store.send(a!.id, { t: 'res', id: 'r1', body: '1' });
+      assert.deepEqual(await a!.waitFor((m) => m.t === 'res'), { t: 'res', id: 'r1', body: '1' });
+    });
+
+    it('delivers every entry exactly once and in order under concurrent pushes and polls', async () => {
+      const workers = await cluster(3);
+      const id = sid();
+      await workers[0]!.store.create(sessionInit(id, workers[0]!.id));
+      const received: string[] = [];
+      let pollSeq = 0;
+      // A client whose polls land on a random worker each time.
+      const consumer = (async () => {
+        const deadline = Date.now() + 10_000;
+        while (received.length < 300 && Date.now() < deadline) {
+          const w = workers[pollSeq % 3]!;
+          const pollId = `c${++pollSeq}`;
+          const r = await w.store.poll(id, 'polling', pollId);
+          if (r.kind === 'data') {
+            received.push(...r.entries);
+            continue;
+          }
+          assert.equal(r.kind, 'wait');
+          await w.waitFor((m) => m.t === 'wake' && m.pollId === pollId, 5000);
+          const d = await w.store.poll(id, 'polling', pollId);
+          if (d.kind === 'data') received.push(...d.entries);
+          else assert.equal(d.kind, 'wait');
+          await w.store.unpoll(id, pollId);
+        }
+      })();
+      await Promise.all(
+        workers.map(async (w, k) => {
+          for (let i = 0; i < 100; i++) {
+            await w.store.push(id, [`4${k}:${i}`]);
+            if (i % 7 === 0) await tick(1);
+          }
+        }),
+      );
+      await consumer;
+      assert.equal(received.length, 300);
+      assert.equal(new Set(received).size, 300, 'no duplicates');
+      for (let k = 0; k < 3; k++) {
+        const mine = received.filter((e) => e.startsWith(`4${k}:`)).map((e) => Number(e.split(':')[1]));
+        assert.deepEqual(mine, [...Array(100).keys()], `pusher ${k} in order`);
+      }
+    });
+  });
+}
