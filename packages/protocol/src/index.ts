@@ -1,0 +1,2 @@
+export { DecodeError } from './errors.js';
+export * from './eio/index.js';
