@@ -80,6 +80,9 @@ export class EngineSocket extends EventEmitter implements WheelItem {
   #drainAgain = false;
   #draining = false;
   #closeRequested = false;
+  /** Stored inbound entries processed and not yet acknowledged to the store. */
+  #acks = 0;
+  #settleWaiters: Array<() => void> | null = null;
   #awaitingPong = false;
   /** Last inbound traffic (EIO3 heartbeat) or ping time, for the lazy wheel check. */
   #lastSeen = 0;
@@ -138,8 +141,16 @@ export class EngineSocket extends EventEmitter implements WheelItem {
 
   // ---- engine-facing ------------------------------------------------------
 
-  /** Inbound entries (store form) for the application, in order. */
-  receiveEntries(entries: string[]): void {
+  /**
+   * Inbound entries (store form) for the application, in order. The first
+   * `stored` came from the store's inbox: they are acknowledged with the
+   * next push, which also carries whatever their handlers sent.
+   */
+  receiveEntries(entries: string[], stored = entries.length): void {
+    if (stored > 0) {
+      this.#acks += stored;
+      if (!this.#pumping) this.#startPump();
+    }
     for (let i = 0; i < entries.length; i++) {
       if (this.readyState === 'closed') return;
       let packet: EioPacket;
@@ -203,6 +214,16 @@ export class EngineSocket extends EventEmitter implements WheelItem {
     this.#queueDrained = true;
     this.#direct = true;
     this.#startHeartbeat();
+  }
+
+  /**
+   * Resolves once everything sent so far (and every acknowledgement) is in
+   * the store or on the websocket: a POST is answered only then, so an
+   * answered POST means its effects survive this worker dying.
+   */
+  settled(): Promise<void> {
+    if (!this.#pumping && this.#outbox.length === 0 && this.#acks === 0) return RESOLVED;
+    return new Promise((resolve) => (this.#settleWaiters ??= []).push(resolve));
   }
 
   /** Entries were pushed to the store for our websocket by another worker. */
@@ -316,20 +337,38 @@ export class EngineSocket extends EventEmitter implements WheelItem {
             this.#outbox = [];
             this.#writeEntries(batch);
           }
+          if (this.#acks > 0) {
+            const ack = this.#acks;
+            this.#acks = 0;
+            await this.#host.store.push(this.id, [], ack);
+            continue;
+          }
           this.#direct = true;
           this.emit('flush');
           break;
         }
-        if (this.#outbox.length === 0) break;
+        if (this.#outbox.length === 0 && this.#acks === 0) break;
         const batch = this.#outbox;
+        const ack = this.#acks;
         this.#outbox = [];
-        if (!(await this.#host.store.push(this.id, batch))) break; // session gone: nothing to deliver to
-        this.emit('flush');
+        this.#acks = 0;
+        if (!(await this.#host.store.push(this.id, batch, ack))) {
+          // Session gone: nothing left to deliver to.
+          this.#outbox = [];
+          this.#acks = 0;
+          break;
+        }
+        if (batch.length > 0) this.emit('flush');
       }
     } catch (err) {
       this.#host.storeFailed(err, 'push');
     } finally {
       this.#pumping = false;
+    }
+    const waiters = this.#settleWaiters;
+    if (waiters && !this.#pumping) {
+      this.#settleWaiters = null;
+      for (const w of waiters) w();
     }
     if (this.#closeRequested) this.#finishClose();
   }
@@ -380,6 +419,8 @@ export class EngineSocket extends EventEmitter implements WheelItem {
     ws.send(frame, typeof frame !== 'string');
   }
 }
+
+const RESOLVED = Promise.resolve();
 
 function normalize(data: SendData): string | Uint8Array {
   if (typeof data === 'string') return data;

@@ -250,7 +250,8 @@ export class PollingTransport {
       case 'local': {
         const socket = engine.sockets.get(sid);
         if (socket) {
-          if (r.entries.length > 0) socket.receiveEntries(r.entries);
+          if (r.entries.length > 0) socket.receiveEntries(r.entries, r.stored);
+          await socket.settled();
           if (input.close !== undefined) socket.onClose(input.close);
         }
         break;

@@ -104,7 +104,9 @@ export class WebSocketTransport {
     });
     const ud = this.#data(newSid, 'session', protocol, hs.supportsBinary, info);
     ud.handshake = hs;
-    if (!this.#accept(ex, keys, ud, engine.handshakeHeaders(newSid))) await engine.store.destroy(newSid);
+    // No Set-Cookie here: uWebSockets.js cannot add headers to a 101 answer
+    // (writing one turns the answer into a 200). Documented in the README.
+    if (!this.#accept(ex, keys, ud)) await engine.store.destroy(newSid);
   }
 
   #data(sid: string, kind: 'probe' | 'session', protocol: 3 | 4, supportsBinary: boolean, request: RequestInfo): WsData {
@@ -124,14 +126,11 @@ export class WebSocketTransport {
     };
   }
 
-  #accept(ex: Exchange, keys: UpgradeKeys, ud: WsData, headers: Array<[string, string]> = []): boolean {
+  #accept(ex: Exchange, keys: UpgradeKeys, ud: WsData): boolean {
     if (!ex.open) return false;
     ex.done = true;
     const res = ex.res;
-    res.cork(() => {
-      for (const [k, v] of headers) res.writeHeader(k, v);
-      res.upgrade(ud, keys.key, keys.protocol, keys.extensions, keys.context);
-    });
+    res.cork(() => res.upgrade(ud, keys.key, keys.protocol, keys.extensions, keys.context));
     return true;
   }
 

@@ -30,6 +30,8 @@ interface MemSession {
   upgrading: string | null;
   queue: string[];
   inbox: string[];
+  /** Inbound entries handed to the owner and not yet acknowledged. */
+  pending: string[];
   waiter: PollHolder | null;
   /** A wake was sent to the waiter and it has not polled since: don't send another. */
   woken: boolean;
@@ -125,6 +127,7 @@ export class MemoryStore implements Store {
       upgrading: null,
       queue: [],
       inbox: [],
+      pending: [],
       waiter: init.persistent ? { worker: init.owner, pollId: PERSISTENT } : null,
       woken: false,
       nextPing: now + init.pingInterval,
@@ -141,9 +144,11 @@ export class MemoryStore implements Store {
     return s ? this.#record(sid, s) : null;
   }
 
-  async push(sid: string, entries: string[]): Promise<boolean> {
+  async push(sid: string, entries: string[], ack = 0): Promise<boolean> {
     const s = this.cluster.sessions.get(sid);
+    if (s && ack > 0) s.pending.splice(0, ack);
     if (!s || s.closed !== null) return false;
+    if (entries.length === 0) return true;
     if (s.queue.length + entries.length > this.limits.maxQueueLength) {
       this.#close(sid, s, 'transport error', [s.init.closeEntry], true);
       return false;
@@ -167,7 +172,7 @@ export class MemoryStore implements Store {
       s.queue = [];
       s.woken = false;
       s.waiter = s.persistent ? { worker: this.#me, pollId: PERSISTENT } : null;
-      if (s.closed !== null && s.inbox.length === 0) this.#remove(sid, s);
+      if (s.closed !== null && s.inbox.length === 0 && s.pending.length === 0) this.#remove(sid, s);
       return { kind: 'data', entries, generation: s.init.generation, flags: s.init.flags };
     }
     if (s.closed !== null) {
@@ -207,9 +212,10 @@ export class MemoryStore implements Store {
     }
     let result: IngestResult;
     if (s.owner === this.#me) {
-      const entries = s.inbox.length > 0 ? s.inbox.concat(input.messages) : input.messages;
-      s.inbox = [];
-      result = { kind: 'local', entries };
+      const stored = s.inbox.length;
+      const entries = stored > 0 ? s.inbox.concat(input.messages) : input.messages;
+      if (stored > 0) this.#takeInbox(s);
+      result = { kind: 'local', entries, stored };
     } else {
       if (input.messages.length > 0) {
         for (const e of input.messages) s.inbox.push(e);
@@ -224,8 +230,14 @@ export class MemoryStore implements Store {
   async drainInbox(sid: string): Promise<string[] | null> {
     const s = this.cluster.sessions.get(sid);
     if (!s || s.owner !== this.#me) return null;
+    return this.#takeInbox(s);
+  }
+
+  /** Moves the inbox to pending; returns what was moved. */
+  #takeInbox(s: MemSession): string[] {
     const entries = s.inbox;
     s.inbox = [];
+    for (const e of entries) s.pending.push(e);
     return entries;
   }
 
@@ -251,8 +263,8 @@ export class MemoryStore implements Store {
     s.woken = false;
     const entries = s.queue;
     s.queue = [];
-    const inbox = s.inbox;
-    s.inbox = [];
+    this.#takeInbox(s);
+    const inbox = s.pending.slice();
     if (previousOwner !== this.#me) {
       this.cluster.disown(previousOwner, sid);
       this.cluster.own(this.#me, sid);
@@ -342,9 +354,8 @@ export class MemoryStore implements Store {
       s.waiter = null;
       s.woken = false;
     }
-    const inbox = s.inbox;
-    s.inbox = [];
-    return { kind: 'claimed', record: this.#record(sid, s), inbox };
+    this.#takeInbox(s);
+    return { kind: 'claimed', record: this.#record(sid, s), inbox: s.pending.slice() };
   }
 
   async close(sid: string, reason: string, finalEntries: string[] = []): Promise<boolean> {

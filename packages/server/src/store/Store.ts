@@ -15,6 +15,13 @@
  * Atomicity: every method is one atomic step on one session (a Lua script in
  * Redis). `push` and `poll` in particular can interleave in any order between
  * workers without losing a wake-up or delivering an entry twice.
+ *
+ * Inbound durability: entries relayed to the owner wait in the session's
+ * inbox. Draining moves them to a pending list rather than deleting them; the
+ * owner acknowledges them (`push(sid, outbound, ack)`) in the same atomic
+ * step that stores the packets their handlers produced. If the owner dies in
+ * between, the worker that claims the session gets the unacknowledged entries
+ * again and nothing the client was told was accepted is lost.
  */
 
 /** Protocol generation of a session; decides codecs and heartbeat direction. */
@@ -117,8 +124,12 @@ export interface Ingest {
 export type IngestResult =
   | { kind: 'unknown' }
   | { kind: 'transport'; transport: string }
-  /** This worker owns the session: the inbox backlog followed by `messages`, to process now, in order. */
-  | { kind: 'local'; entries: string[] }
+  /**
+   * This worker owns the session: the inbox backlog followed by `messages`,
+   * to process now, in order. The first `stored` entries came from the inbox
+   * and are pending until acknowledged.
+   */
+  | { kind: 'local'; entries: string[]; stored: number }
   /** Appended to the owner's inbox and the owner was told. */
   | { kind: 'relayed'; owner: string };
 
@@ -135,12 +146,12 @@ export interface UpgradeResult {
   entries: string[];
   previousOwner: string;
   epoch: number;
-  /** Inbound entries relayed to the previous owner and not yet processed. */
+  /** Inbound entries relayed to the previous owner and not yet acknowledged; pending until acknowledged. */
   inbox: string[];
 }
 
 export type ClaimResult =
-  /** Ownership moved to this worker; `inbox` holds unprocessed inbound entries, in order. */
+  /** Ownership moved to this worker; `inbox` holds unacknowledged inbound entries, in order, pending until acknowledged. */
   | { kind: 'claimed'; record: SessionRecord; inbox: string[] }
   /** The session's transport died with its worker; the session was closed. */
   | { kind: 'reaped'; record: SessionRecord }
@@ -195,10 +206,12 @@ export interface Store {
 
   /**
    * Push-and-wake: appends entries to the session's outbound queue and wakes
-   * whoever waits on it (a poll or the websocket holder). Returns false when
-   * the session is unknown or closed (entries dropped).
+   * whoever waits on it (a poll or the websocket holder). With `ack`, also
+   * drops that many of the oldest pending inbound entries, atomically with
+   * the push. Returns false when the session is unknown or closed (entries
+   * dropped).
    */
-  push(sid: string, entries: string[]): Promise<boolean>;
+  push(sid: string, entries: string[], ack?: number): Promise<boolean>;
   /**
    * Drain-or-wait: returns all queued entries, or registers `pollId` of this
    * worker as the waiter. `steal` replaces a stale holder (one whose worker
@@ -210,7 +223,7 @@ export interface Store {
 
   /** Inbound data from any worker: heartbeat bookkeeping plus relay of messages to the owner. */
   ingest(sid: string, transport: string, input: Ingest): Promise<IngestResult>;
-  /** Owner only: takes the inbox backlog. Null when this worker is not the owner. */
+  /** Owner only: moves the inbox backlog to pending and returns it. Null when this worker is not the owner. */
   drainInbox(sid: string): Promise<string[] | null>;
 
   beginUpgrade(sid: string): Promise<BeginUpgradeResult>;

@@ -169,14 +169,40 @@ export function runStoreContract(name: string, factory: ContractFactory): void {
       assert.deepEqual(await b!.store.ingest(id, 'polling', { messages: ['4m3'] }), { kind: 'relayed', owner: a!.id });
       assert.equal(await b!.store.drainInbox(id), null, 'only the owner drains');
       // The owner's own POST gets the backlog first.
-      assert.deepEqual(await a!.store.ingest(id, 'polling', { messages: ['4m4'] }), { kind: 'local', entries: ['4m1', '4m2', '4m3', '4m4'] });
+      assert.deepEqual(await a!.store.ingest(id, 'polling', { messages: ['4m4'] }), { kind: 'local', entries: ['4m1', '4m2', '4m3', '4m4'], stored: 3 });
       assert.deepEqual(await a!.store.drainInbox(id), []);
       await b!.store.ingest(id, 'polling', { messages: ['4m5'] });
       assert.deepEqual(await a!.store.drainInbox(id), ['4m5']);
+      assert.deepEqual(await a!.store.drainInbox(id), [], 'drained entries are not handed out twice');
       const before = a!.messages.filter((m) => m.t === 'inbox').length;
       assert.deepEqual(await b!.store.ingest(id, 'polling', { messages: [] }), { kind: 'relayed', owner: a!.id });
       await tick(20);
       assert.equal(a!.messages.filter((m) => m.t === 'inbox').length, before, 'nothing to relay, nobody bothered');
+    });
+
+    it('keeps drained inbound entries until the owner acknowledges them with its push', async () => {
+      const [a, b, c] = await cluster(3);
+      const id = sid();
+      await a!.store.create(sessionInit(id, a!.id));
+      await b!.store.ingest(id, 'polling', { messages: ['4m1', '4m2'] });
+      assert.deepEqual(await a!.store.drainInbox(id), ['4m1', '4m2']);
+      // m1 was processed: its outbound and its acknowledgement land together.
+      assert.equal(await a!.store.push(id, ['4echo1'], 1), true);
+      await b!.store.ingest(id, 'polling', { messages: ['4m3'] });
+      const local = await a!.store.ingest(id, 'polling', { messages: ['4m4'] });
+      assert.deepEqual(local, { kind: 'local', entries: ['4m3', '4m4'], stored: 1 });
+      // The owner dies before acknowledging m2 and m3: the next owner gets them again, in order.
+      await a!.store.stop();
+      const claimed = await c!.store.claim(id, a!.id);
+      assert.equal(claimed.kind, 'claimed');
+      assert.deepEqual(claimed.kind === 'claimed' && claimed.inbox, ['4m2', '4m3']);
+      assert.equal(await c!.store.push(id, [], 2), true, 'an acknowledgement without outbound entries');
+      await b!.store.ingest(id, 'polling', { messages: ['4m5'] });
+      assert.deepEqual(await c!.store.drainInbox(id), ['4m5']);
+      await c!.store.stop();
+      const again = await b!.store.claim(id, c!.id);
+      assert.deepEqual(again.kind === 'claimed' && again.inbox, ['4m5'], 'acknowledged entries never come back');
+      assert.deepEqual(await b!.store.poll(id, 'polling', 'p'), { kind: 'data', entries: ['4echo1'], generation: 'eio4', flags: '' });
     });
 
     it('pushes ingest replies and wakes the waiter', async () => {
