@@ -1,0 +1,442 @@
+import { EventEmitter } from 'node:events';
+import {
+  DEFAULT_STORE_LIMITS,
+  decodeWorkerMessage,
+  encodeWorkerMessage,
+  type BeginUpgradeResult,
+  type ClaimResult,
+  type Generation,
+  type Ingest,
+  type IngestResult,
+  type MessageHandler,
+  type PollHolder,
+  type PollResult,
+  type SessionInit,
+  type SessionRecord,
+  type Store,
+  type StoreLimits,
+  type SweepResult,
+  type UpgradeResult,
+  type WorkerMessage,
+} from '@nonstick/server';
+import { closeClient, createClient, watchClient, type Client, type ConnectionOptions, type StatusEvent } from './connection.js';
+import { RECORD_FIELDS, scriptRecord, toRecord, type Reply } from './decode.js';
+import { checkPrefix, DEFAULT_PREFIX, isTaggable, Keys } from './keys.js';
+import { defineScripts, type Scripts } from './scripts/index.js';
+
+export interface RedisStoreOptions extends ConnectionOptions {
+  /** Prefix of every key and channel (default `ns`): several deployments can share one Redis. */
+  prefix?: string;
+  /** `closeLinger` is how long a closed session's keys live on (a PEXPIRE). */
+  limits?: Partial<StoreLimits>;
+  /**
+   * How long a heartbeat sweeper holds the due sessions it took (ms, default
+   * 5000): other workers' sweepers skip them meanwhile, and take them again
+   * if this worker dies before rescheduling them.
+   */
+  heartbeatLease?: number;
+}
+
+export interface RedisStoreEvents {
+  /** Connection state changes and background errors, for logs and metrics. */
+  status: [StatusEvent];
+}
+
+const EMPTY: readonly string[] = [];
+
+/**
+ * The `Store` contract on Redis. Every operation on a session is one Lua
+ * script over that session's keys (one hash slot); the global indexes (owner
+ * sets, heartbeat schedule) are updated with separate commands around it, in
+ * an order that keeps them supersets of the truth: entries are added before
+ * the script that needs them and removed after the script that made them
+ * stale. The scripts read the session hash and are the authority; stale
+ * index entries cost a wasted look, never a wrong result.
+ */
+export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store {
+  readonly kind = 'redis';
+  readonly limits: StoreLimits;
+  readonly keys: Keys;
+  readonly heartbeatLease: number;
+  readonly #client: Client;
+  readonly #subscriber: Client;
+  readonly #scripts: Scripts;
+  #me = '';
+  #handler: MessageHandler | null = null;
+  #renewTimer: NodeJS.Timeout | null = null;
+  #running = false;
+
+  constructor(options: RedisStoreOptions = {}) {
+    super();
+    this.limits = { ...DEFAULT_STORE_LIMITS, ...options.limits };
+    this.keys = new Keys(checkPrefix(options.prefix ?? DEFAULT_PREFIX));
+    this.heartbeatLease = options.heartbeatLease ?? 5000;
+    this.#client = createClient(options);
+    // Same settings, own socket: SUBSCRIBE puts a connection in subscriber
+    // mode, and ioredis re-subscribes it after every reconnect.
+    this.#subscriber = this.#client.duplicate();
+    this.#scripts = defineScripts(this.#client, this.keys.prefix);
+    const report = (e: StatusEvent): void => this.#onStatus(e);
+    watchClient(this.#client, 'command', report);
+    watchClient(this.#subscriber, 'subscriber', report);
+    this.#subscriber.on('message', (_channel: string, message: string) => this.#deliver(message));
+  }
+
+  /** The command connection (for metrics or admin commands; do not close it). */
+  get client(): Client {
+    return this.#client;
+  }
+
+  /** The subscriber connection (status only: it is in subscriber mode). */
+  get subscriber(): Client {
+    return this.#subscriber;
+  }
+
+  get workerId(): string {
+    return this.#me;
+  }
+
+  async start(workerId: string, onMessage: MessageHandler): Promise<void> {
+    if (this.#running) throw new Error(`RedisStore: already started as ${this.#me}`);
+    this.#me = workerId;
+    this.#handler = onMessage;
+    try {
+      await Promise.all([this.#client.connect(), this.#subscriber.connect()]);
+      await this.#subscriber.subscribe(this.keys.channel(workerId));
+      await this.#renew();
+    } catch (err) {
+      // Leave nothing reconnecting in the background behind a failed start.
+      this.#handler = null;
+      await Promise.all([closeClient(this.#client), closeClient(this.#subscriber)]);
+      throw err;
+    }
+    this.#running = true;
+    this.#renewTimer = setInterval(() => {
+      this.#renew().catch((error: Error) => this.#backgroundError(error));
+    }, Math.max(10, Math.floor(this.limits.workerTtl / 3)));
+    this.#renewTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    const wasRunning = this.#running;
+    this.#running = false;
+    if (this.#renewTimer) clearInterval(this.#renewTimer);
+    this.#renewTimer = null;
+    this.#handler = null;
+    // Expire at once rather than forget: the sessions it owned are orphans
+    // for the other workers to take over. If Redis is unreachable the lease
+    // simply runs out.
+    if (wasRunning) await this.#client.zadd(this.keys.workers, 0, this.#me).catch(() => {});
+    await Promise.all([closeClient(this.#client), closeClient(this.#subscriber)]);
+  }
+
+  async create(init: SessionInit): Promise<void> {
+    const sid = init.sid;
+    if (!isTaggable(sid)) throw new TypeError(`RedisStore: session id ${JSON.stringify(sid)} cannot be a hash tag`);
+    const k = this.keys;
+    const now = Date.now();
+    const nextPing = now + init.pingInterval;
+    const clientBeats = init.heartbeat === 'client';
+    const deadline = clientBeats ? nextPing + init.pingTimeout : 0;
+    const due = init.storeHeartbeat ? (clientBeats ? deadline : nextPing) : 0;
+    // Index and schedule first: sent in this order on one connection, they
+    // are in place by the time the session exists (a session missing from
+    // them would never be adopted or timed out), while an entry for a session
+    // whose creation failed is only a stale hint.
+    const ops: Promise<unknown>[] = [this.#client.sadd(k.owned(init.owner), sid)];
+    if (init.storeHeartbeat) ops.push(this.#client.zadd(k.heartbeats, due, sid));
+    ops.push(
+      this.#scripts.nsCreate(
+        k.sessionKeys(sid),
+        'g', init.generation, 't', init.transport, 'o', init.owner, 'e', 1,
+        'p', init.persistent ? '1' : '0', 'h', init.storeHeartbeat ? '1' : '0',
+        'pi', init.pingInterval, 'pt', init.pingTimeout, 'hm', init.heartbeat,
+        'pe', init.pingEntry, 'ce', init.closeEntry,
+        'np', nextPing, 'dl', deadline, 'du', due,
+        'hs', init.handshake, 'f', init.flags,
+        // A persistent transport's owner waits on the queue from the start.
+        init.persistent ? ['ww', init.owner, 'wp', '*'] : EMPTY,
+      ),
+    );
+    await Promise.all(ops);
+  }
+
+  async get(sid: string): Promise<SessionRecord | null> {
+    if (!isTaggable(sid)) return null;
+    return toRecord(sid, await this.#client.hmget(this.keys.session(sid), ...RECORD_FIELDS));
+  }
+
+  async push(sid: string, entries: string[], ack = 0): Promise<boolean> {
+    if (!isTaggable(sid)) return false;
+    const l = this.limits;
+    const r = await this.#scripts.nsPush(this.keys.sessionKeys(sid), this.#me, l.maxQueueLength, l.closeLinger, ack, entries);
+    if (r === 1) return true;
+    if (typeof r === 'string') await this.#forget(sid, r); // closed by the overflow
+    return false;
+  }
+
+  async poll(sid: string, transport: string, pollId: string, steal?: PollHolder): Promise<PollResult> {
+    if (!isTaggable(sid)) return { kind: 'unknown' };
+    const r = (await this.#scripts.nsPoll(
+      this.keys.sessionKeys(sid), this.#me, transport, pollId, steal?.worker ?? '', steal?.pollId ?? '',
+    )) as Reply;
+    if (r === 1) return { kind: 'wait' };
+    if (r === 0) return { kind: 'unknown' };
+    const a = r as Reply[];
+    switch (a[0]) {
+      case 'd':
+        return { kind: 'data', entries: a[3] as string[], generation: a[1] as Generation, flags: a[2] as string };
+      case 't':
+        return { kind: 'transport', transport: a[1] as string };
+      default:
+        return { kind: 'busy', holder: { worker: a[1] as string, pollId: a[2] as string } };
+    }
+  }
+
+  async unpoll(sid: string, pollId: string): Promise<boolean> {
+    if (!isTaggable(sid)) return false;
+    return (await this.#scripts.nsUnpoll(this.keys.session(sid), this.#me, pollId)) === 1;
+  }
+
+  async ingest(sid: string, transport: string, input: Ingest): Promise<IngestResult> {
+    if (!isTaggable(sid)) return { kind: 'unknown' };
+    const me = this.#me;
+    const reply = input.reply ?? EMPTY;
+    const closing = input.close !== undefined;
+    const r = (await this.#scripts.nsIngest(
+      this.keys.sessionKeys(sid),
+      me, transport, Date.now(), input.heartbeat ?? '', closing ? '1' : '', input.close ?? '', this.limits.closeLinger,
+      reply.length, reply, input.messages,
+    )) as Reply;
+    if (r === 0) return { kind: 'unknown' };
+    const a = r as Reply[];
+    if (a[0] === 't') return { kind: 'transport', transport: a[1] as string };
+    let result: IngestResult;
+    let owner: string;
+    if (a[0] === 'l') {
+      const backlog = a[1] as string[];
+      owner = me;
+      const stored = backlog.length;
+      result = { kind: 'local', entries: stored > 0 ? backlog.concat(input.messages) : input.messages, stored };
+    } else {
+      owner = a[1] as string;
+      result = { kind: 'relayed', owner };
+    }
+    if (a[3] === 1) await this.#forget(sid, owner);
+    else if ((a[2] as number) > 0) await this.#hintEarlier(sid, a[2] as number);
+    return result;
+  }
+
+  async drainInbox(sid: string): Promise<string[] | null> {
+    if (!isTaggable(sid)) return null;
+    return (await this.#scripts.nsDrainInbox(this.keys.sessionKeys(sid), this.#me)) as string[] | null;
+  }
+
+  async beginUpgrade(sid: string): Promise<BeginUpgradeResult> {
+    if (!isTaggable(sid)) return { kind: 'unknown' };
+    const r = (await this.#scripts.nsBeginUpgrade(this.keys.session(sid), this.#me)) as Reply;
+    if (r === 0) return { kind: 'unknown' };
+    if (r === 1) return { kind: 'busy' };
+    const a = r as Reply[];
+    if (a[0] === 't') return { kind: 'transport', transport: a[1] as string };
+    return { kind: 'ok', record: scriptRecord(sid, a[1]) };
+  }
+
+  async completeUpgrade(sid: string, transport: string): Promise<UpgradeResult | null> {
+    if (!isTaggable(sid)) return null;
+    const k = this.keys;
+    const me = this.#me;
+    // Into this worker's index first, so there is no moment when it owns the
+    // session without the index saying so (were it to die right then).
+    const [, r] = await Promise.all([
+      this.#client.sadd(k.owned(me), sid),
+      this.#scripts.nsCompleteUpgrade(k.sessionKeys(sid), me, transport),
+    ]);
+    if (r === 0) return null;
+    const a = r as Reply[];
+    const record = scriptRecord(sid, a[0]);
+    const previousOwner = a[2] as string;
+    // The persistent transport is pinged by its owner, not the store.
+    const cleanup: Promise<unknown>[] = [this.#client.zrem(k.heartbeats, sid)];
+    if (previousOwner !== me) cleanup.push(this.#client.srem(k.owned(previousOwner), sid));
+    await this.#quietly(cleanup);
+    return { record, entries: a[1] as string[], previousOwner, epoch: record.epoch, inbox: a[3] as string[] };
+  }
+
+  async abortUpgrade(sid: string): Promise<void> {
+    if (!isTaggable(sid)) return;
+    await this.#scripts.nsAbortUpgrade(this.keys.session(sid), this.#me);
+  }
+
+  async sweepHeartbeats(now: number, limit: number): Promise<SweepResult> {
+    const result: SweepResult = { pinged: 0, timedOut: 0 };
+    const k = this.keys;
+    const sids = (await this.#scripts.nsClaimDue(k.heartbeats, now, limit, now + this.heartbeatLease)) as string[];
+    if (sids.length === 0) return result;
+    const me = this.#me;
+    const linger = this.limits.closeLinger;
+    // All sent before any reply is read: one pipelined round trip.
+    const replies = await Promise.allSettled(
+      sids.map((sid) => this.#scripts.nsHeartbeat(k.sessionKeys(sid), me, now, linger)),
+    );
+    const schedule: Array<string | number> = [];
+    const drop: string[] = [];
+    const followUps: Promise<unknown>[] = [];
+    let failure: unknown = null;
+    for (let n = 0; n < sids.length; n++) {
+      const sid = sids[n]!;
+      const settled = replies[n]!;
+      if (settled.status === 'rejected') {
+        // Its schedule entry keeps the claim's lease: a later sweep retries it.
+        failure ??= settled.reason;
+        continue;
+      }
+      const r = settled.value as Reply;
+      if (r === 0) {
+        drop.push(sid);
+        continue;
+      }
+      const a = r as Reply[];
+      if (a[0] === 't') {
+        result.timedOut++;
+        drop.push(sid);
+        followUps.push(this.#client.srem(k.owned(a[1] as string), sid));
+        continue;
+      }
+      if (a[0] === 'p') result.pinged++;
+      schedule.push(a[1] as number, sid);
+    }
+    if (schedule.length > 0) followUps.push(this.#client.zadd(k.heartbeats, ...schedule));
+    if (drop.length > 0) followUps.push(this.#client.zrem(k.heartbeats, ...drop));
+    await Promise.all(followUps);
+    if (failure !== null) throw failure;
+    return result;
+  }
+
+  async deadWorkers(): Promise<string[]> {
+    const expired = await this.#client.zrangebyscore(this.keys.workers, '-inf', Date.now());
+    return expired.filter((id) => id !== this.#me);
+  }
+
+  async orphans(deadWorker: string, limit: number): Promise<string[]> {
+    if (limit <= 0) return [];
+    return this.#client.spop(this.keys.owned(deadWorker), limit);
+  }
+
+  async forgetWorker(workerId: string): Promise<void> {
+    await Promise.all([this.#client.zrem(this.keys.workers, workerId), this.#client.del(this.keys.owned(workerId))]);
+  }
+
+  async claim(sid: string, from: string): Promise<ClaimResult> {
+    if (!isTaggable(sid)) return { kind: 'lost' };
+    const k = this.keys;
+    const me = this.#me;
+    // Index first (see completeUpgrade). When the claim is lost the entry
+    // stays: harmless (claim checks the real owner), and removing it could
+    // race with another operation of this worker that does make it the owner.
+    const [, r] = await Promise.all([
+      this.#client.sadd(k.owned(me), sid),
+      this.#scripts.nsClaim(k.sessionKeys(sid), me, from),
+    ]);
+    if (r === 0) return { kind: 'lost' };
+    const a = r as Reply[];
+    const record = scriptRecord(sid, a[1]);
+    if (a[0] === 'r') {
+      await this.#quietly([
+        this.#client.srem(k.owned(from), sid),
+        this.#client.srem(k.owned(me), sid),
+        this.#client.zrem(k.heartbeats, sid),
+      ]);
+      return { kind: 'reaped', record };
+    }
+    await this.#quietly([this.#client.srem(k.owned(from), sid)]);
+    return { kind: 'claimed', record, inbox: a[2] as string[] };
+  }
+
+  async close(sid: string, reason: string, finalEntries: string[] = []): Promise<boolean> {
+    if (!isTaggable(sid)) return false;
+    const r = await this.#scripts.nsClose(this.keys.sessionKeys(sid), this.#me, this.limits.closeLinger, reason, finalEntries);
+    if (typeof r !== 'string') return false;
+    await this.#forget(sid, r);
+    return true;
+  }
+
+  async destroy(sid: string): Promise<void> {
+    if (!isTaggable(sid)) return;
+    const owner = await this.#scripts.nsDestroy(this.keys.sessionKeys(sid));
+    if (typeof owner === 'string') await this.#forget(sid, owner);
+  }
+
+  async send(workerId: string, message: WorkerMessage): Promise<void> {
+    await this.#client.publish(this.keys.channel(workerId), encodeWorkerMessage(message));
+  }
+
+  // ---- internals -------------------------------------------------------------
+
+  #renew(): Promise<unknown> {
+    return this.#client.zadd(this.keys.workers, Date.now() + this.limits.workerTtl, this.#me);
+  }
+
+  #deliver(raw: string): void {
+    const handler = this.#handler;
+    if (!handler) return;
+    const message = decodeWorkerMessage(raw);
+    if (!message) return; // not ours to crash on
+    try {
+      handler(message);
+    } catch (err) {
+      // A throwing handler is a bug upstream: surface it as MemoryStore does
+      // (an uncaught exception), but outside ioredis' reply parser, which
+      // must not be unwound mid-buffer.
+      queueMicrotask(() => {
+        throw err;
+      });
+    }
+  }
+
+  #onStatus(e: StatusEvent): void {
+    if (e.connection === 'subscriber' && e.status === 'ready' && this.#running) {
+      // Back after a gap: wakes published meanwhile are gone (pub/sub is
+      // at-most-once). Once the channel is certainly subscribed again, tell
+      // the engine to re-check everything that waits for a message.
+      this.#subscriber
+        .subscribe(this.keys.channel(this.#me))
+        .then(() => this.#handler?.({ t: 'resync' }))
+        .catch((error: Error) => this.#backgroundError(error));
+    }
+    if (e.connection === 'command' && e.status === 'ready' && this.#running) {
+      // Redis may have come back empty (a restart without persistence): put
+      // the lease back now rather than at the next renewal, before other
+      // workers' orphan sweeps can think this worker dead.
+      this.#renew().catch((error: Error) => this.#backgroundError(error));
+    }
+    this.emit('status', e);
+  }
+
+  #backgroundError(error: Error): void {
+    this.emit('status', { connection: 'command', status: 'error', error });
+  }
+
+  /** A closed or removed session leaves the owner index and the heartbeat schedule. */
+  #forget(sid: string, owner: string): Promise<void> {
+    return this.#quietly([this.#client.srem(this.keys.owned(owner), sid), this.#client.zrem(this.keys.heartbeats, sid)]);
+  }
+
+  /** The session's new schedule is earlier than the hint: move the hint, never later (ZADD LT). */
+  #hintEarlier(sid: string, at: number): Promise<void> {
+    return this.#quietly([this.#client.zadd(this.keys.heartbeats, 'LT', at, sid)]);
+  }
+
+  /**
+   * Index maintenance after the session script succeeded. Its failure must
+   * not turn a done operation into an error (the caller might retry it); the
+   * indexes tolerate staleness, so it is only reported.
+   */
+  async #quietly(ops: Promise<unknown>[]): Promise<void> {
+    try {
+      await Promise.all(ops);
+    } catch (err) {
+      this.#backgroundError(err as Error);
+    }
+  }
+}

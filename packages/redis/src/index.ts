@@ -1,0 +1,12 @@
+export { RedisStore, type RedisStoreOptions, type RedisStoreEvents } from './RedisStore.js';
+export {
+  COMMAND_DEFAULTS,
+  reconnectDelay,
+  type Client,
+  type ConnectionOptions,
+  type ConnectionRole,
+  type ConnectionStatus,
+  type StatusEvent,
+} from './connection.js';
+export { Keys, DEFAULT_PREFIX, hashTag, isTaggable } from './keys.js';
+export { SCRIPTS, scriptSource, type ScriptDef, type ScriptName } from './scripts/index.js';

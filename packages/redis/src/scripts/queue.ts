@@ -1,0 +1,89 @@
+import type { ScriptDef } from './types.js';
+
+/**
+ * Push-and-wake, with the owner's acknowledgement of inbound entries.
+ * KEYS: s q i p. ARGV: me, maxQueueLength, closeLinger, ack, entries...
+ * Drops the `ack` oldest pending entries (even on a closed session: they
+ * were handled), then returns 1 (queued, waiter woken; also for no entries),
+ * 0 (unknown or closed: dropped), or the owner's id when the queue would
+ * overflow: the session was closed instead ('transport error', owner told
+ * even if it is the caller).
+ */
+export const push = {
+  name: 'nsPush',
+  keys: 4,
+  prelude: true,
+  lua: `
+local f = redis.call('HMGET', KS, 'o', 'c', 'ce')
+if not f[1] then return 0 end
+local ack = tonumber(ARGV[4])
+if ack > 0 then redis.call('LTRIM', KP, ack, -1) end
+if f[2] then return 0 end
+local n = #ARGV - 4
+if n == 0 then return 1 end
+if redis.call('LLEN', KQ) + n > tonumber(ARGV[2]) then
+  if f[3] ~= '' then redis.call('RPUSH', KQ, f[3]) end
+  return close_session(ARGV[1], 'transport error', true, ARGV[3])
+end
+rpush_range(KQ, ARGV, 5, #ARGV)
+wake()
+return 1
+`,
+} as const satisfies ScriptDef;
+
+/**
+ * Drain-or-wait. KEYS: s q i p. ARGV: me, transport, pollId, stealWorker,
+ * stealPollId (both '' when not stealing).
+ * Returns 0 unknown | 1 wait | {'t', transport} | {'b', worker, pollId}
+ * | {'d', generation, flags, {entries}}.
+ * A closed session hands out what is left once, then is deleted (unless
+ * inbound entries still wait for its owner).
+ */
+export const poll = {
+  name: 'nsPoll',
+  keys: 4,
+  prelude: true,
+  lua: `
+local me, poll_id = ARGV[1], ARGV[3]
+local f = redis.call('HMGET', KS, 't', 'ww', 'wp', 'c', 'p', 'g', 'f')
+if not f[1] then return 0 end
+if f[1] ~= ARGV[2] then return {'t', f[1]} end
+local ww, wp = f[2], f[3]
+if ww and not (ww == me and wp == poll_id) and not (ww == ARGV[4] and wp == ARGV[5]) then
+  return {'b', ww, wp}
+end
+local entries = take(KQ)
+if #entries > 0 then
+  if f[5] == '1' then
+    redis.call('HSET', KS, 'ww', me, 'wp', '*')
+    redis.call('HDEL', KS, 'wk')
+  else
+    redis.call('HDEL', KS, 'ww', 'wp', 'wk')
+  end
+  if f[4] and redis.call('EXISTS', KI, KP) == 0 then redis.call('DEL', KS) end
+  return {'d', f[6], f[7], entries}
+end
+if f[4] then
+  redis.call('DEL', KS, KQ, KI, KP)
+  return 0
+end
+redis.call('HSET', KS, 'ww', me, 'wp', poll_id)
+redis.call('HDEL', KS, 'wk')
+return 1
+`,
+} as const satisfies ScriptDef;
+
+/** KEYS: s. ARGV: me, pollId. Returns 1 if that waiter was registered (and is now removed), else 0. */
+export const unpoll = {
+  name: 'nsUnpoll',
+  keys: 1,
+  prelude: false,
+  lua: `
+local w = redis.call('HMGET', KEYS[1], 'ww', 'wp')
+if w[1] == ARGV[1] and w[2] == ARGV[2] then
+  redis.call('HDEL', KEYS[1], 'ww', 'wp', 'wk')
+  return 1
+end
+return 0
+`,
+} as const satisfies ScriptDef;
