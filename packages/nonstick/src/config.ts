@@ -9,6 +9,8 @@ export interface WorkerConfig {
   workerId: string | undefined;
   demo: string;
   logLevel: Level;
+  /** Worker liveness lease, ms: a worker silent this long is dead and its sessions are adopted. */
+  workerTtl: number | undefined;
   engine: EngineOptions;
 }
 
@@ -27,6 +29,7 @@ export const SETTINGS: Setting[] = [
   { flag: 'redis-url', env: 'REDIS_URL', kind: 'string', describe: 'Redis URL; unset = in-memory store (single worker)', apply: (c, v) => (c.redisUrl = (v as string) || null) },
   { flag: 'worker-id', env: 'NONSTICK_WORKER_ID', kind: 'string', describe: 'Worker id in the cluster (default random)', apply: (c, v) => (c.workerId = v as string) },
   { flag: 'demo', env: 'NONSTICK_DEMO', kind: 'string', describe: 'Demo app to serve: echo', apply: (c, v) => (c.demo = v as string) },
+  { flag: 'worker-ttl', env: 'NONSTICK_WORKER_TTL', kind: 'int', describe: 'Worker liveness lease, ms (dead workers are detected after this)', apply: (c, v) => (c.workerTtl = v as number) },
   { flag: 'log-level', env: 'LOG_LEVEL', kind: 'string', describe: 'debug | info | warn | error', apply: (c, v) => (c.logLevel = v as Level) },
   { flag: 'path', env: 'NONSTICK_PATH', kind: 'string', describe: 'Engine.IO path', apply: (c, v) => (c.engine.path = v as string) },
   { flag: 'ping-interval', env: 'NONSTICK_PING_INTERVAL', kind: 'int', describe: 'Heartbeat interval, ms', apply: (c, v) => (c.engine.pingInterval = v as number) },
@@ -66,7 +69,7 @@ function parseValue(s: Setting, raw: string, source: string): number | string | 
 }
 
 export function defaultConfig(): WorkerConfig {
-  return { port: 3000, host: '0.0.0.0', redisUrl: null, workerId: undefined, demo: 'echo', logLevel: 'info', engine: {} };
+  return { port: 3000, host: '0.0.0.0', redisUrl: null, workerId: undefined, demo: 'echo', logLevel: 'info', workerTtl: undefined, engine: {} };
 }
 
 /** Defaults, then environment, then flags (`--name value`, `--name=value`, `--flag` for booleans). */

@@ -278,6 +278,34 @@ export class Engine extends EventEmitter implements SocketHost {
       case 'res':
         this.rpc.onMessage(m);
         return;
+      case 'resync':
+        void this.#resync();
+        return;
+    }
+  }
+
+  /**
+   * After a gap in the store connection: wakes may have been lost, and other
+   * workers may have taken this one for dead and adopted or reaped its
+   * sessions. Re-poll every waiter and check every local session against
+   * the store; sessions no longer ours are let go (or closed if gone).
+   */
+  async #resync(): Promise<void> {
+    this.polling.repoll();
+    const sids = [...this.sockets.keys()];
+    for (let i = 0; i < sids.length; i += 500) {
+      const batch = sids.slice(i, i + 500);
+      const records = await Promise.all(batch.map((sid) => this.store.get(sid).catch(() => undefined)));
+      batch.forEach((sid, k) => {
+        const rec = records[k];
+        const socket = this.sockets.get(sid);
+        if (rec === undefined || !socket) return; // store unreachable again: next resync
+        if (rec === null || rec.closed !== null) socket.closeWs(rec?.closed ?? 'transport close');
+        else if (rec.owner !== this.workerId) {
+          this.sockets.delete(sid);
+          socket.handover(rec.owner);
+        } else socket.wakeWebSocket();
+      });
     }
   }
 
@@ -326,6 +354,7 @@ export class Engine extends EventEmitter implements SocketHost {
         const r = await this.store.sweepHeartbeats(Date.now(), batch);
         if (r.pinged + r.timedOut < batch) break;
       }
+      this.polling.repoll(Date.now() - this.options.pingInterval);
     } catch (err) {
       this.storeFailed(err, 'sweep');
     } finally {

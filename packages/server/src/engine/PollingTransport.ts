@@ -6,7 +6,7 @@ import { dialect, entryOf, jsonpUnwrap, jsonpWrap, type EioDialect } from './eio
 import type { Engine } from './Engine.js';
 import { EngineErrorCode } from './errors.js';
 import { checkAllowRequest, openPacketData, protocolOf, upgradesFor, verifyRequest, type HandshakeRecord } from './handshake.js';
-import { generateId } from './sid.js';
+import { generateId, isValidSid } from './sid.js';
 
 /** A long-poll GET held open on this worker. */
 interface PendingPoll {
@@ -17,6 +17,8 @@ interface PendingPoll {
   /** The store has this poll registered as the session's waiter. */
   registered: boolean;
   running: boolean;
+  /** When it was last registered (epoch ms). */
+  since: number;
 }
 
 const TEXT = 'text/plain; charset=UTF-8';
@@ -44,6 +46,7 @@ export class PollingTransport {
     if (rejection) return engine.reject(ex, info, rejection);
     const sid = info.query['sid'];
     if (sid === undefined) return this.#handshake(ex, info);
+    if (!isValidSid(sid)) return engine.rejectCode(ex, info, EngineErrorCode.UNKNOWN_SID, { sid });
     if (info.method === 'GET') return this.#poll(ex, info, sid);
     if (info.method === 'POST') return this.#post(ex, info, sid);
     // What engine.io's polling transport answers to any other method.
@@ -59,6 +62,18 @@ export class PollingTransport {
   wake(sid: string, pollId: string): void {
     const p = this.#polls.get(pollId);
     if (p && p.sid === sid && p.registered && !p.running) void this.#run(p);
+  }
+
+  /**
+   * Re-polls waiting polls registered before `olderThan` (all of them by
+   * default). A wake is a pub/sub message and can be lost when the store's
+   * connection drops; the session's `woken` flag would then suppress every
+   * later wake, so a poll that waited a whole ping interval checks again.
+   */
+  repoll(olderThan = Infinity): void {
+    for (const p of this.#polls.values()) {
+      if (p.registered && !p.running && p.since < olderThan) void this.#run(p);
+    }
   }
 
   /** Ends every held poll with a noop so its client polls again (elsewhere). */
@@ -112,7 +127,7 @@ export class PollingTransport {
   // ---- GET ---------------------------------------------------------------------
 
   async #poll(ex: Exchange, info: RequestInfo, sid: string): Promise<void> {
-    const p: PendingPoll = { sid, pollId: String(++this.#seq), ex, info, registered: false, running: false };
+    const p: PendingPoll = { sid, pollId: String(++this.#seq), ex, info, registered: false, running: false, since: 0 };
     this.#polls.set(p.pollId, p);
     ex.onAbort(() => this.#aborted(p));
     await this.#run(p);
@@ -145,6 +160,7 @@ export class PollingTransport {
       }
       case 'wait':
         p.registered = true;
+        p.since = Date.now();
         if (!p.ex.open) await this.#cancel(p);
         return;
       case 'unknown':

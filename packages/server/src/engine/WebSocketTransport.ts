@@ -8,7 +8,7 @@ import { parseHandshake } from './Engine.js';
 import type { WsData } from './EngineSocket.js';
 import { EngineErrorCode, ERROR_MESSAGES, errorStatus } from './errors.js';
 import { checkAllowRequest, openPacketData, protocolOf, verifyRequest, type HandshakeRecord, type Rejection } from './handshake.js';
-import { generateId } from './sid.js';
+import { generateId, isValidSid } from './sid.js';
 
 interface UpgradeKeys {
   key: string;
@@ -70,6 +70,7 @@ export class WebSocketTransport {
     if (rejection) return this.#refuse(ex, info, rejection);
     const sid = info.query['sid'];
     if (sid !== undefined) {
+      if (!isValidSid(sid)) return this.#refuse(ex, info, { code: EngineErrorCode.UNKNOWN_SID, context: { sid } });
       if (!o.allowUpgrades) return this.#refuse(ex, info, { code: EngineErrorCode.BAD_REQUEST, context: { name: 'UPGRADES_DISABLED' } });
       const r = await engine.store.beginUpgrade(sid);
       if (r.kind === 'unknown') return this.#refuse(ex, info, { code: EngineErrorCode.UNKNOWN_SID, context: { sid } });

@@ -21,3 +21,13 @@ export function generateId(): string {
 export function generateWorkerId(): string {
   return `w-${randomBytes(6).toString('hex')}`;
 }
+
+const SID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * Whether a client-supplied session id could be one of ours. Anything else
+ * is unknown without asking the store (and never becomes a Redis key).
+ */
+export function isValidSid(sid: string): boolean {
+  return SID.test(sid);
+}

@@ -165,7 +165,7 @@ export interface SweepResult {
 
 /** Messages between workers. Lua scripts emit the same encoding (see `messages.ts`). */
 export type WorkerMessage =
-  /** A poll (or, with pollId `ws`, a websocket) of this worker should drain the session's queue. */
+  /** A poll (or, with pollId `*`, the websocket) of this worker should drain the session's queue. */
   | { t: 'wake'; sid: string; pollId: string }
   /** This worker owns the session and its inbox has entries. */
   | { t: 'inbox'; sid: string }
@@ -175,7 +175,14 @@ export type WorkerMessage =
   | { t: 'closed'; sid: string; reason: string }
   /** Request/response between workers; `body` is opaque. */
   | { t: 'req'; id: string; from: string; body: string }
-  | { t: 'res'; id: string; body: string };
+  | { t: 'res'; id: string; body: string }
+  /**
+   * Delivered by the store itself (never sent): this worker's message channel
+   * came back after a gap (e.g. a Redis reconnect). Messages may have been
+   * lost meanwhile, and other workers may have taken this worker for dead;
+   * local waiters and ownership must be re-checked.
+   */
+  | { t: 'resync' };
 
 export type MessageHandler = (message: WorkerMessage) => void;
 

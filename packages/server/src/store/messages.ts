@@ -16,6 +16,7 @@ export function encodeWorkerMessage(m: WorkerMessage): string {
     case 'closed': return `c|${m.sid}|${m.reason}`;
     case 'req': return `q|${m.id}|${m.from}|${m.body}`;
     case 'res': return `r|${m.id}|${m.body}`;
+    case 'resync': return 'y|';
   }
 }
 
@@ -32,6 +33,7 @@ export function decodeWorkerMessage(s: string): WorkerMessage | null {
     case 'h': return b === -1 ? null : { t: 'handover', sid: f1, owner: s.slice(b + 1) };
     case 'c': return b === -1 ? null : { t: 'closed', sid: f1, reason: s.slice(b + 1) };
     case 'r': return b === -1 ? null : { t: 'res', id: f1, body: s.slice(b + 1) };
+    case 'y': return { t: 'resync' };
     case 'q': {
       if (b === -1) return null;
       const c = s.indexOf(SEP, b + 1);

@@ -254,16 +254,19 @@ export function runStoreContract(name: string, factory: ContractFactory): void {
     it('pings polling sessions from the store and times out a missing pong', async () => {
       const [a, b] = await cluster(2);
       const id = sid();
-      await a!.store.create(sessionInit(id, a!.id, { pingInterval: 1000, pingTimeout: 500 }));
       const t0 = Date.now();
+      await a!.store.create(sessionInit(id, a!.id, { pingInterval: 1000, pingTimeout: 50 }));
       assert.deepEqual(await b!.store.sweepHeartbeats(t0 + 500, 100), { pinged: 0, timedOut: 0 });
-      const r1 = await b!.store.sweepHeartbeats(t0 + 1100, 100);
+      // Sweep with real time so the ping's deadline (now + 50 ms) is real too.
+      await tick(Math.max(0, t0 + 1005 - Date.now()));
+      const r1 = await b!.store.sweepHeartbeats(Date.now(), 100);
       assert.equal(r1.pinged, 1);
       assert.deepEqual(await b!.store.poll(id, 'polling', 'p'), { kind: 'data', entries: ['2'], generation: 'eio4', flags: '' });
-      // The pong arrives on yet another worker.
+      await tick(30);
+      // The pong arrives on yet another worker, before the deadline.
       await a!.store.ingest(id, 'polling', { messages: [], heartbeat: 'pong' });
       const pongAt = Date.now();
-      assert.deepEqual(await b!.store.sweepHeartbeats(pongAt + 900, 100), { pinged: 0, timedOut: 0 }, 'the pong cleared the deadline; next ping not due yet');
+      assert.deepEqual(await b!.store.sweepHeartbeats(pongAt + 100, 100), { pinged: 0, timedOut: 0 }, 'the pong cleared the deadline');
       const r2 = await b!.store.sweepHeartbeats(pongAt + 1100, 100);
       assert.equal(r2.pinged, 1, 'next ping one interval after the pong');
       const r3 = await b!.store.sweepHeartbeats(pongAt + 1100 + 600, 100);

@@ -1,0 +1,4 @@
+// What other packages' tests use from this one: the store contract suite and
+// raw HTTP helpers for byte-level protocol tests.
+export { runStoreContract, sessionInit, sid, type ContractEnv, type ContractFactory } from './contract/index.js';
+export { http, openData, type RawResponse } from './helpers/http.js';
