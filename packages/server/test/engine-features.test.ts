@@ -4,6 +4,8 @@ import { connect as netConnect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
+import { Engine } from '../src/engine/Engine.js';
+import type { EngineSocket } from '../src/engine/EngineSocket.js';
 import { startEngine, until, type RunningEngine } from './helpers/engine.js';
 import { http, openData } from './helpers/http.js';
 
@@ -185,5 +187,78 @@ describe('uWebSockets.js fallback detection', () => {
     const native = spawnSync(process.execPath, [entry], { env: { ...process.env, UWS_USE_FALLBACK: '' }, encoding: 'utf8' });
     assert.equal(native.status, 0, native.stderr);
     assert.match(native.stdout, /fallback=false/);
+  });
+});
+
+describe('transport options, path, and attaching to an existing uWS app', () => {
+  it('websocket-only: polling handshakes are refused with code 0 and no upgrades are offered', async () => {
+    const server = await startEngine({ transports: ['websocket'] });
+    try {
+      const r = await http(`${server.url}/engine.io/?EIO=4&transport=polling`);
+      assert.equal(r.status, 400);
+      assert.equal(JSON.parse(r.text).code, 0);
+      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/engine.io/?EIO=4&transport=websocket`);
+      const open = await new Promise<string>((res) => ws.once('message', (d) => res(d.toString())));
+      assert.deepEqual(openData(open).upgrades, []);
+      ws.close();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('allowUpgrades: false offers no upgrade and refuses a probe', async () => {
+    const server = await startEngine({ allowUpgrades: false });
+    try {
+      const open = openData((await http(`${server.url}/engine.io/?EIO=4&transport=polling`)).text);
+      assert.deepEqual(open.upgrades, []);
+      const status = await new Promise<number>((res) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${server.port}/engine.io/?EIO=4&transport=websocket&sid=${open.sid}`);
+        ws.on('unexpected-response', (_q, r) => res(r.statusCode ?? 0));
+        ws.on('open', () => res(101));
+        ws.on('error', () => {});
+      });
+      assert.equal(status, 400);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('upgradeTimeout: a probe that never sends the upgrade packet is closed; polling goes on', async () => {
+    const server = await startEngine({ upgradeTimeout: 150 });
+    try {
+      const { sid } = openData((await http(`${server.url}/engine.io/?EIO=4&transport=polling`)).text);
+      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/engine.io/?EIO=4&transport=websocket&sid=${sid}`);
+      const closed = new Promise<number>((res) => ws.once('close', (code) => res(code)));
+      await new Promise((r) => ws.once('open', r));
+      ws.send('2probe');
+      assert.equal(await closed, 1000);
+      // The session is still a polling session and a new probe may start.
+      assert.equal((await http(`${server.url}/engine.io/?EIO=4&transport=polling&sid=${sid}`, { method: 'POST', body: '4still polling' })).text, 'ok');
+      // The noop the probe queued to end a pending poll comes first.
+      assert.equal((await http(`${server.url}/engine.io/?EIO=4&transport=polling&sid=${sid}`)).text, '6\x1e4still polling');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('serves a custom path, and attaches to an existing uWS app next to its own routes', async () => {
+    const engine = new Engine({ path: '/realtime/' });
+    engine.on('connection', (s: EngineSocket) => s.on('message', (d: string | Buffer) => s.send(d)));
+    const app = engine.uws.App();
+    app.get('/health', (res) => void res.end('fine'));
+    engine.attach(app);
+    await engine.ready;
+    const port = await new Promise<number>((resolve, reject) =>
+      app.listen('127.0.0.1', 0, (ls) => (ls ? resolve(engine.uws.us_socket_local_port(ls as never)) : reject(new Error('listen')))),
+    );
+    try {
+      assert.equal((await http(`http://127.0.0.1:${port}/health`)).text, 'fine');
+      const { sid } = openData((await http(`http://127.0.0.1:${port}/realtime/?EIO=4&transport=polling`)).text);
+      await http(`http://127.0.0.1:${port}/realtime/?EIO=4&transport=polling&sid=${sid}`, { method: 'POST', body: '4attached' });
+      assert.equal((await http(`http://127.0.0.1:${port}/realtime/?EIO=4&transport=polling&sid=${sid}`)).text, '4attached');
+    } finally {
+      await engine.close();
+      (app as unknown as { close(): void }).close();
+    }
   });
 });

@@ -233,7 +233,7 @@ export class WebSocketTransport {
     }
     let socket = engine.sockets.get(ud.sid);
     const moved = !socket || r.previousOwner !== engine.workerId;
-    if (moved || !socket) {
+    if (!socket || moved) {
       const hs = parseHandshake(r.record.handshake);
       socket = engine.adopt(ud.sid, ud.protocol, 'websocket', hs, true);
     }
