@@ -1,2 +1,3 @@
-export { DecodeError } from './errors.js';
+export { DecodeError, SioDecodeError } from './errors.js';
 export * from './eio/index.js';
+export * from './sio/index.js';
