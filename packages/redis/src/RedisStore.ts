@@ -13,6 +13,7 @@ import {
   type PollResult,
   type SessionInit,
   type SessionRecord,
+  type SettleResult,
   type Store,
   type StoreLimits,
   type SweepResult,
@@ -20,7 +21,7 @@ import {
   type WorkerMessage,
 } from '@nonstick/server';
 import { closeClient, createClient, watchClient, type Client, type ConnectionOptions, type StatusEvent } from './connection.js';
-import { RECORD_FIELDS, scriptRecord, toRecord, type Reply } from './decode.js';
+import { RECORD_FIELDS, scriptRecord, toHash, toRecord, type Reply } from './decode.js';
 import { checkPrefix, DEFAULT_PREFIX, isTaggable, Keys } from './keys.js';
 import { defineScripts, type Scripts } from './scripts/index.js';
 
@@ -55,6 +56,7 @@ const EMPTY: readonly string[] = [];
  */
 export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store {
   readonly kind = 'redis';
+  readonly distributed = true;
   readonly limits: StoreLimits;
   readonly keys: Keys;
   readonly heartbeatLease: number;
@@ -147,15 +149,16 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
     if (init.storeHeartbeat) ops.push(this.#client.zadd(k.heartbeats, due, sid));
     ops.push(
       this.#scripts.nsCreate(
-        k.sessionKeys(sid),
+        k.allKeys(sid),
         'g', init.generation, 't', init.transport, 'o', init.owner, 'e', 1,
         'p', init.persistent ? '1' : '0', 'h', init.storeHeartbeat ? '1' : '0',
         'pi', init.pingInterval, 'pt', init.pingTimeout, 'hm', init.heartbeat,
         'pe', init.pingEntry, 'ce', init.closeEntry,
         'np', nextPing, 'dl', deadline, 'du', due,
-        'hs', init.handshake, 'f', init.flags,
+        'hs', init.handshake, 'f', init.flags, 'cr', now,
         // A persistent transport's owner waits on the queue from the start.
         init.persistent ? ['ww', init.owner, 'wp', '*'] : EMPTY,
+        init.settling ? ['sg', '1'] : EMPTY,
       ),
     );
     await Promise.all(ops);
@@ -166,10 +169,12 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
     return toRecord(sid, await this.#client.hmget(this.keys.session(sid), ...RECORD_FIELDS));
   }
 
-  async push(sid: string, entries: string[], ack = 0): Promise<boolean> {
+  async push(sid: string, entries: string[], ack = 0, mark?: string): Promise<boolean> {
     if (!isTaggable(sid)) return false;
     const l = this.limits;
-    const r = await this.#scripts.nsPush(this.keys.sessionKeys(sid), this.#me, l.maxQueueLength, l.closeLinger, ack, entries);
+    const r = await this.#scripts.nsPush(
+      this.keys.allKeys(sid), this.#me, l.maxQueueLength, l.closeLinger, ack, mark === undefined ? '' : '1', mark ?? '', entries,
+    );
     if (r === 1) return true;
     if (typeof r === 'string') await this.#forget(sid, r); // closed by the overflow
     return false;
@@ -178,7 +183,7 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
   async poll(sid: string, transport: string, pollId: string, steal?: PollHolder): Promise<PollResult> {
     if (!isTaggable(sid)) return { kind: 'unknown' };
     const r = (await this.#scripts.nsPoll(
-      this.keys.sessionKeys(sid), this.#me, transport, pollId, steal?.worker ?? '', steal?.pollId ?? '',
+      this.keys.allKeys(sid), this.#me, transport, pollId, steal?.worker ?? '', steal?.pollId ?? '', Date.now(),
     )) as Reply;
     if (r === 1) return { kind: 'wait' };
     if (r === 0) return { kind: 'unknown' };
@@ -204,7 +209,7 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
     const reply = input.reply ?? EMPTY;
     const closing = input.close !== undefined;
     const r = (await this.#scripts.nsIngest(
-      this.keys.sessionKeys(sid),
+      this.keys.allKeys(sid),
       me, transport, Date.now(), input.heartbeat ?? '', closing ? '1' : '', input.close ?? '', this.limits.closeLinger,
       reply.length, reply, input.messages,
     )) as Reply;
@@ -260,12 +265,49 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
     const cleanup: Promise<unknown>[] = [this.#client.zrem(k.heartbeats, sid)];
     if (previousOwner !== me) cleanup.push(this.#client.srem(k.owned(previousOwner), sid));
     await this.#quietly(cleanup);
-    return { record, entries: a[1] as string[], previousOwner, epoch: record.epoch, inbox: a[3] as string[] };
+    return { record, fresh: a[4] === 1, entries: a[1] as string[], previousOwner, epoch: record.epoch, inbox: a[3] as string[] };
   }
 
   async abortUpgrade(sid: string): Promise<void> {
     if (!isTaggable(sid)) return;
     await this.#scripts.nsAbortUpgrade(this.keys.session(sid), this.#me);
+  }
+
+  async settle(sid: string, now: number, minWindow: number, maxWindow: number): Promise<SettleResult> {
+    if (!isTaggable(sid)) return { kind: 'done' };
+    const r = (await this.#scripts.nsSettle(this.keys.sessionKeys(sid), this.#me, now, minWindow, maxWindow)) as Reply;
+    if (r === 0) return { kind: 'done' };
+    if (r === 1) return { kind: 'upgrading' };
+    const a = r as Reply[];
+    if (a[0] === 'w') return { kind: 'wait', at: a[1] as number };
+    return { kind: 'settled', record: scriptRecord(sid, a[1]), inbox: a[2] as string[] };
+  }
+
+  async setState(sid: string, field: string, value: string | null): Promise<void> {
+    if (!isTaggable(sid)) return;
+    const k = this.keys;
+    await this.#scripts.nsSetState([k.session(sid), k.state(sid)], field, value === null ? EMPTY : [value]);
+  }
+
+  async getState(sid: string): Promise<Record<string, string>> {
+    if (!isTaggable(sid)) return {};
+    const k = this.keys;
+    return toHash((await this.#scripts.nsGetState([k.session(sid), k.state(sid)])) as Reply);
+  }
+
+  async saveRecovery(id: string, value: string, ttl: number): Promise<void> {
+    const key = this.keys.recovery(id);
+    // PX takes a positive integer; a record that expires at once is no record (as in MemoryStore).
+    if (ttl > 0) await this.#client.set(key, value, 'PX', Math.ceil(ttl));
+    else await this.#client.del(key);
+  }
+
+  async takeRecovery(id: string): Promise<string | null> {
+    return this.#client.getdel(this.keys.recovery(id));
+  }
+
+  async workers(): Promise<string[]> {
+    return this.#client.zrangebyscore(this.keys.workers, `(${Date.now()}`, '+inf');
   }
 
   async sweepHeartbeats(now: number, limit: number): Promise<SweepResult> {
@@ -277,7 +319,7 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
     const linger = this.limits.closeLinger;
     // All sent before any reply is read: one pipelined round trip.
     const replies = await Promise.allSettled(
-      sids.map((sid) => this.#scripts.nsHeartbeat(k.sessionKeys(sid), me, now, linger)),
+      sids.map((sid) => this.#scripts.nsHeartbeat(k.allKeys(sid), me, now, linger)),
     );
     const schedule: Array<string | number> = [];
     const drop: string[] = [];
@@ -336,7 +378,7 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
     // race with another operation of this worker that does make it the owner.
     const [, r] = await Promise.all([
       this.#client.sadd(k.owned(me), sid),
-      this.#scripts.nsClaim(k.sessionKeys(sid), me, from),
+      this.#scripts.nsClaim(k.allKeys(sid), me, from),
     ]);
     if (r === 0) return { kind: 'lost' };
     const a = r as Reply[];
@@ -347,15 +389,15 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
         this.#client.srem(k.owned(me), sid),
         this.#client.zrem(k.heartbeats, sid),
       ]);
-      return { kind: 'reaped', record };
+      return { kind: 'reaped', record, state: toHash(a[2]) };
     }
     await this.#quietly([this.#client.srem(k.owned(from), sid)]);
-    return { kind: 'claimed', record, inbox: a[2] as string[] };
+    return { kind: 'claimed', record, inbox: a[2] as string[], fresh: a[3] === 1 };
   }
 
   async close(sid: string, reason: string, finalEntries: string[] = []): Promise<boolean> {
     if (!isTaggable(sid)) return false;
-    const r = await this.#scripts.nsClose(this.keys.sessionKeys(sid), this.#me, this.limits.closeLinger, reason, finalEntries);
+    const r = await this.#scripts.nsClose(this.keys.allKeys(sid), this.#me, this.limits.closeLinger, reason, finalEntries);
     if (typeof r !== 'string') return false;
     await this.#forget(sid, r);
     return true;
@@ -363,7 +405,7 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
 
   async destroy(sid: string): Promise<void> {
     if (!isTaggable(sid)) return;
-    const owner = await this.#scripts.nsDestroy(this.keys.sessionKeys(sid));
+    const owner = await this.#scripts.nsDestroy(this.keys.allKeys(sid));
     if (typeof owner === 'string') await this.#forget(sid, owner);
   }
 

@@ -1,9 +1,9 @@
 /**
  * Key layout. Everything of one session lives under keys hash-tagged on its
- * sid (`<prefix>:{<sid>}:s|q|i|p`) so a session script touches one Redis
+ * sid (`<prefix>:{<sid>}:s|q|i|p|x`) so a session script touches one Redis
  * Cluster slot. The global keys (worker registry, owner indexes, heartbeat
- * schedule) are only ever touched by plain single-key commands, never from a
- * session script.
+ * schedule) and the recovery records (each in its own slot) are only ever
+ * touched by plain single-key commands, never from a session script.
  */
 
 export const DEFAULT_PREFIX = 'ns';
@@ -48,12 +48,14 @@ export class Keys {
   readonly heartbeats: string;
   readonly #owned: string;
   readonly #channel: string;
+  readonly #recovery: string;
 
   constructor(readonly prefix: string) {
     this.workers = `${prefix}:workers`;
     this.heartbeats = `${prefix}:hb`;
     this.#owned = `${prefix}:owned:`;
     this.#channel = `${prefix}:w:`;
+    this.#recovery = `${prefix}:r:`;
   }
 
   /** HASH: the session record and its bookkeeping (see scripts/lib.ts for the fields). */
@@ -76,15 +78,31 @@ export class Keys {
     return `${this.prefix}:{${sid}}:p`;
   }
 
-  /** All keys of a session, in the order the session scripts take them as KEYS. */
+  /** HASH: state of the layers above (`setState`), field = name; exists only once something is set. */
+  state(sid: string): string {
+    return `${this.prefix}:{${sid}}:x`;
+  }
+
+  /** The four keys every session has, in the order the session scripts take them as KEYS. */
   sessionKeys(sid: string): [string, string, string, string] {
     const tag = `${this.prefix}:{${sid}}:`;
     return [`${tag}s`, `${tag}q`, `${tag}i`, `${tag}p`];
   }
 
+  /** `sessionKeys` plus the state hash: the KEYS of scripts that may delete or expire the session. */
+  allKeys(sid: string): [string, string, string, string, string] {
+    const tag = `${this.prefix}:{${sid}}:`;
+    return [`${tag}s`, `${tag}q`, `${tag}i`, `${tag}p`, `${tag}x`];
+  }
+
   /** SET: sids owned by the worker (a superset: `claim` checks the real owner). */
   owned(workerId: string): string {
     return this.#owned + workerId;
+  }
+
+  /** STRING: a connection-state recovery record (`saveRecovery`), expiring by PX; in its own slot. */
+  recovery(id: string): string {
+    return this.#recovery + id;
   }
 
   /** Pub/sub channel of a worker's messages. */

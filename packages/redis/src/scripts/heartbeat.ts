@@ -29,14 +29,14 @@ return due
 
 /**
  * One session's heartbeat, branch by branch as MemoryStore#sweepHeartbeats.
- * KEYS: s q i p. ARGV: me, now, closeLinger.
+ * KEYS: s q i p x. ARGV: me, now, closeLinger.
  * Returns 0 (nothing to schedule: gone, closed, or no store heartbeat)
  *   | {'s', dueAt} (not due yet) | {'p', dueAt} (pinged)
  *   | {'t', owner} (timed out and closed; the owner is told even if it is me).
  */
 export const heartbeat = {
   name: 'nsHeartbeat',
-  keys: 4,
+  keys: 5,
   prelude: true,
   lua: `
 local f = redis.call('HMGET', KS, 'h', 'c', 'du', 'hm', 'dl', 'np', 'pt', 'pe', 'ce')

@@ -1,7 +1,7 @@
 import type { ScriptDef } from './types.js';
 
 /**
- * Inbound data from any worker. KEYS: s q i p.
+ * Inbound data from any worker. KEYS: s q i p x.
  * ARGV: me, transport, now, heartbeat ('' | 'pong' | 'activity'),
  *       closing ('1' | ''), close reason, closeLinger, replyCount,
  *       replies... (replyCount of them), messages...
@@ -11,15 +11,17 @@ import type { ScriptDef } from './types.js';
  * rescheduleAt > 0 when the heartbeat became due earlier than the `hb` hint
  * says; closed is 1 when the input closed the session.
  * The messages travel to Redis even when this worker turns out to be the
- * owner (it cannot know beforehand); they are then not stored.
+ * owner (it cannot know beforehand); they are then not stored. While the
+ * session settles they are stored whoever asks, owner included ('r'), and
+ * the first request is timestamped ('fs').
  */
 export const ingest = {
   name: 'nsIngest',
-  keys: 4,
+  keys: 5,
   prelude: true,
   lua: `
 local me = ARGV[1]
-local f = redis.call('HMGET', KS, 'o', 't', 'c', 'pi', 'pt', 'h', 'du')
+local f = redis.call('HMGET', KS, 'o', 't', 'c', 'pi', 'pt', 'h', 'du', 'sg', 'fs')
 local owner = f[1]
 if not owner or f[3] then return 0 end
 if f[2] ~= ARGV[2] then return {'t', f[2]} end
@@ -44,8 +46,11 @@ if first_message > 9 then
   rpush_range(KQ, ARGV, 9, first_message - 1)
   wake()
 end
+local settling = f[8]
+if settling and not f[9] then redis.call('HSET', KS, 'fs', now) end
 local result
-if owner == me then
+-- While settling nobody has announced the session: messages wait in the inbox.
+if owner == me and not settling then
   result = {'l', move_inbox(), reschedule, 0}
 else
   if #ARGV >= first_message then

@@ -4,17 +4,19 @@ import { drainInbox, ingest } from './inbound.js';
 import { PRELUDE } from './lib.js';
 import { claim } from './ownership.js';
 import { poll, push, unpoll } from './queue.js';
-import { close, create, destroy } from './session.js';
+import { close, create, destroy, getState, setState } from './session.js';
+import { settle } from './settle.js';
 import type { ScriptDef } from './types.js';
 import { abortUpgrade, beginUpgrade, completeUpgrade } from './upgrade.js';
 
 export type { ScriptDef } from './types.js';
 
 export const SCRIPTS = [
-  create, destroy, close,
+  create, destroy, close, setState, getState,
   push, poll, unpoll,
   ingest, drainInbox,
   beginUpgrade, completeUpgrade, abortUpgrade,
+  settle,
   claimDue, heartbeat,
   claim,
 ] as const satisfies readonly ScriptDef[];

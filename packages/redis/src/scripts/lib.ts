@@ -10,6 +10,8 @@ import { RECORD_FIELDS } from '../decode.js';
  *   KEYS[2] q  LIST  outbound queue
  *   KEYS[3] i  LIST  inbox: relayed inbound entries the owner has not taken yet
  *   KEYS[4] p  LIST  pending: inbound entries taken by the owner, not yet acknowledged
+ *   KEYS[5] x  HASH  state of the layers above (`setState`); only scripts that
+ *                    may delete or expire the session (close_session, DEL) get it
  * (scripts that only need the record get KEYS[1] alone).
  *
  * Session hash fields:
@@ -22,6 +24,9 @@ import { RECORD_FIELDS } from '../decode.js';
  *   np  next ping (ms)        dl  pong/activity deadline (ms, 0 = none)
  *   du  when the heartbeat sweep should look at it next (ms); the `hb` ZSET is only a hint of it
  *   hs  handshake             f   flags
+ *   cr  created (ms)          mk  mark (last `push` mark, absent = '')
+ *   sg  '1' while settling (not announced yet; absent once settled)
+ *   fs  first client request after creation, while settling (ms, absent = not yet)
  *
  * Times always come from the caller (ARGV), never from TIME, so a sweep at an
  * explicit `now` behaves like MemoryStore's. Times written back by Lua are
@@ -30,7 +35,7 @@ import { RECORD_FIELDS } from '../decode.js';
 export const PRELUDE = `
 local PREFIX = '%PREFIX%'
 local CHANNEL = PREFIX .. ':w:'
-local KS, KQ, KI, KP = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local KS, KQ, KI, KP, KT = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 -- KS is PREFIX .. ':{' .. sid .. '}:s': the sid is cut out of it rather than passed again.
 local SID = string.sub(KS, #PREFIX + 3, -4)
 
@@ -80,7 +85,8 @@ local function record() return redis.call('HMGET', KS, unpack(RECORD)) end
 -- Marks the session closed; the caller has already queued the final entries.
 -- notify_self: tell the owner even when it is the caller (the close did not
 -- come from its own request handling: a sweep, a queue overflow). linger: ms
--- until the keys expire, nil when the caller deletes them at once.
+-- until the keys expire (all five: the script must have KT), nil when the
+-- caller deletes them at once.
 -- Returns the owner (the caller drops the sid from the owner index).
 local function close_session(me, reason, notify_self, linger)
   redis.call('HSET', KS, 'c', reason)
@@ -91,7 +97,7 @@ local function close_session(me, reason, notify_self, linger)
   end
   if f[2] and f[3] ~= '*' then wake() end
   if linger then
-    for k = 1, 4 do redis.call('PEXPIRE', KEYS[k], linger) end
+    for k = 1, 5 do redis.call('PEXPIRE', KEYS[k], linger) end
   end
   return f[1]
 end

@@ -1,17 +1,20 @@
 import type { ScriptDef } from './types.js';
 
 /**
- * Push-and-wake, with the owner's acknowledgement of inbound entries.
- * KEYS: s q i p. ARGV: me, maxQueueLength, closeLinger, ack, entries...
+ * Push-and-wake, with the owner's acknowledgement of inbound entries and the
+ * session's mark. KEYS: s q i p x. ARGV: me, maxQueueLength, closeLinger,
+ * ack, hasMark ('1' | ''), mark, entries...
  * Drops the `ack` oldest pending entries (even on a closed session: they
- * were handled), then returns 1 (queued, waiter woken; also for no entries),
- * 0 (unknown or closed: dropped), or the owner's id when the queue would
- * overflow: the session was closed instead ('transport error', owner told
- * even if it is the caller).
+ * were handled), records the mark (open sessions only), then returns 1
+ * (queued, waiter woken; also for no entries), 0 (unknown or closed:
+ * dropped), or the owner's id when the queue would overflow: the session was
+ * closed instead ('transport error', owner told even if it is the caller).
+ * The mark is written in this script so it never says more (or less) was
+ * stored than the queue holds.
  */
 export const push = {
   name: 'nsPush',
-  keys: 4,
+  keys: 5,
   prelude: true,
   lua: `
 local f = redis.call('HMGET', KS, 'o', 'c', 'ce')
@@ -19,35 +22,38 @@ if not f[1] then return 0 end
 local ack = tonumber(ARGV[4])
 if ack > 0 then redis.call('LTRIM', KP, ack, -1) end
 if f[2] then return 0 end
-local n = #ARGV - 4
+if ARGV[5] == '1' then redis.call('HSET', KS, 'mk', ARGV[6]) end
+local n = #ARGV - 6
 if n == 0 then return 1 end
 if redis.call('LLEN', KQ) + n > tonumber(ARGV[2]) then
   if f[3] ~= '' then redis.call('RPUSH', KQ, f[3]) end
   return close_session(ARGV[1], 'transport error', true, ARGV[3])
 end
-rpush_range(KQ, ARGV, 5, #ARGV)
+rpush_range(KQ, ARGV, 7, #ARGV)
 wake()
 return 1
 `,
 } as const satisfies ScriptDef;
 
 /**
- * Drain-or-wait. KEYS: s q i p. ARGV: me, transport, pollId, stealWorker,
- * stealPollId (both '' when not stealing).
+ * Drain-or-wait. KEYS: s q i p x. ARGV: me, transport, pollId, stealWorker,
+ * stealPollId (both '' when not stealing), now.
  * Returns 0 unknown | 1 wait | {'t', transport} | {'b', worker, pollId}
  * | {'d', generation, flags, {entries}}.
  * A closed session hands out what is left once, then is deleted (unless
- * inbound entries still wait for its owner).
+ * inbound entries still wait for its owner). The first request to a settling
+ * session is timestamped ('fs') in the same step as it is served.
  */
 export const poll = {
   name: 'nsPoll',
-  keys: 4,
+  keys: 5,
   prelude: true,
   lua: `
 local me, poll_id = ARGV[1], ARGV[3]
-local f = redis.call('HMGET', KS, 't', 'ww', 'wp', 'c', 'p', 'g', 'f')
+local f = redis.call('HMGET', KS, 't', 'ww', 'wp', 'c', 'p', 'g', 'f', 'sg', 'fs')
 if not f[1] then return 0 end
 if f[1] ~= ARGV[2] then return {'t', f[1]} end
+if f[8] and not f[9] then redis.call('HSET', KS, 'fs', ARGV[6]) end
 local ww, wp = f[2], f[3]
 if ww and not (ww == me and wp == poll_id) and not (ww == ARGV[4] and wp == ARGV[5]) then
   return {'b', ww, wp}
@@ -60,11 +66,11 @@ if #entries > 0 then
   else
     redis.call('HDEL', KS, 'ww', 'wp', 'wk')
   end
-  if f[4] and redis.call('EXISTS', KI, KP) == 0 then redis.call('DEL', KS) end
+  if f[4] and redis.call('EXISTS', KI, KP) == 0 then redis.call('DEL', KS, KT) end
   return {'d', f[6], f[7], entries}
 end
 if f[4] then
-  redis.call('DEL', KS, KQ, KI, KP)
+  redis.call('DEL', KS, KQ, KI, KP, KT)
   return 0
 end
 redis.call('HSET', KS, 'ww', me, 'wp', poll_id)

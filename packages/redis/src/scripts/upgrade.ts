@@ -22,11 +22,12 @@ return {'o', record()}
  * Switches the session to this worker's persistent transport. KEYS: s q i p.
  * ARGV: me, transport.
  * Returns 0 (gone, closed, or not begun by me)
- *   | {record, {queued entries}, previousOwner, {pending inbound entries}}.
+ *   | {record, {queued entries}, previousOwner, {pending inbound entries}, fresh}.
  * The inbox joins the pending list first: everything inbound not yet
  * acknowledged goes to the new owner. Publishes a handover to the previous
  * owner (if another worker) and wakes a registered poll (it will find the
- * transport changed).
+ * transport changed). fresh is 1 when the session was still settling: the
+ * settling ends here, so the polling owner can no longer settle it too.
  */
 export const completeUpgrade = {
   name: 'nsCompleteUpgrade',
@@ -34,11 +35,11 @@ export const completeUpgrade = {
   prelude: true,
   lua: `
 local me = ARGV[1]
-local f = redis.call('HMGET', KS, 'o', 'u', 'c', 'ww', 'wp')
+local f = redis.call('HMGET', KS, 'o', 'u', 'c', 'ww', 'wp', 'sg')
 local previous = f[1]
 if not previous or f[3] or f[2] ~= me then return 0 end
 redis.call('HSET', KS, 't', ARGV[2], 'p', '1', 'h', '0', 'ww', me, 'wp', '*')
-redis.call('HDEL', KS, 'u', 'wk')
+redis.call('HDEL', KS, 'u', 'wk', 'sg')
 local entries = take(KQ)
 move_inbox()
 local inbound = redis.call('LRANGE', KP, 0, -1)
@@ -50,7 +51,7 @@ end
 if f[4] and f[5] ~= '*' then
   redis.call('PUBLISH', CHANNEL .. f[4], 'w|' .. SID .. '|' .. f[5])
 end
-return {record(), entries, previous, inbound}
+return {record(), entries, previous, inbound, f[6] and 1 or 0}
 `,
 } as const satisfies ScriptDef;
 

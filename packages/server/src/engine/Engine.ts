@@ -5,12 +5,12 @@ import { resolveCookie, serializeCookie } from '../http/cookie.js';
 import { Exchange } from '../http/Exchange.js';
 import { snapshotRequest, type RequestInfo } from '../http/RequestInfo.js';
 import { MemoryStore } from '../store/MemoryStore.js';
-import type { SessionRecord, Store, WorkerMessage } from '../store/Store.js';
+import type { SessionRecord, SettleResult, Store, WorkerMessage } from '../store/Store.js';
 import { loadUws, type Uws } from '../uws.js';
 import { dialect } from './eio.js';
 import { EngineSocket, type SocketHost } from './EngineSocket.js';
 import { ERROR_MESSAGES, errorStatus, type ConnectionErrorEvent, type EngineErrorCode } from './errors.js';
-import type { HandshakeRecord, Rejection } from './handshake.js';
+import { upgradesFor, type HandshakeRecord, type Rejection } from './handshake.js';
 import { resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js';
 import { PollingTransport } from './PollingTransport.js';
 import { generateWorkerId } from './sid.js';
@@ -21,8 +21,8 @@ import { WorkerRpc } from './WorkerRpc.js';
 export interface EngineEvents {
   connection: [socket: EngineSocket];
   connection_error: [event: ConnectionErrorEvent];
-  /** A dead worker's websocket session that could not be taken over was closed. */
-  reap: [record: SessionRecord];
+  /** A dead worker's websocket session that could not be taken over was closed; `state` is what the layers above had saved for it. */
+  reap: [record: SessionRecord, state: Record<string, string>];
   /** The store failed; requests get 503 meanwhile. */
   store_error: [error: unknown, context: string];
 }
@@ -37,6 +37,17 @@ export interface EngineEvents {
  *
  * or attached to an existing uWebSockets.js app with `attach(app)`.
  */
+/** A polling session created here and not announced yet. */
+interface Settling {
+  timer: NodeJS.Timeout;
+  protocol: 3 | 4;
+  handshake: HandshakeRecord;
+  /** The `settle` call in flight, if any: whatever ends the settling otherwise waits for it. */
+  asking: Promise<unknown> | null;
+  /** An inbox message came while `settle` was in flight: its entries may have missed the settle. */
+  missed: boolean;
+}
+
 export class Engine extends EventEmitter implements SocketHost {
   readonly options: ResolvedEngineOptions;
   readonly store: Store;
@@ -62,6 +73,10 @@ export class Engine extends EventEmitter implements SocketHost {
   #orphaning = false;
   #closed = false;
   #cookie: ReturnType<typeof resolveCookie>;
+  /** Polling sessions this worker created that are not announced yet, with their settle timers. */
+  readonly #settling = new Map<string, Settling>();
+  /** Whether fresh polling sessions settle before being announced (see `settleUpgrades`). */
+  readonly settles: boolean;
 
   constructor(opts: EngineOptions = {}) {
     super();
@@ -70,6 +85,7 @@ export class Engine extends EventEmitter implements SocketHost {
     this.store = opts.store ?? new MemoryStore();
     this.workerId = opts.workerId ?? generateWorkerId();
     this.#cookie = resolveCookie(this.options.cookie);
+    this.settles = (this.options.settleUpgrades ?? this.store.distributed) && upgradesFor(this.options, 'polling').length > 0;
     const o = this.options;
     this.wheel = new TimerWheel(clamp(Math.min(o.pingInterval, o.pingTimeout) / 10, 5, 1000), (s, now) => s.heartbeatDue(now));
     this.rpc = new WorkerRpc(this.store, this.workerId, o.rpcTimeout, (body) => this.#answerRpc(body));
@@ -93,11 +109,16 @@ export class Engine extends EventEmitter implements SocketHost {
     return this;
   }
 
-  /** Starts a uWebSockets.js app on `port` (0 picks a free one); resolves with the port. */
-  async listen(port: number, host = '0.0.0.0'): Promise<number> {
+  /**
+   * Starts a uWebSockets.js app on `port` (0 picks a free one); resolves with
+   * the port. `routes` may register more routes (e.g. pages) on the app;
+   * anything unrouted gets 404.
+   */
+  async listen(port: number, host = '0.0.0.0', routes?: (app: TemplatedApp) => void): Promise<number> {
     const app = this.uws.App();
     this.#ownApp = true;
     this.attach(app);
+    routes?.(app);
     app.any('/*', (res) => {
       res.cork(() => res.writeStatus('404 Not Found').end('Not Found'));
     });
@@ -116,6 +137,7 @@ export class Engine extends EventEmitter implements SocketHost {
     if (this.#closed) return;
     this.#closed = true;
     this.#stopTimers();
+    for (const sid of [...this.#settling.keys()]) this.forgetSettling(sid);
     for (const socket of [...this.sockets.values()]) socket.closeWs('forced close');
     this.polling.closeAll();
     this.rpc.close();
@@ -161,6 +183,9 @@ export class Engine extends EventEmitter implements SocketHost {
     } catch (err) {
       this.storeFailed(err, 'close');
     }
+    // Still settling here: announce it, with what the client sent, before it closes.
+    await this.#afterSettle(sid, () => {});
+    if (this.#announceSettling(sid)) await this.drainInbox(sid);
     this.sockets.get(sid)?.closeWs(reason, description);
   }
 
@@ -192,11 +217,101 @@ export class Engine extends EventEmitter implements SocketHost {
     this.emit('connection', socket);
   }
 
+  /**
+   * A polling session created here waits before being announced: if its
+   * client upgrades, the worker holding the websocket announces it instead,
+   * and `connection` runs once, where the session stays.
+   */
+  settleLater(sid: string, protocol: 3 | 4, handshake: HandshakeRecord): void {
+    const entry: Settling = { timer: null as unknown as NodeJS.Timeout, protocol, handshake, asking: null, missed: false };
+    this.#settling.set(sid, entry);
+    this.#armSettle(sid, entry, Date.now() + this.options.settleWindow[0]);
+  }
+
+  /**
+   * A session still settling here closed before it was announced: it is
+   * announced now (then closed by the caller), so that what its client sent
+   * is not lost and the application sees `connection` then `close`, as for
+   * any other session. Returns the new socket, or null if it was not settling.
+   */
+  #announceSettling(sid: string): EngineSocket | null {
+    const e = this.#settling.get(sid);
+    if (!e) return null;
+    this.forgetSettling(sid);
+    const socket = this.adopt(sid, e.protocol, 'polling', e.handshake, false);
+    this.announce(socket);
+    return socket;
+  }
+
+  /** Stops settling `sid` here (it was upgraded elsewhere, claimed, or closed). */
+  forgetSettling(sid: string): void {
+    const e = this.#settling.get(sid);
+    if (!e) return;
+    clearTimeout(e.timer);
+    this.#settling.delete(sid);
+  }
+
+  #armSettle(sid: string, entry: Settling, at: number): void {
+    entry.timer = setTimeout(() => void this.#trySettle(sid), Math.max(0, at - Date.now()));
+  }
+
+  async #trySettle(sid: string): Promise<void> {
+    const entry = this.#settling.get(sid);
+    if (!entry) return;
+    const [min, max] = this.options.settleWindow;
+    let r: SettleResult;
+    const asking = this.store.settle(sid, Date.now(), min, max);
+    entry.asking = asking;
+    try {
+      r = await asking;
+    } catch (err) {
+      this.storeFailed(err, 'settle');
+      r = { kind: 'wait', at: Date.now() + 100 };
+    } finally {
+      entry.asking = null;
+    }
+    if (this.#settling.get(sid) !== entry) return;
+    switch (r.kind) {
+      case 'wait':
+        this.#armSettle(sid, entry, r.at);
+        return;
+      case 'upgrading':
+        // The probe's worker will take the session (we hear a handover) or give up.
+        this.#armSettle(sid, entry, Date.now() + 50);
+        return;
+      case 'done': {
+        // Closed before it was announced, and the close message may still be
+        // on its way (or lost in a store outage): close it now.
+        const rec = await this.store.get(sid).catch(() => null);
+        if (this.#settling.get(sid) !== entry) return;
+        if (rec && rec.closed !== null && rec.owner === this.workerId) return this.sessionClosed(sid, rec.closed);
+        this.#settling.delete(sid);
+        return;
+      }
+      case 'settled': {
+        this.#settling.delete(sid);
+        const socket = this.adopt(sid, entry.protocol, 'polling', entry.handshake, false);
+        this.announce(socket);
+        if (r.inbox.length > 0) socket.receiveEntries(r.inbox);
+        // Relayed after the settle, and told of before we had the socket.
+        if (entry.missed) void this.drainInbox(sid);
+        return;
+      }
+    }
+  }
+
+  /** Runs `then` once the settle call in flight for `sid` (if any) is answered and handled. */
+  #afterSettle(sid: string, then: () => void | Promise<void>): void | Promise<void> {
+    const asking = this.#settling.get(sid)?.asking;
+    if (!asking) return then();
+    return asking.then(then, then);
+  }
+
   /** Takes over a session whose owner died; the new local socket is announced as resumed. */
   async claim(sid: string, from: string): Promise<EngineSocket | null> {
     const r = await this.store.claim(sid, from);
     if (r.kind === 'reaped') {
-      this.emit('reap', r.record);
+      this.emit('reap', r.record, r.state);
       return null;
     }
     if (r.kind !== 'claimed') return this.sockets.get(sid) ?? null;
@@ -204,7 +319,8 @@ export class Engine extends EventEmitter implements SocketHost {
     if (existing) return existing;
     const rec = r.record;
     const hs = parseHandshake(rec.handshake);
-    const socket = this.adopt(sid, rec.generation === 'eio3' ? 3 : 4, 'polling', hs, true);
+    this.forgetSettling(sid);
+    const socket = this.adopt(sid, rec.generation === 'eio3' ? 3 : 4, 'polling', hs, !r.fresh);
     this.announce(socket);
     if (r.inbox.length > 0) socket.receiveEntries(r.inbox);
     return socket;
@@ -260,19 +376,29 @@ export class Engine extends EventEmitter implements SocketHost {
         if (m.pollId === '*') this.sockets.get(m.sid)?.wakeWebSocket();
         else this.polling.wake(m.sid, m.pollId);
         return;
-      case 'inbox':
+      case 'inbox': {
+        const e = this.#settling.get(m.sid);
+        if (e) {
+          // Taken by the settle, or by the drain after it.
+          if (e.asking) e.missed = true;
+          return;
+        }
         void this.drainInbox(m.sid);
         return;
-      case 'handover': {
-        const socket = this.sockets.get(m.sid);
-        if (socket) {
-          this.sockets.delete(m.sid);
-          socket.handover(m.owner);
-        }
-        return;
       }
+      case 'handover':
+        // A settle answered first announced it here: then it moves on.
+        void this.#afterSettle(m.sid, () => {
+          this.forgetSettling(m.sid);
+          const socket = this.sockets.get(m.sid);
+          if (socket) {
+            this.sockets.delete(m.sid);
+            socket.handover(m.owner);
+          }
+        });
+        return;
       case 'closed':
-        void this.#closedElsewhere(m.sid, m.reason);
+        void this.sessionClosed(m.sid, m.reason);
         return;
       case 'req':
       case 'res':
@@ -309,7 +435,15 @@ export class Engine extends EventEmitter implements SocketHost {
     }
   }
 
-  async #closedElsewhere(sid: string, reason: string): Promise<void> {
+  /**
+   * The session this worker owns was closed in the store, not by its local
+   * socket (elsewhere, by a sweep, or by a client's close packet while it
+   * was still settling here).
+   */
+  async sessionClosed(sid: string, reason: string): Promise<void> {
+    // A settle answered first has the inbox entries: let it announce the session.
+    await this.#afterSettle(sid, () => {});
+    this.#announceSettling(sid);
     const socket = this.sockets.get(sid);
     if (!socket) return;
     // Whatever the client sent before the close is processed first.
@@ -317,7 +451,15 @@ export class Engine extends EventEmitter implements SocketHost {
     socket.closeWs(reason);
   }
 
-  #answerRpc(body: string): string {
+  /** Lets a layer above answer requests from other workers whose body starts with `prefix` (e.g. `sio:`). */
+  onRpc(prefix: string, handler: (body: string) => string | Promise<string>): void {
+    this.#rpcHandlers.set(prefix, handler);
+  }
+
+  readonly #rpcHandlers = new Map<string, (body: string) => string | Promise<string>>();
+
+  #answerRpc(body: string): string | Promise<string> {
+    for (const [prefix, h] of this.#rpcHandlers) if (body.startsWith(prefix)) return h(body.slice(prefix.length));
     // `p <sid> <pollId>`: is this poll of ours still waiting?
     if (body.startsWith('p ')) {
       const [, sid, pollId] = body.split(' ');

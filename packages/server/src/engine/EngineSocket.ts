@@ -27,6 +27,8 @@ export interface WsData {
   /** Frames that arrived while the upgrade was being committed to the store. */
   backlog: Array<string | Uint8Array> | null;
   upgradeTimer: NodeJS.Timeout | null;
+  /** Repeats the probe's noop while the client has not sent the upgrade packet. */
+  noopTimer: NodeJS.Timeout | null;
   request: RequestInfo;
   /** Websocket handshakes: what the session was created with. */
   handshake: HandshakeRecord | null;
@@ -200,7 +202,9 @@ export class EngineSocket extends EventEmitter implements WheelItem {
   attachWebSocket(ws: WebSocket<WsData>, entries: string[]): void {
     this.#ws = ws;
     this.transport = 'websocket';
-    if (entries.length > 0) this.#writeEntries(entries);
+    // Noops only mattered to polls (a probe repeats them); they carry nothing.
+    const pending = entries.filter((e) => e !== '6');
+    if (pending.length > 0) this.#writeEntries(pending);
     this.#queueDrained = false;
     this.#direct = false;
     this.#startHeartbeat();

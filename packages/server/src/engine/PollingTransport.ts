@@ -100,6 +100,7 @@ export class PollingTransport {
     // EIO3 clients without XHR2 ask for base64 (`b64`) at handshake only.
     const supportsBinary = protocol === 3 && info.query['b64'] === undefined && jsonp === undefined;
     const hs: HandshakeRecord = { request: info, issued: Date.now(), supportsBinary };
+    const settling = engine.settles;
     await engine.store.create({
       sid,
       generation: protocol === 4 ? 'eio4' : 'eio3',
@@ -114,12 +115,14 @@ export class PollingTransport {
       storeHeartbeat: true,
       handshake: JSON.stringify(hs),
       flags: supportsBinary ? 'bin' : '',
+      settling,
     });
     const open = `0${openPacketData(o, sid, upgradesFor(o, 'polling'))}`;
     if (!this.#respond(ex, d, [open], supportsBinary, jsonp, engine.handshakeHeaders(sid))) {
       await engine.store.destroy(sid);
       return;
     }
+    if (settling) return engine.settleLater(sid, protocol, hs);
     const socket = engine.adopt(sid, protocol, 'polling', hs, false);
     engine.announce(socket);
   }
@@ -275,6 +278,8 @@ export class PollingTransport {
       case 'relayed':
         // The owner is dead: take the session over so its messages run now.
         if (engine.deadWorkers.has(r.owner)) await engine.claim(sid, r.owner);
+        // Settling here, and the client closed it: nobody else will hear of the close.
+        else if (r.owner === engine.workerId && input.close !== undefined) await engine.sessionClosed(sid, input.close);
         break;
     }
     // text/html rather than text/plain: old user agents offered a download otherwise (engine.io GH-43).
@@ -285,7 +290,7 @@ export class PollingTransport {
 
   /** Answers a GET with entries encoded for its protocol; false if the client is gone. */
   #respond(ex: Exchange, d: EioDialect, entries: string[], supportsBinary: boolean, jsonp: string | undefined, extra?: Array<[string, string]>): boolean {
-    const body = d.encodePoll(entries, supportsBinary);
+    const body = d.encodePoll(collapseNoops(entries), supportsBinary);
     if (jsonp !== undefined) return ex.respond(200, JS, jsonpWrap(jsonp, body as string), extra);
     return ex.respond(200, typeof body === 'string' ? TEXT : BINARY, body, extra);
   }
@@ -318,4 +323,18 @@ function ingestOf(packets: EioPacket[], d: EioDialect): Ingest | string {
     }
   }
   return input;
+}
+
+/** A noop carries nothing: one per response is as good as many (a probe repeats them). */
+function collapseNoops(entries: string[]): string[] {
+  let seen = false;
+  let dup = false;
+  for (const e of entries) {
+    if (e !== '6') continue;
+    if (seen) dup = true;
+    seen = true;
+  }
+  if (!dup) return entries;
+  let kept = false;
+  return entries.filter((e) => e !== '6' || (!kept && (kept = true)));
 }

@@ -102,6 +102,7 @@ export class WebSocketTransport {
       storeHeartbeat: false,
       handshake: JSON.stringify(hs),
       flags: hs.supportsBinary ? 'bin' : '',
+      settling: false,
     });
     const ud = this.#data(newSid, 'session', protocol, hs.supportsBinary, info);
     ud.handshake = hs;
@@ -122,6 +123,7 @@ export class WebSocketTransport {
       closed: false,
       backlog: null,
       upgradeTimer: null,
+      noopTimer: null,
       request,
       handshake: null,
     };
@@ -193,12 +195,24 @@ export class WebSocketTransport {
       ws.send('3probe', false);
       // End the pending long-poll (wherever it is) so the client can pause
       // polling and send the upgrade packet.
-      engine.store.push(ud.sid, ['6']).catch((err) => engine.storeFailed(err, 'probe'));
+      const pushNoop = (): void => void engine.store.push(ud.sid, ['6']).catch((err) => engine.storeFailed(err, 'probe'));
+      pushNoop();
+      // The noop may reach the client before `3probe` does; it then polls
+      // again and waits for that poll to end before upgrading. Like
+      // engine.io, keep ending polls until the upgrade packet comes (polls
+      // collapse repeated noops, so an idle queue gains nothing visible).
+      if (!ud.noopTimer) {
+        ud.noopTimer = setInterval(() => {
+          if (ud.closed || ud.kind !== 'probe') return stopNoops(ud);
+          pushNoop();
+        }, 100);
+      }
       ud.socket?.emit('upgrading');
       engine.sockets.get(ud.sid)?.emit('upgrading');
       return;
     }
     if (packet.type === 'upgrade') {
+      stopNoops(ud);
       if (ud.upgradeTimer) clearTimeout(ud.upgradeTimer);
       ud.upgradeTimer = null;
       ud.kind = 'session';
@@ -232,16 +246,19 @@ export class WebSocketTransport {
       return;
     }
     let socket = engine.sockets.get(ud.sid);
-    const moved = !socket || r.previousOwner !== engine.workerId;
-    if (!socket || moved) {
-      const hs = parseHandshake(r.record.handshake);
-      socket = engine.adopt(ud.sid, ud.protocol, 'websocket', hs, true);
+    // A session that was still settling is announced here for the first
+    // time; one that lived on another worker is announced as resumed.
+    const announce = r.fresh || !socket || r.previousOwner !== engine.workerId;
+    if (announce) {
+      engine.forgetSettling(ud.sid);
+      socket = engine.adopt(ud.sid, ud.protocol, 'websocket', parseHandshake(r.record.handshake), !r.fresh);
     }
-    ud.socket = socket;
-    ws.cork(() => socket.attachWebSocket(ws, r.entries));
-    if (moved) engine.announce(socket);
-    else socket.emit('upgrade', 'websocket');
-    if (r.inbox.length > 0) socket.receiveEntries(r.inbox);
+    const s = socket!;
+    ud.socket = s;
+    ws.cork(() => s.attachWebSocket(ws, r.entries));
+    if (announce) engine.announce(s);
+    else s.emit('upgrade', 'websocket');
+    if (r.inbox.length > 0) s.receiveEntries(r.inbox);
     const backlog = ud.backlog ?? [];
     ud.backlog = null;
     const d = dialect(ud.protocol);
@@ -251,10 +268,10 @@ export class WebSocketTransport {
       try {
         packet = d.decodeFrame(frame);
       } catch {
-        socket.closeWs('parse error');
+        s.closeWs('parse error');
         break;
       }
-      socket.receiveFrame(packet);
+      s.receiveFrame(packet);
     }
   }
 
@@ -262,6 +279,7 @@ export class WebSocketTransport {
     const engine = this.#engine;
     const ud = ws.getUserData();
     ud.closed = true;
+    stopNoops(ud);
     if (ud.upgradeTimer) clearTimeout(ud.upgradeTimer);
     ud.upgradeTimer = null;
     if (ud.kind === 'probe') {
@@ -274,4 +292,9 @@ export class WebSocketTransport {
     if (socket.owned) engine.store.destroy(ud.sid).catch((err) => engine.storeFailed(err, 'destroy'));
     socket.onClose(ud.closeReason ?? 'transport close', ud.closeDescription);
   }
+}
+
+function stopNoops(ud: WsData): void {
+  if (ud.noopTimer) clearInterval(ud.noopTimer);
+  ud.noopTimer = null;
 }

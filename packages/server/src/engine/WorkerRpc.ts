@@ -12,25 +12,30 @@ export class WorkerRpc {
   readonly #store: Store;
   readonly #me: string;
   readonly #timeout: number;
-  readonly #handle: (body: string) => string;
+  readonly #handle: (body: string) => string | Promise<string>;
   readonly #pending = new Map<string, Pending>();
   #seq = 0;
 
-  constructor(store: Store, me: string, timeout: number, handle: (body: string) => string) {
+  constructor(store: Store, me: string, timeout: number, handle: (body: string) => string | Promise<string>) {
     this.#store = store;
     this.#me = me;
     this.#timeout = timeout;
     this.#handle = handle;
   }
 
+  /** One-way message to another worker's handler: no answer is sent or awaited. */
+  notify(worker: string, body: string): Promise<void> {
+    return this.#store.send(worker, { t: 'req', id: '', from: this.#me, body });
+  }
+
   /** Resolves with the answer, or null if none came in time. */
-  call(worker: string, body: string): Promise<string | null> {
+  call(worker: string, body: string, timeout = this.#timeout): Promise<string | null> {
     const id = `${this.#me}.${++this.#seq}`;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
         resolve(null);
-      }, this.#timeout);
+      }, timeout);
       this.#pending.set(id, { resolve, timer });
       this.#store.send(worker, { t: 'req', id, from: this.#me, body }).catch(() => {
         clearTimeout(timer);
@@ -49,13 +54,20 @@ export class WorkerRpc {
       p.resolve(m.body);
       return;
     }
-    let answer: string;
+    let answer: string | Promise<string>;
     try {
       answer = this.#handle(m.body);
     } catch {
       answer = '';
     }
-    this.#store.send(m.from, { t: 'res', id: m.id, body: answer }).catch(() => {});
+    if (m.id === '') {
+      if (typeof answer !== 'string') answer.catch(() => {});
+      return;
+    }
+    Promise.resolve(answer).then(
+      (body) => this.#store.send(m.from, { t: 'res', id: m.id, body }),
+      () => this.#store.send(m.from, { t: 'res', id: m.id, body: '' }),
+    ).catch(() => {});
   }
 
   close(): void {

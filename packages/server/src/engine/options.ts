@@ -43,10 +43,18 @@ export interface EngineOptions {
   orphanInterval?: number;
   /** How long to wait for another worker's answer before assuming it is dead, ms. */
   rpcTimeout?: number;
+  /**
+   * Announce a polling session only once it is clear whether it upgrades, so
+   * `connection` runs once, on the worker that keeps the session (see
+   * README). Default: on when the store is shared between processes.
+   */
+  settleUpgrades?: boolean;
+  /** Shortest and longest wait for a client's upgrade probe before announcing a polling session, ms. */
+  settleWindow?: [min: number, max: number];
 }
 
-export type ResolvedEngineOptions = Required<Omit<EngineOptions, 'cors' | 'allowRequest' | 'cookie' | 'store' | 'workerId'>> &
-  Pick<EngineOptions, 'cors' | 'allowRequest' | 'cookie'>;
+export type ResolvedEngineOptions = Required<Omit<EngineOptions, 'cors' | 'allowRequest' | 'cookie' | 'store' | 'workerId' | 'settleUpgrades'>> &
+  Pick<EngineOptions, 'cors' | 'allowRequest' | 'cookie' | 'settleUpgrades'>;
 
 export function resolveEngineOptions(o: EngineOptions): ResolvedEngineOptions {
   const pingInterval = o.pingInterval ?? 25_000;
@@ -69,6 +77,8 @@ export function resolveEngineOptions(o: EngineOptions): ResolvedEngineOptions {
     sweepInterval: o.sweepInterval ?? clamp(Math.min(pingInterval, pingTimeout) / 10, 10, 1000),
     orphanInterval: o.orphanInterval ?? 1000,
     rpcTimeout: o.rpcTimeout ?? 1000,
+    settleUpgrades: o.settleUpgrades,
+    settleWindow: o.settleWindow ?? [20, 1500],
     cors: o.cors,
     allowRequest: o.allowRequest,
     cookie: o.cookie,

@@ -10,6 +10,7 @@ import {
   type PollResult,
   type SessionInit,
   type SessionRecord,
+  type SettleResult,
   type Store,
   type StoreLimits,
   type SweepResult,
@@ -41,6 +42,12 @@ interface MemSession {
   deadline: number;
   /** When the heartbeat heap entry for this session is meant to fire; other entries are stale. */
   due: number;
+  settling: boolean;
+  created: number;
+  /** When the client's first request after the handshake arrived (0 = not yet). */
+  firstSeen: number;
+  mark: string;
+  state: Map<string, string>;
 }
 
 interface MemWorker {
@@ -58,6 +65,7 @@ export class MemoryCluster {
   readonly workers = new Map<string, MemWorker>();
   readonly owned = new Map<string, Set<string>>();
   readonly heartbeats = new DueHeap();
+  readonly recovery = new Map<string, { value: string; expires: number }>();
 
   deliver(workerId: string, message: WorkerMessage): void {
     const w = this.workers.get(workerId);
@@ -81,6 +89,7 @@ export class MemoryCluster {
 /** In-process store: the embedded default for a single worker. */
 export class MemoryStore implements Store {
   readonly kind = 'memory';
+  readonly distributed = false;
   readonly cluster: MemoryCluster;
   readonly limits: StoreLimits;
   #me = '';
@@ -133,6 +142,11 @@ export class MemoryStore implements Store {
       nextPing: now + init.pingInterval,
       deadline: init.heartbeat === 'client' ? now + init.pingInterval + init.pingTimeout : 0,
       due: 0,
+      settling: init.settling,
+      created: now,
+      firstSeen: 0,
+      mark: '',
+      state: new Map(),
     };
     this.cluster.sessions.set(init.sid, s);
     this.cluster.own(init.owner, init.sid);
@@ -144,10 +158,11 @@ export class MemoryStore implements Store {
     return s ? this.#record(sid, s) : null;
   }
 
-  async push(sid: string, entries: string[], ack = 0): Promise<boolean> {
+  async push(sid: string, entries: string[], ack = 0, mark?: string): Promise<boolean> {
     const s = this.cluster.sessions.get(sid);
     if (s && ack > 0) s.pending.splice(0, ack);
     if (!s || s.closed !== null) return false;
+    if (mark !== undefined) s.mark = mark;
     if (entries.length === 0) return true;
     if (s.queue.length + entries.length > this.limits.maxQueueLength) {
       this.#close(sid, s, 'transport error', [s.init.closeEntry], true);
@@ -162,6 +177,7 @@ export class MemoryStore implements Store {
     const s = this.cluster.sessions.get(sid);
     if (!s) return { kind: 'unknown' };
     if (s.transport !== transport) return { kind: 'transport', transport: s.transport };
+    if (s.settling && s.firstSeen === 0) s.firstSeen = Date.now();
     const w = s.waiter;
     if (w && !(w.worker === this.#me && w.pollId === pollId)) {
       const stealable = steal && w.worker === steal.worker && w.pollId === steal.pollId;
@@ -211,7 +227,9 @@ export class MemoryStore implements Store {
       this.#wake(sid, s);
     }
     let result: IngestResult;
-    if (s.owner === this.#me) {
+    if (s.settling && s.firstSeen === 0) s.firstSeen = now;
+    // While settling nobody has announced the session: messages wait in the inbox.
+    if (s.owner === this.#me && !s.settling) {
       const stored = s.inbox.length;
       const entries = stored > 0 ? s.inbox.concat(input.messages) : input.messages;
       if (stored > 0) this.#takeInbox(s);
@@ -241,6 +259,50 @@ export class MemoryStore implements Store {
     return entries;
   }
 
+  async settle(sid: string, now: number, minWindow: number, maxWindow: number): Promise<SettleResult> {
+    const s = this.cluster.sessions.get(sid);
+    if (!s || s.closed !== null || s.owner !== this.#me || !s.settling) return { kind: 'done' };
+    if (s.upgrading !== null) return { kind: 'upgrading' };
+    if (now - s.created < maxWindow) {
+      if (s.firstSeen === 0) return { kind: 'wait', at: Math.min(s.created + maxWindow, now + minWindow) };
+      const at = s.firstSeen + Math.max(2 * (s.firstSeen - s.created), minWindow);
+      if (now < at) return { kind: 'wait', at: Math.min(at, s.created + maxWindow) };
+    }
+    s.settling = false;
+    this.#takeInbox(s);
+    return { kind: 'settled', record: this.#record(sid, s), inbox: s.pending.slice() };
+  }
+
+  async setState(sid: string, field: string, value: string | null): Promise<void> {
+    const s = this.cluster.sessions.get(sid);
+    if (!s) return;
+    if (value === null) s.state.delete(field);
+    else s.state.set(field, value);
+  }
+
+  async getState(sid: string): Promise<Record<string, string>> {
+    const s = this.cluster.sessions.get(sid);
+    return s ? Object.fromEntries(s.state) : {};
+  }
+
+  async saveRecovery(id: string, value: string, ttl: number): Promise<void> {
+    this.cluster.recovery.set(id, { value, expires: Date.now() + ttl });
+  }
+
+  async takeRecovery(id: string): Promise<string | null> {
+    const r = this.cluster.recovery.get(id);
+    this.cluster.recovery.delete(id);
+    // Expired records are dropped lazily, here and by the sweep below.
+    return r && r.expires > Date.now() ? r.value : null;
+  }
+
+  async workers(): Promise<string[]> {
+    const now = Date.now();
+    const live: string[] = [];
+    for (const [id, w] of this.cluster.workers) if (w.expires > now) live.push(id);
+    return live;
+  }
+
   async beginUpgrade(sid: string): Promise<BeginUpgradeResult> {
     const s = this.cluster.sessions.get(sid);
     if (!s || s.closed !== null) return { kind: 'unknown' };
@@ -255,6 +317,8 @@ export class MemoryStore implements Store {
     if (!s || s.closed !== null || s.upgrading !== this.#me) return null;
     const previousOwner = s.owner;
     const oldWaiter = s.waiter;
+    const fresh = s.settling;
+    s.settling = false;
     s.transport = transport;
     s.upgrading = null;
     s.persistent = true;
@@ -275,7 +339,7 @@ export class MemoryStore implements Store {
     if (oldWaiter && oldWaiter.pollId !== PERSISTENT) {
       this.cluster.deliver(oldWaiter.worker, { t: 'wake', sid, pollId: oldWaiter.pollId });
     }
-    return { record: this.#record(sid, s), entries, previousOwner, epoch: s.epoch, inbox };
+    return { record: this.#record(sid, s), fresh, entries, previousOwner, epoch: s.epoch, inbox };
   }
 
   async abortUpgrade(sid: string): Promise<void> {
@@ -285,6 +349,7 @@ export class MemoryStore implements Store {
 
   async sweepHeartbeats(now: number, limit: number): Promise<SweepResult> {
     const result: SweepResult = { pinged: 0, timedOut: 0 };
+    for (const [id, r] of this.cluster.recovery) if (r.expires <= now) this.cluster.recovery.delete(id);
     const heap = this.cluster.heartbeats;
     for (let n = 0; n < limit; n++) {
       const sid = heap.popDue(now);
@@ -342,8 +407,9 @@ export class MemoryStore implements Store {
       // The websocket died with its worker; nothing can reach the client.
       this.#close(sid, s, 'transport close', []);
       const record = this.#record(sid, s);
+      const state = Object.fromEntries(s.state);
       this.#remove(sid, s);
-      return { kind: 'reaped', record };
+      return { kind: 'reaped', record, state };
     }
     this.cluster.disown(from, sid);
     this.cluster.own(this.#me, sid);
@@ -354,8 +420,10 @@ export class MemoryStore implements Store {
       s.waiter = null;
       s.woken = false;
     }
+    const fresh = s.settling;
+    s.settling = false;
     this.#takeInbox(s);
-    return { kind: 'claimed', record: this.#record(sid, s), inbox: s.pending.slice() };
+    return { kind: 'claimed', record: this.#record(sid, s), inbox: s.pending.slice(), fresh };
   }
 
   async close(sid: string, reason: string, finalEntries: string[] = []): Promise<boolean> {
@@ -422,6 +490,8 @@ export class MemoryStore implements Store {
       heartbeat: s.init.heartbeat,
       handshake: s.init.handshake,
       flags: s.init.flags,
+      created: s.created,
+      mark: s.mark,
     };
   }
 }

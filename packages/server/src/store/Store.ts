@@ -66,6 +66,12 @@ export interface SessionInit {
   handshake: string;
   /** Opaque per-session flags, e.g. EIO3 `b64`. */
   flags: string;
+  /**
+   * Not announced yet: the session waits to see whether its client upgrades
+   * (see `settle`). Inbound messages wait in the inbox meanwhile, whoever
+   * owns the session.
+   */
+  settling: boolean;
 }
 
 export interface SessionRecord {
@@ -84,6 +90,10 @@ export interface SessionRecord {
   heartbeat: HeartbeatMode;
   handshake: string;
   flags: string;
+  /** Epoch ms of the session's creation. */
+  created: number;
+  /** The last `mark` stored with a push (a bus offset), or '' if none. */
+  mark: string;
 }
 
 /**
@@ -142,6 +152,8 @@ export type BeginUpgradeResult =
 
 export interface UpgradeResult {
   record: SessionRecord;
+  /** The session was still settling: announce it as a new session, not a resumed one. */
+  fresh: boolean;
   /** Entries that were queued for the polling transport; now to be written to the new transport, in order. */
   entries: string[];
   previousOwner: string;
@@ -152,11 +164,21 @@ export interface UpgradeResult {
 
 export type ClaimResult =
   /** Ownership moved to this worker; `inbox` holds unacknowledged inbound entries, in order, pending until acknowledged. */
-  | { kind: 'claimed'; record: SessionRecord; inbox: string[] }
-  /** The session's transport died with its worker; the session was closed. */
-  | { kind: 'reaped'; record: SessionRecord }
+  | { kind: 'claimed'; record: SessionRecord; inbox: string[]; fresh: boolean }
+  /** The session's transport died with its worker; the session was closed. `state` is what the layers above had saved. */
+  | { kind: 'reaped'; record: SessionRecord; state: Record<string, string> }
   /** Someone else owns it now, or it is gone. */
   | { kind: 'lost' };
+
+export type SettleResult =
+  /** Announce it now: `inbox` holds what arrived while settling, pending until acknowledged. */
+  | { kind: 'settled'; record: SessionRecord; inbox: string[] }
+  /** Too early to tell: ask again at `at` (epoch ms). */
+  | { kind: 'wait'; at: number }
+  /** A probe is under way: ask again later (or hear of the handover). */
+  | { kind: 'upgrading' }
+  /** Nothing to settle: gone, closed, not ours, or already announced. */
+  | { kind: 'done' };
 
 export interface SweepResult {
   pinged: number;
@@ -203,6 +225,8 @@ export const DEFAULT_STORE_LIMITS: StoreLimits = {
 
 export interface Store {
   readonly kind: string;
+  /** Whether other processes share this store (sessions can move between workers). */
+  readonly distributed: boolean;
   /** Registers this worker (liveness lease, renewed by the store) and starts delivering its messages. */
   start(workerId: string, onMessage: MessageHandler): Promise<void>;
   /** Deregisters this worker and releases connections. Sessions it owns stay (others take them over). */
@@ -215,10 +239,11 @@ export interface Store {
    * Push-and-wake: appends entries to the session's outbound queue and wakes
    * whoever waits on it (a poll or the websocket holder). With `ack`, also
    * drops that many of the oldest pending inbound entries, atomically with
-   * the push. Returns false when the session is unknown or closed (entries
-   * dropped).
+   * the push. With `mark`, records it as the session's mark in the same step
+   * (the bus offset up to which broadcasts for the session are stored).
+   * Returns false when the session is unknown or closed (entries dropped).
    */
-  push(sid: string, entries: string[], ack?: number): Promise<boolean>;
+  push(sid: string, entries: string[], ack?: number, mark?: string): Promise<boolean>;
   /**
    * Drain-or-wait: returns all queued entries, or registers `pollId` of this
    * worker as the waiter. `steal` replaces a stale holder (one whose worker
@@ -243,6 +268,27 @@ export interface Store {
    */
   completeUpgrade(sid: string, transport: string): Promise<UpgradeResult | null>;
   abortUpgrade(sid: string): Promise<void>;
+
+  /**
+   * Ends the settling of a session this worker owns, unless a probe is under
+   * way or it is too early: settled once `maxWindow` ms passed since
+   * creation, or once the client's first request (poll or POST), seen
+   * `rtt` ms after creation, is `max(2 * rtt, minWindow)` ms old — a
+   * client that wants to upgrade has started its probe by then.
+   */
+  settle(sid: string, now: number, minWindow: number, maxWindow: number): Promise<SettleResult>;
+
+  /** Per-session state of the layers above (e.g. one field per Socket.IO namespace); null value deletes. */
+  setState(sid: string, field: string, value: string | null): Promise<void>;
+  getState(sid: string): Promise<Record<string, string>>;
+
+  /** Connection-state recovery records, by private id; they expire after `ttl` ms. */
+  saveRecovery(id: string, value: string, ttl: number): Promise<void>;
+  /** Returns and deletes the record (a recovery happens once). */
+  takeRecovery(id: string): Promise<string | null>;
+
+  /** Ids of the workers whose lease is current, this one included. */
+  workers(): Promise<string[]>;
 
   /** Pushes due pings and closes sessions whose heartbeat deadline passed. */
   sweepHeartbeats(now: number, limit: number): Promise<SweepResult>;

@@ -14,7 +14,8 @@ export interface ContractEnv {
   stores: Store[];
   close(): Promise<void>;
 }
-export type ContractFactory = (n: number, limits: { maxQueueLength: number }) => Promise<ContractEnv>;
+/** `closeLinger` is only set by tests that need a short one; factories pass the limits on as they are. */
+export type ContractFactory = (n: number, limits: { maxQueueLength: number; closeLinger?: number }) => Promise<ContractEnv>;
 
 interface Worker {
   id: string;
@@ -43,6 +44,7 @@ export function sessionInit(id: string, owner: string, over: Partial<SessionInit
     storeHeartbeat: true,
     handshake: '{"h":1}',
     flags: '',
+    settling: false,
     ...over,
   };
 }
@@ -57,8 +59,8 @@ export function runStoreContract(name: string, factory: ContractFactory): void {
       env = null;
     });
 
-    async function cluster(n: number, maxQueueLength = 10_000): Promise<Worker[]> {
-      env = await factory(n, { maxQueueLength });
+    async function cluster(n: number, maxQueueLength = 10_000, closeLinger?: number): Promise<Worker[]> {
+      env = await factory(n, closeLinger === undefined ? { maxQueueLength } : { maxQueueLength, closeLinger });
       const workers: Worker[] = [];
       for (let i = 0; i < n; i++) {
         const id = `${String.fromCharCode(65 + i)}-${seq++}-${process.pid}`;
@@ -203,6 +205,233 @@ export function runStoreContract(name: string, factory: ContractFactory): void {
       const again = await b!.store.claim(id, c!.id);
       assert.deepEqual(again.kind === 'claimed' && again.inbox, ['4m5'], 'acknowledged entries never come back');
       assert.deepEqual(await b!.store.poll(id, 'polling', 'p'), { kind: 'data', entries: ['4echo1'], generation: 'eio4', flags: '' });
+    });
+
+    it('keeps a settling session unannounced: messages wait in the inbox until it settles', async () => {
+      const [a, b] = await cluster(2);
+      const id = sid();
+      await a!.store.create(sessionInit(id, a!.id, { settling: true }));
+      const created = (await a!.store.get(id))!.created;
+      // Even the owner's own POST is not processed while settling.
+      assert.deepEqual(await a!.store.ingest(id, 'polling', { messages: ['4connect'] }), { kind: 'relayed', owner: a!.id });
+      const seenBy = Date.now();
+      assert.deepEqual(await b!.store.settle(id, Date.now(), 20, 1000), { kind: 'done' }, 'only the owner settles');
+      // The first request came at once: settle after max(2 * rtt, min window).
+      const early = await a!.store.settle(id, created + 5, 20, 1000);
+      assert.equal(early.kind, 'wait');
+      const late = await a!.store.settle(id, seenBy + 2 * (seenBy - created) + 20, 20, 1000);
+      assert.equal(late.kind, 'settled');
+      assert.deepEqual(late.kind === 'settled' && late.inbox, ['4connect']);
+      assert.deepEqual(await a!.store.settle(id, Date.now() + 60, 20, 1000), { kind: 'done' }, 'settles once');
+      assert.equal((await a!.store.ingest(id, 'polling', { messages: ['4next'] })).kind, 'local');
+    });
+
+    it('waits for the probe while one is under way, and an upgrade ends the settling elsewhere', async () => {
+      const [a, b] = await cluster(2);
+      const id = sid();
+      await a!.store.create(sessionInit(id, a!.id, { settling: true }));
+      await b!.store.ingest(id, 'polling', { messages: ['4hello'] });
+      assert.equal((await b!.store.beginUpgrade(id)).kind, 'ok');
+      assert.deepEqual(await a!.store.settle(id, Date.now() + 5000, 20, 1000), { kind: 'upgrading' });
+      const up = await b!.store.completeUpgrade(id, 'websocket');
+      assert.equal(up?.fresh, true, 'announced as new by the websocket worker');
+      assert.deepEqual(up?.inbox, ['4hello']);
+      assert.deepEqual(await a!.store.settle(id, Date.now() + 5000, 20, 1000), { kind: 'done' });
+      const plain = sid();
+      await a!.store.create(sessionInit(plain, a!.id));
+      assert.equal((await b!.store.beginUpgrade(plain)).kind, 'ok');
+      assert.equal((await b!.store.completeUpgrade(plain, 'websocket'))?.fresh, false);
+    });
+
+    it('settles at the latest after the max window, and a claim of a settling session is fresh', async () => {
+      const [a, b] = await cluster(2);
+      const id = sid();
+      await a!.store.create(sessionInit(id, a!.id, { settling: true }));
+      const created = (await a!.store.get(id))!.created;
+      const w = await a!.store.settle(id, created + 10, 20, 1000);
+      assert.deepEqual(w, { kind: 'wait', at: created + 30 }, 'no request yet: look again after the min window');
+      assert.equal((await a!.store.settle(id, created + 1000, 20, 1000)).kind, 'settled');
+      const other = sid();
+      await a!.store.create(sessionInit(other, a!.id, { settling: true }));
+      await a!.store.stop();
+      const claimed = await b!.store.claim(other, a!.id);
+      assert.equal(claimed.kind === 'claimed' && claimed.fresh, true);
+    });
+
+    it('keeps per-session state for the layers above, and hands it over with a reaped session', async () => {
+      const [a, b] = await cluster(2);
+      const id = sid();
+      await a!.store.create(sessionInit(id, a!.id, { transport: 'websocket', persistent: true, storeHeartbeat: false }));
+      assert.deepEqual(await a!.store.getState(id), {});
+      await a!.store.setState(id, '/', '{"id":"x","rooms":["r1"]}');
+      await a!.store.setState(id, '/chat', '{"id":"y"}');
+      await a!.store.setState(id, '/chat', null);
+      await a!.store.setState(id, '/admin', '{"id":"z"}');
+      assert.deepEqual(await b!.store.getState(id), { '/': '{"id":"x","rooms":["r1"]}', '/admin': '{"id":"z"}' });
+      await a!.store.setState(sid(), '/', 'ignored');
+      await a!.store.stop();
+      const reaped = await b!.store.claim(id, a!.id);
+      assert.equal(reaped.kind, 'reaped');
+      assert.deepEqual(reaped.kind === 'reaped' && reaped.state, { '/': '{"id":"x","rooms":["r1"]}', '/admin': '{"id":"z"}' });
+    });
+
+    it('records a mark with a push', async () => {
+      const [a] = await cluster(1);
+      const id = sid();
+      await a!.store.create(sessionInit(id, a!.id));
+      assert.equal((await a!.store.get(id))!.mark, '');
+      await a!.store.push(id, ['4b1'], 0, '1700000000000-3');
+      assert.equal((await a!.store.get(id))!.mark, '1700000000000-3');
+      await a!.store.push(id, ['4x']);
+      assert.equal((await a!.store.get(id))!.mark, '1700000000000-3', 'a push without a mark keeps it');
+    });
+
+    it('stores recovery records once, for a while', async () => {
+      const [a, b] = await cluster(2);
+      const pid = `pid-${sid()}`;
+      await a!.store.saveRecovery(pid, '{"rooms":["x"]}', 60_000);
+      assert.equal(await b!.store.takeRecovery(pid), '{"rooms":["x"]}');
+      assert.equal(await b!.store.takeRecovery(pid), null, 'taken once');
+      await a!.store.saveRecovery(`${pid}-short`, 'v', 30);
+      await tick(80);
+      assert.equal(await a!.store.takeRecovery(`${pid}-short`), null, 'expired');
+    });
+
+    it('lists live workers', async () => {
+      const [a, b] = await cluster(2);
+      const live = await a!.store.workers();
+      assert.ok(live.includes(a!.id) && live.includes(b!.id));
+      await b!.store.stop();
+      assert.ok(!(await a!.store.workers()).includes(b!.id));
+    });
+
+    it('times the settle window from the first request, poll or POST, and hands over what arrived meanwhile', async () => {
+      const [a, b] = await cluster(2);
+      const id = sid();
+      await a!.store.create(sessionInit(id, a!.id, { settling: true }));
+      const created = (await a!.store.get(id))!.created;
+      await tick(30);
+      const before = Date.now();
+      // The first request is a poll, on another worker.
+      assert.deepEqual(await b!.store.poll(id, 'polling', 'p1'), { kind: 'wait' });
+      const after = Date.now();
+      await tick(30);
+      // Later requests do not move the first-seen time.
+      assert.deepEqual(await b!.store.ingest(id, 'polling', { messages: ['4m1'] }), { kind: 'relayed', owner: a!.id });
+      assert.deepEqual(await a!.store.ingest(id, 'polling', { messages: ['4m2'] }), { kind: 'relayed', owner: a!.id });
+      // Asked as of just before the first request: too early whatever the latencies.
+      const w = await a!.store.settle(id, before, 20, 10_000);
+      assert.equal(w.kind, 'wait');
+      const at = w.kind === 'wait' ? w.at : 0;
+      // Seen rtt >= 30 ms after creation: settled at first-seen + 2 * rtt.
+      assert.ok(at >= before + 2 * (before - created) && at <= after + 2 * (after - created), `settles at ${at - created} ms`);
+      assert.equal((await a!.store.settle(id, at - 1, 20, 10_000)).kind, 'wait');
+      const done = await a!.store.settle(id, at, 20, 10_000);
+      assert.equal(done.kind, 'settled');
+      assert.deepEqual(done.kind === 'settled' && done.inbox, ['4m1', '4m2'], 'in arrival order');
+      assert.equal(done.kind === 'settled' && done.record.owner, a!.id);
+      // Settled: the owner runs its POSTs again, the backlog having become pending.
+      assert.deepEqual(await a!.store.ingest(id, 'polling', { messages: ['4m3'] }), { kind: 'local', entries: ['4m3'], stored: 0 });
+      assert.equal(await a!.store.push(id, ['4ack'], 2), true);
+      await a!.store.stop();
+      const claimed = await b!.store.claim(id, a!.id);
+      assert.deepEqual(claimed.kind === 'claimed' && claimed.inbox, [], 'acknowledged');
+      assert.equal(claimed.kind === 'claimed' && claimed.fresh, false, 'announced already');
+    });
+
+    it('ends the settling once: by a claim, by an upgrade on the owner, never for a closed session', async () => {
+      const [a, b] = await cluster(2);
+      const claimedId = sid();
+      await a!.store.create(sessionInit(claimedId, a!.id, { settling: true }));
+      await b!.store.ingest(claimedId, 'polling', { messages: ['4m1'] });
+      const own = sid();
+      await b!.store.create(sessionInit(own, b!.id, { settling: true }));
+      await b!.store.ingest(own, 'polling', { messages: ['4own'] });
+      assert.equal((await b!.store.beginUpgrade(own)).kind, 'ok');
+      const up = await b!.store.completeUpgrade(own, 'websocket');
+      assert.equal(up?.fresh, true);
+      assert.equal(up?.previousOwner, b!.id);
+      assert.deepEqual(up?.inbox, ['4own']);
+      assert.deepEqual(await b!.store.settle(own, Date.now() + 5000, 20, 1000), { kind: 'done' });
+      const closed = sid();
+      await b!.store.create(sessionInit(closed, b!.id, { settling: true }));
+      await b!.store.close(closed, 'transport close');
+      assert.deepEqual(await b!.store.settle(closed, Date.now() + 5000, 20, 1000), { kind: 'done' });
+      await a!.store.stop();
+      const claimed = await b!.store.claim(claimedId, a!.id);
+      assert.equal(claimed.kind, 'claimed');
+      assert.equal(claimed.kind === 'claimed' && claimed.fresh, true);
+      assert.deepEqual(claimed.kind === 'claimed' && claimed.inbox, ['4m1']);
+      assert.deepEqual(await b!.store.settle(claimedId, Date.now() + 5000, 20, 1000), { kind: 'done' }, 'the claim announced it');
+      assert.deepEqual(await b!.store.ingest(claimedId, 'polling', { messages: ['4m2'] }), { kind: 'local', entries: ['4m2'], stored: 0 });
+    });
+
+    it('keeps state with a claimed polling session and removes it with the session', async () => {
+      const [a, b] = await cluster(2, 10_000, 500);
+      const moved = sid();
+      await a!.store.create(sessionInit(moved, a!.id));
+      await a!.store.setState(moved, '/', 'kept');
+      await a!.store.stop();
+      const claimed = await b!.store.claim(moved, a!.id);
+      assert.equal(claimed.kind === 'claimed' && claimed.fresh, false);
+      assert.deepEqual(await b!.store.getState(moved), { '/': 'kept' });
+
+      const destroyed = sid();
+      await b!.store.create(sessionInit(destroyed, b!.id));
+      await b!.store.setState(destroyed, '/', 'x');
+      await b!.store.destroy(destroyed);
+      assert.deepEqual(await b!.store.getState(destroyed), {});
+      await b!.store.create(sessionInit(destroyed, b!.id));
+      assert.deepEqual(await b!.store.getState(destroyed), {}, 'a new session starts without state');
+
+      const polled = sid();
+      await b!.store.create(sessionInit(polled, b!.id));
+      await b!.store.setState(polled, '/', 'x');
+      await b!.store.close(polled, 'forced close', ['1']);
+      assert.deepEqual(await b!.store.getState(polled), { '/': 'x' }, 'lingers with the closed record');
+      assert.equal((await b!.store.poll(polled, 'polling', 'p')).kind, 'data');
+      assert.equal(await b!.store.get(polled), null);
+      assert.deepEqual(await b!.store.getState(polled), {}, 'gone with the last poll');
+
+      const lingering = sid();
+      await b!.store.create(sessionInit(lingering, b!.id));
+      await b!.store.setState(lingering, '/', 'x');
+      await b!.store.close(lingering, 'forced close');
+      await b!.store.setState(lingering, '/late', 'y');
+      assert.deepEqual(await b!.store.getState(lingering), { '/': 'x', '/late': 'y' });
+      await tick(800);
+      assert.equal(await b!.store.get(lingering), null);
+      assert.deepEqual(await b!.store.getState(lingering), {}, 'gone when the closed record expires');
+      assert.deepEqual(await b!.store.getState(sid()), {});
+    });
+
+    it('records the creation time, and a mark even with an empty push, never on a closed session', async () => {
+      const [a] = await cluster(1);
+      const id = sid();
+      const before = Date.now();
+      await a!.store.create(sessionInit(id, a!.id));
+      const created = (await a!.store.get(id))!.created;
+      assert.ok(created >= before && created <= Date.now(), `created ${created - before} ms after`);
+      assert.equal(await a!.store.push(id, [], 0, 'm1'), true);
+      assert.equal((await a!.store.get(id))!.mark, 'm1');
+      await a!.store.push(id, ['4x'], 0, '');
+      assert.equal((await a!.store.get(id))!.mark, '', 'an empty mark is a mark');
+      await a!.store.close(id, 'forced close');
+      assert.equal(await a!.store.push(id, ['4y'], 0, 'm2'), false);
+      assert.equal((await a!.store.get(id))!.mark, '');
+    });
+
+    it('replaces a recovery record saved again, and knows no others', async () => {
+      const [a, b] = await cluster(2);
+      const pid = `pid-${sid()}`;
+      await a!.store.saveRecovery(pid, 'v1', 60_000);
+      await b!.store.saveRecovery(pid, 'v2', 60_000);
+      assert.equal(await a!.store.takeRecovery(pid), 'v2');
+      assert.equal(await a!.store.takeRecovery(`pid-${sid()}`), null);
+      await a!.store.saveRecovery(pid, 'v3', 60_000);
+      await a!.store.saveRecovery(pid, 'v4', 20);
+      await tick(60);
+      assert.equal(await b!.store.takeRecovery(pid), null, 'the shorter ttl of the last save counts');
     });
 
     it('pushes ingest replies and wakes the waiter', async () => {
