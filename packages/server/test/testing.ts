@@ -2,3 +2,4 @@
 // raw HTTP helpers for byte-level protocol tests.
 export { runStoreContract, sessionInit, sid, type ContractEnv, type ContractFactory } from './contract/index.js';
 export { http, openData, type RawResponse } from './helpers/http.js';
+export { runBusContract, startReader, plain, type BusEnv, type BusFactory, type BusFactoryOptions, type BusReader } from './bus-contract/index.js';
