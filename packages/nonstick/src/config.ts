@@ -1,4 +1,4 @@
-import type { EngineOptions, TransportName } from '@nonstick/server';
+import type { EngineOptions, ServerOptions, TransportName } from '@nonstick/server';
 import type { Level } from './logger.js';
 
 /** Everything a worker process is configured with. */
@@ -12,6 +12,8 @@ export interface WorkerConfig {
   /** Worker liveness lease, ms: a worker silent this long is dead and its sessions are adopted. */
   workerTtl: number | undefined;
   engine: EngineOptions;
+  /** Socket.IO layer options (Socket.IO apps only). */
+  io: Pick<ServerOptions, 'connectTimeout' | 'connectionStateRecovery'>;
 }
 
 interface Setting {
@@ -28,7 +30,7 @@ export const SETTINGS: Setting[] = [
   { flag: 'host', env: 'HOST', kind: 'string', describe: 'Interface to bind', apply: (c, v) => (c.host = v as string) },
   { flag: 'redis-url', env: 'REDIS_URL', kind: 'string', describe: 'Redis URL; unset = in-memory store (single worker)', apply: (c, v) => (c.redisUrl = (v as string) || null) },
   { flag: 'worker-id', env: 'NONSTICK_WORKER_ID', kind: 'string', describe: 'Worker id in the cluster (default random)', apply: (c, v) => (c.workerId = v as string) },
-  { flag: 'demo', env: 'NONSTICK_DEMO', kind: 'string', describe: 'Demo app to serve: echo', apply: (c, v) => (c.demo = v as string) },
+  { flag: 'demo', env: 'NONSTICK_DEMO', kind: 'string', describe: 'Demo app to serve: chat (Socket.IO chat page at /) | echo (Engine.IO echo)', apply: (c, v) => (c.demo = v as string) },
   { flag: 'worker-ttl', env: 'NONSTICK_WORKER_TTL', kind: 'int', describe: 'Worker liveness lease, ms (dead workers are detected after this)', apply: (c, v) => (c.workerTtl = v as number) },
   { flag: 'log-level', env: 'LOG_LEVEL', kind: 'string', describe: 'debug | info | warn | error', apply: (c, v) => (c.logLevel = v as Level) },
   { flag: 'path', env: 'NONSTICK_PATH', kind: 'string', describe: 'Engine.IO path', apply: (c, v) => (c.engine.path = v as string) },
@@ -43,6 +45,8 @@ export const SETTINGS: Setting[] = [
   { flag: 'cors-credentials', env: 'NONSTICK_CORS_CREDENTIALS', kind: 'bool', describe: 'CORS: allow credentials', apply: (c, v) => (c.engine.cors = { ...c.engine.cors, credentials: v as boolean }) },
   { flag: 'cookie', env: 'NONSTICK_COOKIE', kind: 'string', describe: 'Set a session cookie with this name on handshake', apply: (c, v) => (c.engine.cookie = v ? { name: v as string } : false) },
   { flag: 'per-message-deflate', env: 'NONSTICK_PER_MESSAGE_DEFLATE', kind: 'bool', describe: 'Websocket compression', apply: (c, v) => (c.engine.perMessageDeflate = v as boolean) },
+  { flag: 'connect-timeout', env: 'NONSTICK_CONNECT_TIMEOUT', kind: 'int', describe: 'Socket.IO: ms a client has to join a namespace (default 45000)', apply: (c, v) => (c.io.connectTimeout = v as number) },
+  { flag: 'recovery', env: 'NONSTICK_RECOVERY', kind: 'int', describe: 'Socket.IO connection-state recovery: max disconnection, ms (0 = off, the default)', apply: (c, v) => (c.io.connectionStateRecovery = (v as number) > 0 ? { maxDisconnectionDuration: v as number } : false) },
   { flag: 'allow-uws-fallback', env: 'NONSTICK_ALLOW_UWS_FALLBACK', kind: 'bool', describe: "Run on uWebSockets.js's slow JS fallback instead of refusing", apply: (c, v) => (c.engine.allowUwsFallback = v as boolean) },
 ];
 
@@ -69,7 +73,7 @@ function parseValue(s: Setting, raw: string, source: string): number | string | 
 }
 
 export function defaultConfig(): WorkerConfig {
-  return { port: 3000, host: '0.0.0.0', redisUrl: null, workerId: undefined, demo: 'echo', logLevel: 'info', workerTtl: undefined, engine: {} };
+  return { port: 3000, host: '0.0.0.0', redisUrl: null, workerId: undefined, demo: 'chat', logLevel: 'info', workerTtl: undefined, engine: {}, io: {} };
 }
 
 /** Defaults, then environment, then flags (`--name value`, `--name=value`, `--flag` for booleans). */

@@ -1,21 +1,23 @@
-import { startCluster, spawnWorker, type Cluster, type WorkerProcess } from '../fixtures/cluster.js';
+import { startCluster, spawnWorker, type Cluster, type WorkerOptions, type WorkerProcess } from '../fixtures/cluster.js';
 
 /** Where a suite runs: one worker on the in-memory store, or three on Redis behind nginx. */
 export interface Target {
   name: string;
   url: string;
   workers: WorkerProcess[];
+  /** The cluster, for targets that have one. */
+  cluster?: Cluster;
   stop(): Promise<void>;
 }
 
 export type TargetKind = 'single' | 'cluster';
 export const TARGETS: TargetKind[] = ['single', 'cluster'];
 
-export async function startTarget(kind: TargetKind, args: string[]): Promise<Target> {
+export async function startTarget(kind: TargetKind, args: string[], opts: WorkerOptions = {}): Promise<Target> {
   if (kind === 'single') {
-    const w = await spawnWorker(args, { REDIS_URL: undefined }, 'worker-memory');
+    const w = await spawnWorker(args, { ...opts.env, REDIS_URL: undefined }, 'worker-memory', opts.script);
     return { name: '1 worker (MemoryStore)', url: w.url, workers: [w], stop: async () => void (await w.child.stop(5000)) };
   }
-  const c: Cluster = await startCluster(3, args);
-  return { name: '3 workers (RedisStore) behind nginx', url: c.url, workers: c.workers, stop: () => c.stop() };
+  const c: Cluster = await startCluster(3, args, opts);
+  return { name: '3 workers (RedisStore) behind nginx', url: c.url, workers: c.workers, cluster: c, stop: () => c.stop() };
 }

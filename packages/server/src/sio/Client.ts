@@ -1,0 +1,232 @@
+import { encodeSioPacket, SioDecoder, SioPacketType, type SioPacket } from '@nonstick/protocol';
+import type { EngineSocket } from '../engine/EngineSocket.js';
+import { parseQuery } from '../http/query.js';
+import type { ExtendedError } from './Namespace.js';
+import type { Server } from './Server.js';
+import type { Handshake, Socket } from './Socket.js';
+
+type AnySocket = Socket<any, any, any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type AnyServer = Server<any, any, any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * One Engine.IO session seen by the Socket.IO layer, on the worker that owns
+ * it: decodes packets (binary attachments may span frames), routes them to
+ * the session's sockets (one per namespace) and writes theirs.
+ *
+ * Socket.IO revision follows the engine: Engine.IO 4 carries protocol 5
+ * (socket.io-client 3/4), Engine.IO 3 carries protocol 4 (socket.io-client
+ * 2), where the main namespace is joined without asking and errors are
+ * plain strings.
+ */
+export class Client {
+  readonly server: AnyServer;
+  readonly conn: EngineSocket;
+  readonly id: string;
+  readonly revision: 4 | 5;
+  /** Sockets by namespace name, including ones still in their middlewares. */
+  readonly sockets = new Map<string, AnySocket>();
+  readonly #decoder: SioDecoder;
+  #connectTimer: NodeJS.Timeout | null = null;
+  /** Frames held while the sockets are being rebuilt from the store. */
+  #held: Array<string | Buffer> | null = null;
+  #closed = false;
+  readonly #persisted = new Map<string, string>();
+  #persistScheduled = false;
+
+  constructor(server: AnyServer, conn: EngineSocket) {
+    this.server = server;
+    this.conn = conn;
+    this.id = conn.id;
+    this.revision = conn.protocol === 4 ? 5 : 4;
+    this.#decoder = new SioDecoder({ revision: this.revision, maxAttachments: server.options.maxAttachments });
+    conn.on('message', (data: string | Buffer) => this.#onData(data));
+    conn.on('close', (reason: string, description?: unknown) => this.#onClose(reason, description));
+    conn.on('handover', () => this.#onHandover());
+  }
+
+  /** A new session: protocol 4 joins `/` at once; protocol 5 must CONNECT within `connectTimeout`. */
+  start(): void {
+    if (this.revision === 4) {
+      void this.#connect('/', {}, undefined);
+      return;
+    }
+    this.#connectTimer = setTimeout(() => {
+      if (this.sockets.size === 0 && !this.#closed) this.conn.close();
+    }, this.server.options.connectTimeout);
+    this.#connectTimer.unref?.();
+  }
+
+  /** A session this worker took over: its sockets are rebuilt from the store before any frame is handled. */
+  async restore(): Promise<void> {
+    this.#held = [];
+    try {
+      await this.server.restoreClient(this);
+    } finally {
+      const held = this.#held;
+      this.#held = null;
+      for (const f of held) this.#onData(f);
+    }
+  }
+
+  handshakeFor(auth: Record<string, unknown>): Handshake {
+    const req = this.conn.request;
+    return {
+      headers: req.headers,
+      time: new Date(this.conn.issued).toString(),
+      address: this.conn.remoteAddress,
+      xdomain: req.headers['origin'] !== undefined,
+      secure: (req.headers['x-forwarded-proto'] ?? '') === 'https',
+      issued: this.conn.issued,
+      url: req.url,
+      query: req.query,
+      auth,
+    };
+  }
+
+  writePacket(packet: SioPacket): void {
+    this.writeFrames(encodeSioPacket(packet));
+  }
+
+  writeFrames(frames: readonly (string | Uint8Array)[]): void {
+    if (this.#closed) return;
+    for (const f of frames) this.conn.send(f);
+  }
+
+  addSocket(socket: AnySocket): void {
+    this.sockets.set(socket.nsp.name, socket);
+    if (this.#connectTimer) {
+      clearTimeout(this.#connectTimer);
+      this.#connectTimer = null;
+    }
+  }
+
+  removeSocket(socket: AnySocket): void {
+    if (this.sockets.get(socket.nsp.name) === socket) this.sockets.delete(socket.nsp.name);
+    this.schedulePersist();
+  }
+
+  connectError(nsp: string, err: ExtendedError | { message: string; data?: unknown }): void {
+    if (this.revision === 5) {
+      const data: Record<string, unknown> = { message: err.message };
+      if (err.data !== undefined) data['data'] = err.data;
+      this.writePacket({ type: SioPacketType.CONNECT_ERROR, nsp, data });
+    } else {
+      // socket.io 2.x sends the error's data when it has some, else its message.
+      this.writePacket({ type: SioPacketType.CONNECT_ERROR, nsp, data: err.data ?? err.message });
+    }
+  }
+
+  /** `socket.disconnect(true)`: every namespace leaves, then the connection closes. */
+  disconnectAll(): void {
+    for (const s of [...this.sockets.values()]) s.disconnect(false);
+    this.conn.close();
+  }
+
+  /** Writes changed socket snapshots to the store, once per tick (distributed stores only). */
+  schedulePersist(): void {
+    if (!this.server.persistent || this.#persistScheduled || this.#closed) return;
+    this.#persistScheduled = true;
+    queueMicrotask(() => {
+      this.#persistScheduled = false;
+      this.#persist();
+    });
+  }
+
+  /**
+   * Writes now: called before a CONNECT answer is queued, so the store holds
+   * the socket before the client can know it exists (Redis applies one
+   * connection's commands in order).
+   */
+  persistNow(): void {
+    if (this.server.persistent) this.#persist();
+  }
+
+  #persist(): void {
+    if (this.#closed) return;
+    const store = this.server.engine.store;
+    for (const [nsp, s] of this.sockets) {
+      if (!s.connected) continue;
+      let json: string;
+      try {
+        json = JSON.stringify(s.snapshot());
+      } catch {
+        continue; // socket.data that JSON cannot hold stays local
+      }
+      if (this.#persisted.get(nsp) === json) continue;
+      this.#persisted.set(nsp, json);
+      store.setState(this.id, nsp, json).catch((err) => this.server.engine.storeFailed(err, 'state'));
+    }
+    for (const nsp of [...this.#persisted.keys()]) {
+      if (this.sockets.get(nsp)?.connected) continue;
+      this.#persisted.delete(nsp);
+      store.setState(this.id, nsp, null).catch((err) => this.server.engine.storeFailed(err, 'state'));
+    }
+  }
+
+  /** What was persisted (a snapshot restored here counts as persisted). */
+  markPersisted(nsp: string, json: string): void {
+    this.#persisted.set(nsp, json);
+  }
+
+  // ---- inbound ------------------------------------------------------------------
+
+  #onData(data: string | Buffer): void {
+    if (this.#held) {
+      this.#held.push(data);
+      return;
+    }
+    if (this.#closed) return;
+    let packet: SioPacket | null;
+    try {
+      packet = this.#decoder.add(data);
+    } catch (err) {
+      this.server.decodeFailed(err);
+      this.#onParseError(err);
+      return;
+    }
+    if (packet) this.#onPacket(packet);
+  }
+
+  #onPacket(packet: SioPacket): void {
+    if (packet.type === SioPacketType.CONNECT) {
+      if (this.sockets.has(packet.nsp)) return;
+      const auth = (packet.data ?? {}) as Record<string, unknown>;
+      void this.#connect(packet.nsp, auth, packet.query);
+      return;
+    }
+    const socket = this.sockets.get(packet.nsp);
+    if (socket) socket.onPacket(packet);
+  }
+
+  async #connect(name: string, auth: Record<string, unknown>, query: string | undefined): Promise<void> {
+    try {
+      if (query) Object.assign(this.conn.request.query, parseQuery(query));
+      await this.server.connectClient(this, name, auth);
+    } catch (err) {
+      this.server.listenerError(err, 'connect');
+    }
+  }
+
+  #onParseError(err: unknown): void {
+    for (const s of this.sockets.values()) if (s.listenerCount('error') > 0) s.emit0('error', err);
+    this.conn.close();
+  }
+
+  #onClose(reason: string, description?: unknown): void {
+    if (this.#closed) return;
+    if (this.#connectTimer) clearTimeout(this.#connectTimer);
+    for (const s of [...this.sockets.values()]) s.onClose(reason, description);
+    this.#closed = true;
+    this.sockets.clear();
+    this.#decoder.reset();
+    this.server.clientClosed(this);
+  }
+
+  #onHandover(): void {
+    if (this.#connectTimer) clearTimeout(this.#connectTimer);
+    for (const s of [...this.sockets.values()]) s.detach();
+    this.#closed = true;
+    this.sockets.clear();
+    this.server.clientClosed(this);
+  }
+}

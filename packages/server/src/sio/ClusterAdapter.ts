@@ -1,0 +1,239 @@
+import { encodeSioPacket, type SioPacket } from '@nonstick/protocol';
+import type { BusEntry } from '../bus/Bus.js';
+import type { BroadcastOptions } from './BroadcastOperator.js';
+import type { Namespace } from './Namespace.js';
+import { RemoteSocket, type SocketDetails } from './RemoteSocket.js';
+import type { Socket } from './Socket.js';
+import { decodeBroadcast, decodeOp, encodeBroadcast, encodeOp, type BroadcastEntry, type RoomOp } from './wire.js';
+
+type AnySocket = Socket<any, any, any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * Rooms and broadcasts of one namespace. The room index holds the sockets
+ * this worker owns; what concerns sockets anywhere (a broadcast, a room
+ * operation) is one bus entry that every worker, this one included, applies
+ * to its own sockets. A broadcast is encoded once by its emitter; each
+ * worker builds the frames once per entry and writes the same frames to
+ * every recipient.
+ */
+export class ClusterAdapter {
+  readonly nsp: Namespace<any, any, any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Room → local sockets in it. */
+  readonly rooms = new Map<string, Set<AnySocket>>();
+  /** Socket id → its rooms. */
+  readonly sids = new Map<string, Set<string>>();
+
+  constructor(nsp: Namespace<any, any, any, any>) { // eslint-disable-line @typescript-eslint/no-explicit-any
+    this.nsp = nsp;
+  }
+
+  addAll(socket: AnySocket, rooms: string[], persist = true): void {
+    let mine = this.sids.get(socket.id);
+    if (!mine) this.sids.set(socket.id, (mine = new Set()));
+    for (const room of rooms) {
+      if (mine.has(room)) continue;
+      mine.add(room);
+      let members = this.rooms.get(room);
+      if (!members) this.rooms.set(room, (members = new Set()));
+      members.add(socket);
+    }
+    if (persist) this.nsp.server.socketTouched(socket);
+  }
+
+  del(socket: AnySocket, room: string): void {
+    const mine = this.sids.get(socket.id);
+    if (!mine?.delete(room)) return;
+    this.#unindex(socket, room);
+    this.nsp.server.socketTouched(socket);
+  }
+
+  delAll(socket: AnySocket, persist = true): void {
+    const mine = this.sids.get(socket.id);
+    if (!mine) return;
+    for (const room of mine) this.#unindex(socket, room);
+    this.sids.delete(socket.id);
+    if (persist) this.nsp.server.socketTouched(socket);
+  }
+
+  socketRooms(id: string): string[] | undefined {
+    const r = this.sids.get(id);
+    return r ? [...r] : undefined;
+  }
+
+  // ---- broadcasts --------------------------------------------------------------
+
+  broadcast(packet: SioPacket, opts: BroadcastOptions): void {
+    const frames = encodeSioPacket(packet);
+    const entry = broadcastEntry(packet.nsp, frames, opts, '');
+    if (opts.flags.local) {
+      this.#deliver(entry, null);
+      return;
+    }
+    this.nsp.server.publish(encodeBroadcast(entry));
+  }
+
+  /** Each recipient's first ack argument is collected; `cb(err, responses)` once all answered or the timeout passed. */
+  broadcastWithAck(packet: SioPacket, opts: BroadcastOptions, cb: (err: Error | null, responses: unknown[]) => void): void {
+    const server = this.nsp.server;
+    const req = server.requests.openBroadcastAck(opts.flags.timeout, cb);
+    const frames = encodeSioPacket(packet);
+    const entry = broadcastEntry(packet.nsp, frames, opts, `${server.workerId} ${req.id}`);
+    if (opts.flags.local) {
+      req.expectWorkers(1);
+      this.#deliver(entry, null);
+      return;
+    }
+    server.publish(encodeBroadcast(entry));
+    server.liveWorkerCount().then(
+      (n) => req.expectWorkers(n),
+      () => req.expectWorkers(1),
+    );
+  }
+
+  /** A broadcast entry from the bus (any worker's, this one's included). */
+  onBroadcast(bus: BusEntry): void {
+    const entry = decodeBroadcast(bus);
+    if (entry) this.#deliver(entry, bus.id);
+  }
+
+  #deliver(entry: BroadcastEntry, offset: string | null): void {
+    const targets = this.select(entry.rooms, entry.except);
+    if (entry.reply) {
+      this.#deliverWithAck(entry, targets);
+      return;
+    }
+    if (targets.length === 0) return;
+    // Built once per entry: with the offset for sockets that can recover, without for the others.
+    let plain: Array<string | Uint8Array> | null = null;
+    let withOffset: Array<string | Uint8Array> | null = null;
+    for (const s of targets) {
+      const frames = s.pid ? (withOffset ??= this.framesOf(entry, offset)) : (plain ??= this.framesOf(entry, null));
+      s.writeFrames(frames, s.listenersAnyOutgoing().length ? parseData(entry.body) : null, offset);
+    }
+  }
+
+  /**
+   * The frames of a broadcast entry. Given an offset (and recovery on),
+   * events carry it as last argument, as socket.io 4.6 does, so the client
+   * can say where to resume.
+   */
+  framesOf(entry: BroadcastEntry, offset: string | null): Array<string | Uint8Array> {
+    let body = entry.body;
+    if (offset !== null && this.nsp.server.recovery && !entry.volatile && body.endsWith(']')) {
+      body = `${body.slice(0, -1)}${body.length > 2 ? ',' : ''}${JSON.stringify(offset)}]`;
+    }
+    return [entry.head + body, ...entry.binary];
+  }
+
+  #deliverWithAck(entry: BroadcastEntry, targets: AnySocket[]): void {
+    const server = this.nsp.server;
+    const [worker, reqId] = entry.reply!.split(' ') as [string, string];
+    server.requests.reportCount(worker, reqId, targets.length);
+    for (const s of targets) {
+      const id = s.registerBroadcastAck((...args: unknown[]) => server.requests.reportResponse(worker, reqId, args[0]));
+      s.writeFrames([entry.head + id + entry.body, ...entry.binary], s.listenersAnyOutgoing().length ? parseData(entry.body) : null);
+    }
+  }
+
+  /** Local sockets in any of `rooms` (all when empty) and in none of `except`. */
+  select(rooms: Iterable<string>, except: Iterable<string>): AnySocket[] {
+    const excluded = new Set<AnySocket>();
+    for (const r of except) for (const s of this.rooms.get(r) ?? []) excluded.add(s);
+    const out: AnySocket[] = [];
+    const seen = new Set<AnySocket>();
+    let any = false;
+    for (const r of rooms) {
+      any = true;
+      for (const s of this.rooms.get(r) ?? []) {
+        if (seen.has(s) || excluded.has(s)) continue;
+        seen.add(s);
+        out.push(s);
+      }
+    }
+    if (!any) for (const s of this.nsp.sockets.values()) if (!excluded.has(s)) out.push(s);
+    return out;
+  }
+
+  // ---- cluster operations ------------------------------------------------------
+
+  applyOp(opts: BroadcastOptions, op: RoomOp['op'], rooms: string[]): void {
+    const entry: RoomOp = { nsp: this.nsp.name, rooms: [...opts.rooms], except: [...opts.except], op, args: rooms };
+    if (opts.flags.local) this.#applyOp(entry);
+    else this.nsp.server.publish(encodeOp(entry));
+  }
+
+  onOp(bus: BusEntry): void {
+    const op = decodeOp(bus);
+    if (op) this.#applyOp(op);
+  }
+
+  #applyOp(op: RoomOp): void {
+    for (const s of this.select(op.rooms, op.except)) {
+      switch (op.op) {
+        case 'join':
+          s.join(op.args);
+          break;
+        case 'leave':
+          for (const r of op.args) s.leave(r);
+          break;
+        case 'disconnect':
+          s.disconnect(false);
+          break;
+        case 'close':
+          s.disconnect(true);
+          break;
+      }
+    }
+  }
+
+  async fetchSockets(opts: BroadcastOptions): Promise<Array<AnySocket | RemoteSocket>> {
+    const local = this.select(opts.rooms, opts.except);
+    if (opts.flags.local) return local;
+    const server = this.nsp.server;
+    const query = JSON.stringify({ n: this.nsp.name, r: [...opts.rooms], e: [...opts.except] });
+    const remote = await server.requests.fetchRemote(query);
+    return [...local, ...remote.map((d) => new RemoteSocket(this, d))];
+  }
+
+  /** Answers another worker's fetchSockets. */
+  describe(rooms: string[], except: string[]): SocketDetails[] {
+    return this.select(rooms, except).map((s) => ({
+      id: s.id,
+      handshake: s.handshake,
+      rooms: this.socketRooms(s.id) ?? [],
+      data: s.data,
+    }));
+  }
+
+  #unindex(socket: AnySocket, room: string): void {
+    const members = this.rooms.get(room);
+    if (!members) return;
+    members.delete(socket);
+    if (members.size === 0) this.rooms.delete(room);
+  }
+}
+
+function broadcastEntry(nsp: string, frames: [string, ...Uint8Array[]], opts: BroadcastOptions, reply: string): BroadcastEntry {
+  const [text, ...binary] = frames;
+  // The head is `<type>[<n>-][<nsp>,]`: everything before the ack id and data.
+  const headLen = 1 + (binary.length > 0 ? String(binary.length).length + 1 : 0) + (nsp === '/' ? 0 : nsp.length + 1);
+  return {
+    nsp,
+    rooms: [...opts.rooms],
+    except: [...opts.except],
+    volatile: opts.flags.volatile === true,
+    head: text.slice(0, headLen),
+    body: text.slice(headLen),
+    binary,
+    reply,
+  };
+}
+
+function parseData(body: string): unknown[] {
+  try {
+    const v = JSON.parse(body) as unknown;
+    return Array.isArray(v) ? v : [];
+  } catch {
+    return [];
+  }
+}

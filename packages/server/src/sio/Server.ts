@@ -1,0 +1,547 @@
+import { EventEmitter } from 'node:events';
+import type { TemplatedApp } from 'uWebSockets.js';
+import { compareIds, type Bus, type BusEntry, type BusInput } from '../bus/Bus.js';
+import { MemoryBus } from '../bus/MemoryBus.js';
+import { Engine } from '../engine/Engine.js';
+import type { EngineSocket } from '../engine/EngineSocket.js';
+import type { EngineOptions } from '../engine/options.js';
+import type { SessionRecord } from '../store/Store.js';
+import type { BroadcastOperator } from './BroadcastOperator.js';
+import { Client } from './Client.js';
+import { ClusterRequests } from './ClusterRequests.js';
+import { Namespace, type ExtendedError, type NamespaceMiddleware } from './Namespace.js';
+import { ParentNamespace, type NamespaceMatcher } from './ParentNamespace.js';
+import type { RemoteSocket } from './RemoteSocket.js';
+import { RECOVERABLE_REASONS, type Socket, type SocketSnapshot } from './Socket.js';
+import type {
+  AllButLast,
+  DecorateAcknowledgementsWithMultipleResponses,
+  DefaultEventsMap,
+  EventNames,
+  EventParams,
+  EventsMap,
+  FirstArg,
+  Last,
+} from './typed-events.js';
+import { decodeBroadcast, decodeServerSide, KIND_BROADCAST, KIND_OP, KIND_SERVER_SIDE } from './wire.js';
+
+export interface ConnectionStateRecoveryOptions {
+  /** How long a disconnected session can be recovered, ms (default 2 minutes). */
+  maxDisconnectionDuration?: number;
+  /** Skip the middlewares when a session is recovered (default true). */
+  skipMiddlewares?: boolean;
+}
+
+export interface ServerOptions extends EngineOptions {
+  /** The cluster bus for broadcasts and cluster-wide operations; in-memory (one process) by default. */
+  bus?: Bus;
+  /** ms a protocol 5 client has to join a namespace before the connection is closed (default 45000). */
+  connectTimeout?: number;
+  /** socket.io 4.6's connection-state recovery; off unless given. */
+  connectionStateRecovery?: ConnectionStateRecoveryOptions | boolean;
+  /** Most binary attachments in one packet (default 10). */
+  maxAttachments?: number;
+  /** Remove a dynamic namespace's child once its last local socket left (default false). */
+  cleanupEmptyChildNamespaces?: boolean;
+}
+
+export interface ResolvedServerOptions {
+  connectTimeout: number;
+  maxAttachments: number;
+  recovery: Required<ConnectionStateRecoveryOptions> | null;
+  cleanupEmptyChildNamespaces: boolean;
+}
+
+/** A disconnected socket's state, kept for `maxDisconnectionDuration`. */
+interface RecoveryRecord extends SocketSnapshot {
+  nsp: string;
+}
+
+/**
+ * While a socket is connected its pid points at its session, so that a
+ * client whose worker died can be recovered before the cluster has noticed
+ * the death (the lease takes `workerTtl` to expire; clients reconnect sooner).
+ */
+interface RecoveryPointer {
+  sid: string;
+  nsp: string;
+  live: true;
+}
+
+/** How long a pid keeps pointing at a live session. */
+const POINTER_TTL = 24 * 3600_000;
+
+type AnySocket = Socket<any, any, any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * The socket.io 4.x server API on Nonstick's engine. Sessions live in the
+ * engine's store and broadcasts go through the bus, so the same application
+ * runs on one process or on many workers behind a round-robin balancer:
+ *
+ *   const io = new Server({ store: new RedisStore(...), bus: new RedisBus(...) });
+ *   io.on('connection', (socket) => socket.on('chat', (m) => io.to('room').emit('chat', m)));
+ *   await io.listen(3000);
+ *
+ * Handlers of a session run on the worker that owns it; when ownership moves
+ * (an upgrade landed on another worker, or the owner died), the new owner
+ * rebuilds the session's sockets from the store and runs the connection
+ * listeners again with `socket.recovered === true`.
+ */
+export class Server<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = DefaultEventsMap,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  SocketData = any, // eslint-disable-line @typescript-eslint/no-explicit-any
+> extends EventEmitter {
+  readonly engine: Engine;
+  readonly bus: Bus;
+  readonly options: ResolvedServerOptions;
+  /** The main namespace, `/`. */
+  readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  readonly requests: ClusterRequests;
+  /** Resolves once the store and the bus are ready. */
+  readonly ready: Promise<void>;
+  readonly #nsps = new Map<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+  readonly #parents = new Map<string, ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+  readonly #clients = new Map<string, Client>();
+  #closed = false;
+
+  constructor(opts: ServerOptions = {}) {
+    super();
+    const recovery = opts.connectionStateRecovery;
+    this.options = {
+      connectTimeout: opts.connectTimeout ?? 45_000,
+      maxAttachments: opts.maxAttachments ?? 10,
+      recovery: recovery
+        ? {
+            maxDisconnectionDuration: (recovery === true ? undefined : recovery.maxDisconnectionDuration) ?? 120_000,
+            skipMiddlewares: (recovery === true ? undefined : recovery.skipMiddlewares) ?? true,
+          }
+        : null,
+      cleanupEmptyChildNamespaces: opts.cleanupEmptyChildNamespaces ?? false,
+    };
+    const { bus, connectTimeout: _c, connectionStateRecovery: _r, maxAttachments: _m, cleanupEmptyChildNamespaces: _x, ...engineOpts } = opts;
+    this.engine = new Engine({ path: '/socket.io', ...engineOpts });
+    this.bus = bus ?? new MemoryBus({ retention: Server.retentionFor(opts), onError: (err) => this.#report(err, 'bus handler') });
+    this.requests = new ClusterRequests(
+      this.engine,
+      (input) => this.publish(input),
+      (nsp, rooms, except) => this.#nsps.get(nsp)?.adapter.describe(rooms, except) ?? [],
+      (sid) => this.#clients.has(sid),
+    );
+    this.sockets = this.of('/');
+    this.engine.on('connection', (conn: EngineSocket) => this.#onConnection(conn));
+    this.engine.on('reap', (record: SessionRecord, state: Record<string, string>) => this.#onReap(record, state));
+    this.engine.on('store_error', (err: unknown, context: string) => this.#report(err, context));
+    this.ready = Promise.all([this.engine.ready, this.bus.start((entries) => this.#onBus(entries))]).then(() => undefined);
+    this.ready.catch(() => {});
+  }
+
+  /** How long the bus must keep entries for these options (recovery replays from it). */
+  static retentionFor(opts: Pick<ServerOptions, 'connectionStateRecovery'>): number {
+    const r = opts.connectionStateRecovery;
+    const d = r && r !== true ? r.maxDisconnectionDuration : undefined;
+    return Math.max(120_000, (d ?? 120_000) + 10_000);
+  }
+
+  get workerId(): string {
+    return this.engine.workerId;
+  }
+
+  /** Whether sockets must be written to the store (sessions can move to other workers). */
+  get persistent(): boolean {
+    return this.engine.store.distributed;
+  }
+
+  get recovery(): boolean {
+    return this.options.recovery !== null;
+  }
+
+  /** Starts listening on `port` (0 = any free port); resolves with the port. `routes` may add routes (pages, health checks) to the app. */
+  async listen(port: number, host = '0.0.0.0', routes?: (app: TemplatedApp) => void): Promise<number> {
+    await this.ready;
+    return this.engine.listen(port, host, routes);
+  }
+
+  /** Registers the Socket.IO routes on an existing uWebSockets.js app. */
+  attach(app: TemplatedApp): this {
+    this.engine.attach(app);
+    return this;
+  }
+
+  path(): string {
+    return this.engine.options.path;
+  }
+
+  /**
+   * A namespace by name, or a parent of dynamic namespaces by RegExp or
+   * function. `fn` is added as a connection listener.
+   */
+  of(
+    name: string | NamespaceMatcher,
+    fn?: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
+  ): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
+    if (typeof name !== 'string') {
+      const parent = new ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this, `/_${this.#parents.size}`, name);
+      this.#parents.set(parent.name, parent);
+      if (fn) parent.on('connection', fn);
+      return parent;
+    }
+    const nspName = name.startsWith('/') ? name : `/${name}`;
+    let nsp = this.#nsps.get(nspName);
+    if (!nsp) {
+      nsp = new Namespace(this, nspName);
+      this.#nsps.set(nspName, nsp);
+      if (nspName !== '/') super.emit('new_namespace', nsp);
+    }
+    if (fn) nsp.on('connection', fn);
+    return nsp;
+  }
+
+  /** Namespaces that exist on this worker (dynamic children included). */
+  get namespaces(): ReadonlyMap<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> {
+    return this.#nsps;
+  }
+
+  // ---- the main namespace's API, as socket.io exposes it on the server ----------
+
+  use(fn: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): this {
+    this.sockets.use(fn);
+    return this;
+  }
+
+  override on(ev: string | symbol, listener: (...args: any[]) => void): this { // eslint-disable-line @typescript-eslint/no-explicit-any
+    if (ev === 'new_namespace' || ev === 'error') super.on(ev, listener);
+    else this.sockets.on(ev, listener);
+    return this;
+  }
+
+  override once(ev: string | symbol, listener: (...args: any[]) => void): this { // eslint-disable-line @typescript-eslint/no-explicit-any
+    if (ev === 'new_namespace' || ev === 'error') super.once(ev, listener);
+    else this.sockets.once(ev, listener);
+    return this;
+  }
+
+  override off(ev: string | symbol, listener: (...args: any[]) => void): this { // eslint-disable-line @typescript-eslint/no-explicit-any
+    if (ev === 'new_namespace' || ev === 'error') super.off(ev, listener);
+    else this.sockets.off(ev, listener);
+    return this;
+  }
+
+  override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+    return this.sockets.emit(ev, ...args);
+  }
+
+  emitWithAck<Ev extends EventNames<EmitEvents>>(
+    ev: Ev,
+    ...args: AllButLast<EventParams<EmitEvents, Ev>>
+  ): Promise<Array<FirstArg<Last<EventParams<EmitEvents, Ev>>>>> {
+    return this.sockets.emitWithAck(ev, ...args);
+  }
+
+  send(...args: EventParams<EmitEvents, 'message'>): this {
+    this.sockets.send(...args);
+    return this;
+  }
+
+  write(...args: EventParams<EmitEvents, 'message'>): this {
+    return this.send(...args);
+  }
+
+  to(room: string | string[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.sockets.to(room);
+  }
+
+  in(room: string | string[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.sockets.in(room);
+  }
+
+  except(room: string | string[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.sockets.except(room);
+  }
+
+  get volatile(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.sockets.volatile;
+  }
+
+  get local(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.sockets.local;
+  }
+
+  compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData> {
+    return this.sockets.compress(compress);
+  }
+
+  timeout(ms: number): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.sockets.timeout(ms);
+  }
+
+  fetchSockets(): Promise<Array<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | RemoteSocket<EmitEvents, SocketData>>> {
+    return this.sockets.fetchSockets();
+  }
+
+  socketsJoin(room: string | string[]): void {
+    this.sockets.socketsJoin(room);
+  }
+
+  socketsLeave(room: string | string[]): void {
+    this.sockets.socketsLeave(room);
+  }
+
+  disconnectSockets(close = false): void {
+    this.sockets.disconnectSockets(close);
+  }
+
+  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(ev: Ev, ...args: EventParams<ServerSideEvents, Ev>): boolean {
+    return this.sockets.serverSideEmit(ev, ...args);
+  }
+
+  serverSideEmitWithAck<Ev extends EventNames<ServerSideEvents>>(ev: Ev, ...args: AllButLast<EventParams<ServerSideEvents, Ev>>): Promise<unknown[]> {
+    return this.sockets.serverSideEmitWithAck(ev, ...args);
+  }
+
+  /** Closes every local connection, stops listening and leaves the cluster. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.requests.close();
+    // As socket.io: local sockets leave with "server shutting down" (recoverable), then connections close.
+    for (const client of [...this.#clients.values()]) for (const s of [...client.sockets.values()]) s.onClose('server shutting down');
+    await this.engine.close();
+    await this.bus.stop().catch(() => undefined);
+  }
+
+  // ---- layer-internal ---------------------------------------------------------
+
+  publish(input: BusInput): void {
+    this.bus.publish(input).catch((err) => this.#report(err, 'publish'));
+  }
+
+  liveWorkerCount(): Promise<number> {
+    return this.engine.store.workers().then((w) => Math.max(1, w.length));
+  }
+
+  socketTouched(socket: AnySocket): void {
+    if (this.persistent) socket.client.schedulePersist();
+  }
+
+  listenerError(err: unknown, context: string): void {
+    // A throwing handler must not take the worker (and every other session) down.
+    if (this.listenerCount('error') > 0) super.emit('error', err, context);
+    else console.error(`nonstick: a "${context}" listener threw:`, err);
+  }
+
+  decodeFailed(err: unknown): void {
+    if (this.listenerCount('decode_error') > 0) super.emit('decode_error', err);
+  }
+
+  clientClosed(client: Client): void {
+    if (this.#clients.get(client.id) === client) this.#clients.delete(client.id);
+  }
+
+  /** A CONNECT for `name`: recovery first (protocol 5 with a pid), then the namespace's middlewares. */
+  async connectClient(client: Client, name: string, auth: Record<string, unknown>): Promise<void> {
+    const rec = this.options.recovery;
+    if (rec && client.revision === 5 && typeof auth['pid'] === 'string' && typeof auth['offset'] === 'string') {
+      const recovered = await this.#recover(client, name, auth, auth['pid'], auth['offset'], rec.skipMiddlewares);
+      if (recovered) return;
+    }
+    const nsp = await this.#namespaceFor(name, auth);
+    if (!nsp) return client.connectError(name, { message: 'Invalid namespace' });
+    await nsp.add(client, auth);
+  }
+
+  /** Rebuilds a session's sockets from the store on the worker that now owns it. */
+  async restoreClient(client: Client): Promise<void> {
+    const state = await this.engine.store.getState(client.id);
+    for (const [name, json] of Object.entries(state)) {
+      let snapshot: SocketSnapshot;
+      try {
+        snapshot = JSON.parse(json) as SocketSnapshot;
+      } catch {
+        continue;
+      }
+      const nsp = await this.#namespaceFor(name, snapshot.auth ?? {});
+      if (!nsp) continue;
+      client.markPersisted(name, json);
+      await nsp.add(client, snapshot.auth ?? {}, { snapshot, announce: false, skipMiddlewares: true });
+    }
+  }
+
+  /** A socket with a pid joined (fresh or recovered): its pid now points at this session. */
+  rememberPid(socket: AnySocket): void {
+    if (!socket.pid) return;
+    const pointer: RecoveryPointer = { sid: socket.client.id, nsp: socket.nsp.name, live: true };
+    this.engine.store.saveRecovery(socket.pid, JSON.stringify(pointer), POINTER_TTL).catch((err) => this.#report(err, 'recovery'));
+  }
+
+  /** A socket left: with recovery on and a recoverable reason, its state is kept for a while. */
+  recoveryOnClose(socket: AnySocket, reason: string): void {
+    const rec = this.options.recovery;
+    if (!rec || !socket.pid || !RECOVERABLE_REASONS.has(reason)) return;
+    this.#saveRecovery({ ...socket.snapshot(), nsp: socket.nsp.name }, rec.maxDisconnectionDuration);
+  }
+
+  // ---- internals ----------------------------------------------------------------
+
+  #onConnection(conn: EngineSocket): void {
+    const client = new Client(this, conn);
+    this.#clients.set(conn.id, client);
+    if (conn.resumed && this.persistent) void client.restore();
+    else client.start();
+  }
+
+  /** A dead worker's websocket session was reaped: its sockets become recoverable. */
+  #onReap(_record: SessionRecord, state: Record<string, string>): void {
+    const rec = this.options.recovery;
+    if (!rec) return;
+    for (const [nsp, json] of Object.entries(state ?? {})) {
+      try {
+        const snapshot = JSON.parse(json) as SocketSnapshot;
+        if (snapshot.pid) this.#saveRecovery({ ...snapshot, nsp }, rec.maxDisconnectionDuration);
+      } catch {
+        // unreadable state cannot be recovered
+      }
+    }
+  }
+
+  #saveRecovery(record: RecoveryRecord, ttl: number): void {
+    this.engine.store.saveRecovery(record.pid!, JSON.stringify(record), ttl).catch((err) => this.#report(err, 'recovery'));
+  }
+
+  async #recover(client: Client, name: string, auth: Record<string, unknown>, pid: string, offset: string, skipMiddlewares: boolean): Promise<boolean> {
+    // The log must still hold everything after the client's offset, or the recovery would have a gap.
+    const missed = await this.bus.range(offset, 0).catch(() => null);
+    if (missed === null) return false;
+    let record = await this.#takeRecovery(pid);
+    if (record && 'live' in record) record = await this.#recoverFromDeadOwner(pid, record);
+    if (!record) return false;
+    if (record.nsp !== name) return false;
+    const nsp = await this.#namespaceFor(name, auth);
+    if (!nsp) return false;
+    const { pid: _p, offset: _o, ...rest } = auth;
+    await nsp.add(client, rest, {
+      snapshot: { ...record, auth: rest },
+      announce: true,
+      skipMiddlewares,
+      replay: (s) => this.#replay(s, offset),
+    });
+    return true;
+  }
+
+  async #takeRecovery(pid: string): Promise<RecoveryRecord | RecoveryPointer | null> {
+    const json = await this.engine.store.takeRecovery(pid).catch(() => null);
+    if (!json) return null;
+    try {
+      return JSON.parse(json) as RecoveryRecord | RecoveryPointer;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * The pid still points at a session: the client lost its connection before
+   * the server noticed. If the session's owner no longer answers, it died
+   * with the connection: reap the session now (which turns its state into
+   * recovery records) instead of waiting for its lease to expire. An owner
+   * that answers still serves the session, which socket.io does not recover
+   * either.
+   */
+  async #recoverFromDeadOwner(pid: string, pointer: RecoveryPointer): Promise<RecoveryRecord | null> {
+    const rec = await this.engine.store.get(pointer.sid).catch(() => null);
+    if (!rec || rec.closed !== null || rec.owner === this.workerId) return null;
+    if (await this.requests.workerHolds(rec.owner, pointer.sid)) return null;
+    await this.engine.claim(pointer.sid, rec.owner);
+    const record = await this.#takeRecovery(pid);
+    return record && !('live' in record) ? record : null;
+  }
+
+  /**
+   * Sends a recovered socket what it missed: the broadcasts after `offset`
+   * that it would have received, in log order. Live entries that arrive
+   * meanwhile are held by the socket and deduplicated against the replay.
+   */
+  async #replay(socket: AnySocket, offset: string): Promise<void> {
+    socket.holdLive();
+    let last = offset;
+    try {
+      for (;;) {
+        const entries = await this.bus.range(last, 1000);
+        if (entries === null) {
+          // The log was trimmed past us mid-replay: a gap. Close the
+          // connection so the client starts over with a fresh session.
+          socket.client.conn.close();
+          return;
+        }
+        if (entries.length === 0) break;
+        for (const e of entries) {
+          last = e.id;
+          if (e.kind !== KIND_BROADCAST || e.fields[0] !== socket.nsp.name) continue;
+          const b = decodeBroadcast(e);
+          if (!b || b.volatile || b.reply) continue;
+          const rooms = socket.nsp.adapter.sids.get(socket.id) ?? new Set<string>();
+          if (b.rooms.length > 0 && !b.rooms.some((r) => rooms.has(r))) continue;
+          if (b.except.some((r) => rooms.has(r))) continue;
+          socket.client.writeFrames(socket.nsp.adapter.framesOf(b, e.id));
+        }
+        if (entries.length < 1000) break;
+      }
+    } finally {
+      socket.releaseLive(last);
+    }
+  }
+
+  async #namespaceFor(name: string, auth: Record<string, unknown>): Promise<Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | null> {
+    const existing = this.#nsps.get(name);
+    if (existing) return existing;
+    for (const parent of this.#parents.values()) {
+      if (!(await parent.matches(name, auth))) continue;
+      const again = this.#nsps.get(name);
+      if (again) return again;
+      const child = parent.createChild(name);
+      this.#nsps.set(name, child);
+      super.emit('new_namespace', child);
+      return child;
+    }
+    return null;
+  }
+
+  #onBus(entries: BusEntry[]): void {
+    for (const e of entries) {
+      try {
+        this.#onBusEntry(e);
+      } catch (err) {
+        this.#report(err, 'bus entry');
+      }
+    }
+  }
+
+  #onBusEntry(e: BusEntry): void {
+    const name = e.fields[0];
+    if (name === undefined) return;
+    const nsp = this.#nsps.get(name) ?? this.#parents.get(name);
+    if (!nsp) return;
+    switch (e.kind) {
+      case KIND_BROADCAST:
+        nsp.adapter.onBroadcast(e);
+        return;
+      case KIND_OP:
+        nsp.adapter.onOp(e);
+        return;
+      case KIND_SERVER_SIDE: {
+        const s = decodeServerSide(e);
+        if (!s || s.from === this.workerId) return;
+        const [worker, reqId] = s.reply ? (s.reply.split(' ') as [string, string]) : [];
+        nsp.receiveServerSide(s.args, worker && reqId ? (v) => this.requests.reportResponse(worker, reqId, v) : null);
+        return;
+      }
+    }
+  }
+
+  #report(err: unknown, context: string): void {
+    if (this.listenerCount('store_error') > 0) super.emit('store_error', err, context);
+  }
+}
+
+export { compareIds };
+export type { ExtendedError };

@@ -1,0 +1,99 @@
+import type { BusEntry, BusInput } from '../bus/Bus.js';
+
+/**
+ * Bus entries of the Socket.IO layer. Every field is a string (rooms as JSON
+ * arrays, '' when empty) so the entry is encoded once by its publisher and
+ * read as is by every worker; binary attachments travel as binary fields.
+ */
+export interface BroadcastEntry {
+  nsp: string;
+  rooms: string[];
+  except: string[];
+  volatile: boolean;
+  /** `<type>[<n>-][<nsp>,]` of the encoded packet: what comes before an ack id. */
+  head: string;
+  /** The encoded data array. */
+  body: string;
+  binary: Uint8Array[];
+  /** `<worker> <request id>` for a broadcast with acks; '' otherwise. */
+  reply: string;
+}
+
+export interface RoomOp {
+  nsp: string;
+  rooms: string[];
+  except: string[];
+  op: 'join' | 'leave' | 'disconnect' | 'close';
+  args: string[];
+}
+
+export interface ServerSideEntry {
+  nsp: string;
+  args: unknown[];
+  /** `<worker> <request id>` when the emitter waits for acks; '' otherwise. */
+  reply: string;
+  from: string;
+}
+
+export const KIND_BROADCAST = 'b';
+export const KIND_OP = 'o';
+export const KIND_SERVER_SIDE = 's';
+
+export function encodeBroadcast(e: BroadcastEntry): BusInput {
+  return { kind: KIND_BROADCAST, fields: [e.nsp, rooms(e.rooms), rooms(e.except), e.volatile ? 'v' : '', e.head, e.body, e.reply], binary: e.binary };
+}
+
+export function decodeBroadcast(b: BusEntry): BroadcastEntry | null {
+  const f = b.fields;
+  if (f.length !== 7) return null;
+  const r = parseRooms(f[1]!);
+  const x = parseRooms(f[2]!);
+  if (!r || !x) return null;
+  return { nsp: f[0]!, rooms: r, except: x, volatile: f[3] === 'v', head: f[4]!, body: f[5]!, binary: b.binary, reply: f[6]! };
+}
+
+const OPS = new Set(['join', 'leave', 'disconnect', 'close']);
+
+export function encodeOp(e: RoomOp): BusInput {
+  return { kind: KIND_OP, fields: [e.nsp, rooms(e.rooms), rooms(e.except), e.op, JSON.stringify(e.args)], binary: [] };
+}
+
+export function decodeOp(b: BusEntry): RoomOp | null {
+  const f = b.fields;
+  if (f.length !== 5 || !OPS.has(f[3]!)) return null;
+  const r = parseRooms(f[1]!);
+  const x = parseRooms(f[2]!);
+  const a = parseRooms(f[4]!);
+  if (!r || !x || !a) return null;
+  return { nsp: f[0]!, rooms: r, except: x, op: f[3] as RoomOp['op'], args: a };
+}
+
+export function encodeServerSide(e: ServerSideEntry): BusInput {
+  return { kind: KIND_SERVER_SIDE, fields: [e.nsp, JSON.stringify(e.args), e.reply, e.from], binary: [] };
+}
+
+export function decodeServerSide(b: BusEntry): ServerSideEntry | null {
+  const f = b.fields;
+  if (f.length !== 4) return null;
+  try {
+    const args = JSON.parse(f[1]!) as unknown;
+    if (!Array.isArray(args) || typeof args[0] !== 'string') return null;
+    return { nsp: f[0]!, args, reply: f[2]!, from: f[3]! };
+  } catch {
+    return null;
+  }
+}
+
+function rooms(list: string[]): string {
+  return list.length === 0 ? '' : JSON.stringify(list);
+}
+
+function parseRooms(s: string): string[] | null {
+  if (s === '') return [];
+  try {
+    const v = JSON.parse(s) as unknown;
+    return Array.isArray(v) && v.every((x) => typeof x === 'string') ? v : null;
+  } catch {
+    return null;
+  }
+}
