@@ -1,9 +1,16 @@
 #!/usr/bin/env node
 import { ConfigError, helpText, loadConfig } from './config.js';
+import { chatApp } from './demos/chat.js';
 import { echoApp } from './demos/echo.js';
-import { startWorker } from './worker.js';
+import { startWorker, type EngineApp, type SocketIoApp } from './worker.js';
 
-const DEMOS = { echo: echoApp } as const;
+/** `--demo NAME`: each entry builds its app (only the chosen one is built). */
+const DEMOS: Record<string, () => EngineApp | SocketIoApp> = {
+  /** The Socket.IO chat page at `/`. */
+  chat: chatApp,
+  /** Engine.IO level: every message comes back to its sender. */
+  echo: () => ({ kind: 'engine', setup: echoApp }),
+};
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -12,9 +19,11 @@ async function main(): Promise<void> {
     return;
   }
   const config = loadConfig(argv, process.env);
-  const app = DEMOS[config.demo as keyof typeof DEMOS];
-  if (!app) throw new ConfigError(`unknown demo ${JSON.stringify(config.demo)}; available: ${Object.keys(DEMOS).join(', ')}`);
+  const makeApp = Object.hasOwn(DEMOS, config.demo) ? DEMOS[config.demo] : undefined;
+  if (!makeApp) throw new ConfigError(`unknown demo ${JSON.stringify(config.demo)}; available: ${Object.keys(DEMOS).join(', ')}`);
+  const app = makeApp();
   const worker = await startWorker(config, app);
+  if (app.kind === 'socket.io' && app.routes) worker.log.info('demo page', { demo: config.demo, url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${worker.port}/` });
   // One machine-readable line on stdout for supervisors and tests.
   process.stdout.write(`${JSON.stringify({ event: 'listening', port: worker.port, workerId: worker.engine.workerId })}\n`);
   let stopping = false;
