@@ -232,8 +232,10 @@ export class EngineSocket extends EventEmitter implements WheelItem {
 
   /** Entries were pushed to the store for our websocket by another worker. */
   wakeWebSocket(): void {
-    if (!this.#ws || !this.#direct) return; // the pump drains on its own
-    if (this.#draining) {
+    if (!this.#ws) return;
+    // A wake during a drain or before the pump went direct must not be lost:
+    // the store sends one wake per waiter registration.
+    if (this.#draining || !this.#direct) {
       this.#drainAgain = true;
       return;
     }
@@ -349,6 +351,7 @@ export class EngineSocket extends EventEmitter implements WheelItem {
           }
           this.#direct = true;
           this.emit('flush');
+          if (this.#drainAgain) void this.#drainQueueToWs();
           break;
         }
         if (this.#outbox.length === 0 && this.#acks === 0) break;

@@ -17,6 +17,12 @@ interface PendingPoll {
   /** The store has this poll registered as the session's waiter. */
   registered: boolean;
   running: boolean;
+  /**
+   * A wake arrived while the store call was in flight. Wakes come over the
+   * store's message channel, replies over its command connection; a wake
+   * can overtake the reply that registered the poll, and must not be lost.
+   */
+  wokenEarly: boolean;
   /** When it was last registered (epoch ms). */
   since: number;
 }
@@ -61,7 +67,9 @@ export class PollingTransport {
 
   wake(sid: string, pollId: string): void {
     const p = this.#polls.get(pollId);
-    if (p && p.sid === sid && p.registered && !p.running) void this.#run(p);
+    if (!p || p.sid !== sid) return;
+    if (p.running) p.wokenEarly = true;
+    else if (p.registered) void this.#run(p);
   }
 
   /**
@@ -130,7 +138,7 @@ export class PollingTransport {
   // ---- GET ---------------------------------------------------------------------
 
   async #poll(ex: Exchange, info: RequestInfo, sid: string): Promise<void> {
-    const p: PendingPoll = { sid, pollId: String(++this.#seq), ex, info, registered: false, running: false, since: 0 };
+    const p: PendingPoll = { sid, pollId: String(++this.#seq), ex, info, registered: false, running: false, wokenEarly: false, since: 0 };
     this.#polls.set(p.pollId, p);
     ex.onAbort(() => this.#aborted(p));
     await this.#run(p);
@@ -139,6 +147,7 @@ export class PollingTransport {
   async #run(p: PendingPoll, steal?: PollHolder): Promise<void> {
     const engine = this.#engine;
     p.running = true;
+    p.wokenEarly = false;
     let r: PollResult;
     try {
       r = await engine.store.poll(p.sid, 'polling', p.pollId, steal);
@@ -165,6 +174,7 @@ export class PollingTransport {
         p.registered = true;
         p.since = Date.now();
         if (!p.ex.open) await this.#cancel(p);
+        else if (p.wokenEarly) return this.#run(p);
         return;
       case 'unknown':
         this.#polls.delete(p.pollId);
