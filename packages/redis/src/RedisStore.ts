@@ -268,9 +268,9 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
     return { record, fresh: a[4] === 1, entries: a[1] as string[], previousOwner, epoch: record.epoch, inbox: a[3] as string[] };
   }
 
-  async abortUpgrade(sid: string): Promise<void> {
+  async abortUpgrade(sid: string, prober = this.#me): Promise<void> {
     if (!isTaggable(sid)) return;
-    await this.#scripts.nsAbortUpgrade(this.keys.session(sid), this.#me);
+    await this.#scripts.nsAbortUpgrade(this.keys.session(sid), prober);
   }
 
   async settle(sid: string, now: number, minWindow: number, maxWindow: number): Promise<SettleResult> {

@@ -194,3 +194,26 @@ describe('heartbeats live in Redis (3 workers, pingInterval 300 ms, pingTimeout 
     assert.equal(closed['reason'], 'ping timeout');
   });
 });
+
+describe('a worker that dies mid-probe (3 workers on Redis, upgradeTimeout 300 ms)', () => {
+  let c: Cluster;
+  before(async () => {
+    c = await startCluster(3, ['--upgrade-timeout', '300', '--worker-ttl', '1000']);
+  });
+  after(() => c?.stop());
+
+  it('does not keep a settling session from ever being announced', async () => {
+    const [w1, w2] = c.workers as [WorkerProcess, WorkerProcess];
+    const sid = await handshake(w1);
+    const { ws, next } = await openWs(`ws://127.0.0.1:${w2.port}/engine.io/?EIO=4&transport=websocket&sid=${sid}`);
+    ws.on('error', () => {});
+    ws.send('2probe');
+    await next((f) => f === '3probe');
+    // The prober dies before the upgrade packet: its probe stays in the store.
+    w2.child.killGroup('SIGKILL');
+    assert.equal((await http(w1.url + q(sid), { method: 'POST', body: '4hello' })).text, 'ok');
+    const conn = await w1.waitFor('connection', (e) => e['sid'] === sid, { timeoutMs: 8000 });
+    assert.equal(conn['resumed'], false, 'announced once, as a new session');
+    assert.deepEqual(await collect([w1], sid, 1), ['hello']);
+  });
+});

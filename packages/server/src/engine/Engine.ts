@@ -46,6 +46,8 @@ interface Settling {
   asking: Promise<unknown> | null;
   /** An inbox message came while `settle` was in flight: its entries may have missed the settle. */
   missed: boolean;
+  /** Since when the settling has waited on a probe (0 = not waiting). */
+  probing: number;
 }
 
 export class Engine extends EventEmitter implements SocketHost {
@@ -223,7 +225,7 @@ export class Engine extends EventEmitter implements SocketHost {
    * and `connection` runs once, where the session stays.
    */
   settleLater(sid: string, protocol: 3 | 4, handshake: HandshakeRecord): void {
-    const entry: Settling = { timer: null as unknown as NodeJS.Timeout, protocol, handshake, asking: null, missed: false };
+    const entry: Settling = { timer: null as unknown as NodeJS.Timeout, protocol, handshake, asking: null, missed: false, probing: 0 };
     this.#settling.set(sid, entry);
     this.#armSettle(sid, entry, Date.now() + this.options.settleWindow[0]);
   }
@@ -275,10 +277,18 @@ export class Engine extends EventEmitter implements SocketHost {
       case 'wait':
         this.#armSettle(sid, entry, r.at);
         return;
-      case 'upgrading':
-        // The probe's worker will take the session (we hear a handover) or give up.
-        this.#armSettle(sid, entry, Date.now() + 50);
+      case 'upgrading': {
+        // The probe's worker will take the session (we hear a handover) or
+        // give up within upgradeTimeout, unless it died mid-probe.
+        const now = Date.now();
+        if (entry.probing === 0) entry.probing = now;
+        else if (now - entry.probing > this.options.upgradeTimeout + this.options.rpcTimeout) {
+          entry.probing = now;
+          void this.#clearDeadProbe(sid);
+        }
+        this.#armSettle(sid, entry, now + 50);
         return;
+      }
       case 'done': {
         // Closed before it was announced, and the close message may still be
         // on its way (or lost in a store outage): close it now.
@@ -305,6 +315,18 @@ export class Engine extends EventEmitter implements SocketHost {
     const asking = this.#settling.get(sid)?.asking;
     if (!asking) return then();
     return asking.then(then, then);
+  }
+
+  /** A probe outlived upgradeTimeout: if its worker does not answer, it died, and its probe is cleared. */
+  async #clearDeadProbe(sid: string): Promise<void> {
+    try {
+      const prober = (await this.store.get(sid))?.upgrading;
+      if (!prober || prober === this.workerId) return;
+      const alive = !this.deadWorkers.has(prober) && (await this.rpc.call(prober, `p ${sid} -`)) !== null;
+      if (!alive) await this.store.abortUpgrade(sid, prober);
+    } catch (err) {
+      this.storeFailed(err, 'probe');
+    }
   }
 
   /** Takes over a session whose owner died; the new local socket is announced as resumed. */

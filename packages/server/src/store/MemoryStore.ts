@@ -342,9 +342,9 @@ export class MemoryStore implements Store {
     return { record: this.#record(sid, s), fresh, entries, previousOwner, epoch: s.epoch, inbox };
   }
 
-  async abortUpgrade(sid: string): Promise<void> {
+  async abortUpgrade(sid: string, prober = this.#me): Promise<void> {
     const s = this.cluster.sessions.get(sid);
-    if (s && s.upgrading === this.#me) s.upgrading = null;
+    if (s && s.upgrading === prober) s.upgrading = null;
   }
 
   async sweepHeartbeats(now: number, limit: number): Promise<SweepResult> {

@@ -267,7 +267,13 @@ export interface Store {
    * begun by this worker.
    */
   completeUpgrade(sid: string, transport: string): Promise<UpgradeResult | null>;
-  abortUpgrade(sid: string): Promise<void>;
+  /**
+   * Ends a pending probe of `prober` (this worker by default) if it is still
+   * the one: another worker clears the probe of a worker that died
+   * mid-probe, which would otherwise block the session's upgrades (and its
+   * settling) forever.
+   */
+  abortUpgrade(sid: string, prober?: string): Promise<void>;
 
   /**
    * Ends the settling of a session this worker owns, unless a probe is under

@@ -585,6 +585,11 @@ export function runStoreContract(name: string, factory: ContractFactory): void {
       assert.equal((await a!.store.get(id))?.upgrading, null);
       assert.equal(await b!.store.completeUpgrade(id, 'websocket'), null);
       assert.equal((await a!.store.beginUpgrade(id)).kind, 'ok', 'a new probe may start');
+      // The probe of a worker that died is cleared by another, naming it.
+      await b!.store.abortUpgrade(id, b!.id);
+      assert.equal((await b!.store.get(id))?.upgrading, a!.id, 'a stale name clears nothing');
+      await b!.store.abortUpgrade(id, a!.id);
+      assert.equal((await b!.store.get(id))?.upgrading, null);
     });
 
     it('lets a live worker claim a dead worker\'s polling session, and reaps its websockets', async () => {
