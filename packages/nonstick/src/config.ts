@@ -11,6 +11,10 @@ export interface WorkerConfig {
   logLevel: Level;
   /** Worker liveness lease, ms: a worker silent this long is dead and its sessions are adopted. */
   workerTtl: number | undefined;
+  /** Where Prometheus metrics are served (null = no metrics at all). */
+  metricsPath: string | null;
+  /** A separate port for /metrics, /health and /ready (0 = the main port). */
+  metricsPort: number;
   engine: EngineOptions;
   /** Socket.IO layer options (Socket.IO apps only). */
   io: Pick<ServerOptions, 'connectTimeout' | 'connectionStateRecovery'>;
@@ -47,8 +51,17 @@ export const SETTINGS: Setting[] = [
   { flag: 'per-message-deflate', env: 'NONSTICK_PER_MESSAGE_DEFLATE', kind: 'bool', describe: 'Websocket compression', apply: (c, v) => (c.engine.perMessageDeflate = v as boolean) },
   { flag: 'connect-timeout', env: 'NONSTICK_CONNECT_TIMEOUT', kind: 'int', describe: 'Socket.IO: ms a client has to join a namespace (default 45000)', apply: (c, v) => (c.io.connectTimeout = v as number) },
   { flag: 'recovery', env: 'NONSTICK_RECOVERY', kind: 'int', describe: 'Socket.IO connection-state recovery: max disconnection, ms (0 = off, the default)', apply: (c, v) => (c.io.connectionStateRecovery = (v as number) > 0 ? { maxDisconnectionDuration: v as number } : false) },
+  { flag: 'metrics-path', env: 'NONSTICK_METRICS_PATH', kind: 'string', describe: 'Prometheus metrics path (default /metrics; off = no metrics)', apply: (c, v) => (c.metricsPath = metricsPath(v as string)) },
+  { flag: 'metrics-port', env: 'NONSTICK_METRICS_PORT', kind: 'int', describe: 'Serve metrics on this port instead of the main one, with /health and /ready (0 = the main port, the default)', apply: (c, v) => (c.metricsPort = v as number) },
   { flag: 'allow-uws-fallback', env: 'NONSTICK_ALLOW_UWS_FALLBACK', kind: 'bool', describe: "Run on uWebSockets.js's slow JS fallback instead of refusing", apply: (c, v) => (c.engine.allowUwsFallback = v as boolean) },
 ];
+
+function metricsPath(v: string): string | null {
+  const p = v.trim();
+  if (p === '' || p === 'off' || p === 'false') return null;
+  if (!p.startsWith('/')) throw new ConfigError(`--metrics-path: expected a path starting with /, got ${JSON.stringify(v)}`);
+  return p;
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -73,7 +86,7 @@ function parseValue(s: Setting, raw: string, source: string): number | string | 
 }
 
 export function defaultConfig(): WorkerConfig {
-  return { port: 3000, host: '0.0.0.0', redisUrl: null, workerId: undefined, demo: 'chat', logLevel: 'info', workerTtl: undefined, engine: {}, io: {} };
+  return { port: 3000, host: '0.0.0.0', redisUrl: null, workerId: undefined, demo: 'chat', logLevel: 'info', workerTtl: undefined, metricsPath: '/metrics', metricsPort: 0, engine: {}, io: {} };
 }
 
 /** Defaults, then environment, then flags (`--name value`, `--name=value`, `--flag` for booleans). */

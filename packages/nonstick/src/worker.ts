@@ -1,5 +1,5 @@
-import { Engine, MemoryStore, Server, type Bus, type ServerOptions, type Store, type TemplatedApp } from '@nonstick/server';
-import { RedisBus, RedisStore } from '@nonstick/redis';
+import { Engine, MemoryStore, PromMetrics, Server, type Bus, type HttpResponse, type ServerOptions, type Store, type TemplatedApp } from '@nonstick/server';
+import { RedisBus, RedisStore, type Client } from '@nonstick/redis';
 import type { WorkerConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 
@@ -8,9 +8,17 @@ export interface RunningWorker {
   /** The Socket.IO server, for Socket.IO apps. */
   io: Server | null;
   port: number;
+  /** The port serving metrics, /health and /ready when `--metrics-port` is set (else null: the main port does). */
+  metricsPort: number | null;
+  /** The worker's Prometheus metrics (null with `--metrics-path off`). */
+  metrics: PromMetrics | null;
   log: Logger;
+  /** What /ready answers: ready, or why not. */
+  readiness(): Readiness;
   stop(): Promise<void>;
 }
+
+export type Readiness = { status: 'ready' } | { status: 'unavailable'; reason: string };
 
 /** An app given the bare Engine.IO engine (no Socket.IO layer). */
 export type EngineApp = { kind: 'engine'; setup(engine: Engine): void };
@@ -27,7 +35,21 @@ export type SocketIoApp = {
 export async function startWorker(config: WorkerConfig, app: EngineApp | SocketIoApp | ((engine: Engine) => void)): Promise<RunningWorker> {
   const a: EngineApp | SocketIoApp = typeof app === 'function' ? { kind: 'engine', setup: app } : app;
   const limits = config.workerTtl !== undefined ? { workerTtl: config.workerTtl } : {};
-  const store: Store = config.redisUrl ? new RedisStore({ url: config.redisUrl, limits }) : new MemoryStore({ limits });
+  const metrics = config.metricsPath ? new PromMetrics() : null;
+  const withMetrics = metrics ? { metrics } : {};
+  /** Redis connections /ready requires, by name; a getter since the bus' reader exists only once started. */
+  const connections: Array<[string, () => Client | null]> = [];
+  let store: Store;
+  if (config.redisUrl) {
+    const s = new RedisStore({ url: config.redisUrl, limits, ...(metrics ? { onCommand: (t: number) => metrics.redisCommand('store', t) } : {}) });
+    store = s;
+    connections.push(['store command', () => s.client], ['store subscriber', () => s.subscriber]);
+    if (metrics) {
+      metrics.redisStatus('store', 'command', false);
+      metrics.redisStatus('store', 'subscriber', false);
+      s.on('status', (e) => redisStatus(metrics, 'store', e));
+    }
+  } else store = new MemoryStore({ limits });
   let io: Server | null = null;
   let engine: Engine;
   let bus: Bus | null = null;
@@ -35,13 +57,66 @@ export async function startWorker(config: WorkerConfig, app: EngineApp | SocketI
   if (a.kind === 'socket.io') {
     if (config.redisUrl) {
       const retention = Server.retentionFor({ ...config.io, ...a.options });
-      bus = new RedisBus({ url: config.redisUrl, retention, onError: (err) => log?.error('bus handler threw', { err }) });
+      const b = new RedisBus({
+        url: config.redisUrl,
+        retention,
+        onError: (err) => {
+          metrics?.error('listener');
+          log?.error('bus handler threw', { err });
+        },
+        ...(metrics ? { onCommand: (t: number) => metrics.redisCommand('bus', t) } : {}),
+      });
+      bus = b;
+      connections.push(['bus command', () => b.client], ['bus reader', () => b.reader]);
+      if (metrics) {
+        metrics.redisStatus('bus', 'command', false);
+        metrics.redisStatus('bus', 'reader', false);
+        b.on('status', (e) => redisStatus(metrics, 'bus', e));
+      }
     }
-    io = new Server({ ...config.engine, ...config.io, ...a.options, store, workerId: config.workerId, ...(bus ? { bus } : {}) });
+    io = new Server({ ...config.engine, ...config.io, ...a.options, store, workerId: config.workerId, ...(bus ? { bus } : {}), ...withMetrics });
     engine = io.engine;
   } else {
-    engine = new Engine({ ...config.engine, store, workerId: config.workerId });
+    engine = new Engine({ ...config.engine, store, workerId: config.workerId, ...withMetrics });
   }
+  let started = false;
+  let stopping = false;
+  const readiness = (): Readiness => {
+    if (stopping) return { status: 'unavailable', reason: 'shutting down' };
+    if (!started) return { status: 'unavailable', reason: 'starting' };
+    for (const [name, get] of connections) {
+      const status = get()?.status ?? 'not started';
+      if (status !== 'ready') return { status: 'unavailable', reason: `${name} connection is ${status}` };
+    }
+    return { status: 'ready' };
+  };
+  (io ? io.ready : engine.ready).then(
+    () => (started = true),
+    () => {},
+  );
+  /** /health, /ready and (unless off) the metrics path. */
+  const opsRoutes = (app: TemplatedApp, withMetricsRoute: boolean): void => {
+    app.get('/health', (res) => json(res, '200 OK', { status: 'ok' }));
+    app.get('/ready', (res) => {
+      const r = readiness();
+      json(res, r.status === 'ready' ? '200 OK' : '503 Service Unavailable', r);
+    });
+    if (withMetricsRoute && metrics && config.metricsPath) metrics.serve(app, config.metricsPath);
+  };
+  const ops = config.metricsPort > 0 ? await listenOps(engine, config.host, config.metricsPort, opsRoutes) : null;
+  const routes = (extra?: (app: TemplatedApp) => void) => (app: TemplatedApp) => {
+    opsRoutes(app, ops === null);
+    extra?.(app);
+  };
+  const stopWith = (close: () => Promise<void>) => async () => {
+    stopping = true;
+    ops?.close();
+    try {
+      await close();
+    } finally {
+      metrics?.close();
+    }
+  };
   log = createLogger(config.logLevel, { worker: engine.workerId });
   engine.on('store_error', (err: unknown, context: string) => log.warn('store error', { context, err }));
   const onStatus = (kind: string) => (e: { connection: string; status: string; error?: Error; delay?: number }) => {
@@ -54,12 +129,44 @@ export async function startWorker(config: WorkerConfig, app: EngineApp | SocketI
   if (io) {
     io.on('error', (err: unknown, context: string) => log.error('listener threw', { context, err }));
     (a as SocketIoApp).setup(io);
-    const port = await io.listen(config.port, config.host, (a as SocketIoApp).routes);
-    log.info('listening', { port, host: config.host, store: store.kind, bus: io.bus.kind });
-    return { engine, io, port, log, stop: () => io!.close() };
+    const port = await io.listen(config.port, config.host, routes((a as SocketIoApp).routes));
+    log.info('listening', { port, host: config.host, store: store.kind, bus: io.bus.kind, metricsPort: ops?.port ?? port, metricsPath: config.metricsPath });
+    return { engine, io, port, metricsPort: ops?.port ?? null, metrics, log, readiness, stop: stopWith(() => io!.close()) };
   }
   (a as EngineApp).setup(engine);
-  const port = await engine.listen(config.port, config.host);
-  log.info('listening', { port, host: config.host, store: store.kind });
-  return { engine, io: null, port, log, stop: () => engine.close() };
+  const port = await engine.listen(config.port, config.host, routes());
+  log.info('listening', { port, host: config.host, store: store.kind, metricsPort: ops?.port ?? port, metricsPath: config.metricsPath });
+  return { engine, io: null, port, metricsPort: ops?.port ?? null, metrics, log, readiness, stop: stopWith(() => engine.close()) };
+}
+
+function redisStatus(metrics: PromMetrics, client: 'store' | 'bus', e: { connection: string; status: string }): void {
+  // `error` alone says nothing about the connection (a command can fail on a live one); `reconnecting` and `end` follow a loss.
+  if (e.status === 'ready') metrics.redisStatus(client, e.connection, true);
+  else if (e.status === 'reconnecting' || e.status === 'end') metrics.redisStatus(client, e.connection, false);
+}
+
+function json(res: HttpResponse, status: string, body: unknown): void {
+  res.cork(() => {
+    res.writeStatus(status).writeHeader('Content-Type', 'application/json').writeHeader('Cache-Control', 'no-store').end(JSON.stringify(body));
+  });
+}
+
+/** The separate metrics port: its own uWS app with the ops routes only. */
+async function listenOps(engine: Engine, host: string, port: number, routes: (app: TemplatedApp, withMetrics: boolean) => void): Promise<{ port: number; close(): void }> {
+  const uws = engine.uws;
+  const app = uws.App();
+  routes(app, true);
+  app.any('/*', (res) => {
+    res.cork(() => res.writeStatus('404 Not Found').end('Not Found'));
+  });
+  const ls = await new Promise<NonNullable<Parameters<Parameters<TemplatedApp['listen']>[2]>[0]>>((resolve, reject) => {
+    app.listen(host, port, (s) => (s ? resolve(s) : reject(new Error(`cannot listen on ${host}:${port} (metrics)`))));
+  });
+  return {
+    port: uws.us_socket_local_port(ls as unknown as Parameters<typeof uws.us_socket_local_port>[0]),
+    close() {
+      uws.us_listen_socket_close(ls);
+      (app as TemplatedApp & { close?(): void }).close?.();
+    },
+  };
 }

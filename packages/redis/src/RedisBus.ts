@@ -2,7 +2,7 @@ import { EventEmitter, once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { compareIds, ID_PATTERN, type Bus, type BusEntry, type BusHandler, type BusInput } from '@nonstick/server';
 import { Cluster, type Redis } from 'ioredis';
-import { closeClient, createClient, watchClient, type Client, type ConnectionOptions, type ConnectionStatus, type StatusEvent } from './connection.js';
+import { closeClient, createClient, timeCommands, watchClient, type Client, type ConnectionOptions, type ConnectionStatus, type StatusEvent } from './connection.js';
 import { checkPrefix, DEFAULT_PREFIX } from './keys.js';
 
 export interface RedisBusOptions extends ConnectionOptions {
@@ -248,6 +248,8 @@ export class RedisBus extends EventEmitter<RedisBusEvents> implements Bus {
     this.#ownsClient = !options.client;
     this.#client = options.client ?? createClient(options);
     if (this.#ownsClient) watchClient(this.#client, 'command', (e) => this.#status(e, 'command'));
+    // A shared client is timed (or not) by its owner.
+    if (this.#ownsClient && options.onCommand) timeCommands(this.#client, options.onCommand);
     this.#scripts = defineBusScripts(this.#client);
   }
 

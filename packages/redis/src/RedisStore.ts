@@ -20,7 +20,7 @@ import {
   type UpgradeResult,
   type WorkerMessage,
 } from '@nonstick/server';
-import { closeClient, createClient, watchClient, type Client, type ConnectionOptions, type StatusEvent } from './connection.js';
+import { closeClient, createClient, timeCommands, watchClient, type Client, type ConnectionOptions, type StatusEvent } from './connection.js';
 import { RECORD_FIELDS, scriptRecord, toHash, toRecord, type Reply } from './decode.js';
 import { checkPrefix, DEFAULT_PREFIX, isTaggable, Keys } from './keys.js';
 import { defineScripts, type Scripts } from './scripts/index.js';
@@ -77,6 +77,7 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
     // Same settings, own socket: SUBSCRIBE puts a connection in subscriber
     // mode, and ioredis re-subscribes it after every reconnect.
     this.#subscriber = this.#client.duplicate();
+    if (options.onCommand) timeCommands(this.#client, options.onCommand);
     this.#scripts = defineScripts(this.#client, this.keys.prefix);
     const report = (e: StatusEvent): void => this.#onStatus(e);
     watchClient(this.#client, 'command', report);

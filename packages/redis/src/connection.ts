@@ -13,6 +13,12 @@ export interface ConnectionOptions {
   redis?: RedisOptions;
   /** Redis Cluster: startup nodes and options (`redisOptions` apply to every node connection). */
   cluster?: { nodes: ClusterNode[]; options?: ClusterOptions };
+  /**
+   * Called with each command's round trip in seconds (for metrics), on the
+   * command connection only: not for pub/sub, nor for the bus' blocking
+   * reader. See `timeCommands`.
+   */
+  onCommand?: (seconds: number) => void;
 }
 
 export type ConnectionRole = 'command' | 'subscriber';
@@ -116,4 +122,35 @@ export async function closeClient(client: Client): Promise<void> {
   if (status === 'ready') await client.quit().catch(() => client.disconnect());
   else client.disconnect();
   await ended;
+}
+
+const TIMED = Symbol('nonstick.timed');
+
+/**
+ * Times every command sent on `client`: its `sendCommand` is wrapped so
+ * each command's promise reports the time from being sent to its reply
+ * (pipelined and scripted commands included; a command re-sent from the
+ * offline queue is timed from its first send). The cost is one
+ * performance.now() and one promise reaction per command, nothing on the
+ * reply path itself.
+ */
+export function timeCommands(client: Client, observe: (seconds: number) => void): void {
+  type Sender = (command: { promise: Promise<unknown>; [TIMED]?: true }, ...rest: unknown[]) => unknown;
+  const target = client as unknown as { sendCommand: Sender };
+  const send = target.sendCommand;
+  target.sendCommand = function (this: unknown, command, ...rest) {
+    if (command && !command[TIMED] && command.promise) {
+      command[TIMED] = true;
+      const t0 = performance.now();
+      const done = (): void => {
+        try {
+          observe((performance.now() - t0) / 1000);
+        } catch {
+          // metrics must never break a command
+        }
+      };
+      command.promise.then(done, done);
+    }
+    return send.call(this, command, ...rest);
+  };
 }

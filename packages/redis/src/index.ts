@@ -2,6 +2,7 @@ export { RedisStore, type RedisStoreOptions, type RedisStoreEvents } from './Red
 export {
   COMMAND_DEFAULTS,
   reconnectDelay,
+  timeCommands,
   type Client,
   type ConnectionOptions,
   type ConnectionRole,

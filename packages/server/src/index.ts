@@ -19,4 +19,6 @@ export { Client } from './sio/Client.js';
 export type * from './sio/typed-events.js';
 export { compareIds, ID_PATTERN, type Bus, type BusEntry, type BusHandler, type BusInput, type BusOptions } from './bus/Bus.js';
 export { MemoryBus, MemoryLog, type MemoryBusOptions } from './bus/MemoryBus.js';
+export { NOOP_METRICS, type Metrics, type MetricsErrorCode, type MetricsGeneration, type MetricsRedisClient, type MetricsSource } from './metrics/Metrics.js';
+export { PromMetrics, type PromMetricsOptions } from './metrics/PromMetrics.js';
 export type { TemplatedApp, HttpRequest, HttpResponse } from 'uWebSockets.js';

@@ -3,6 +3,7 @@ import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from '
 import { corsHeaders, preflightHeaders } from '../http/cors.js';
 import { resolveCookie, serializeCookie } from '../http/cookie.js';
 import { Exchange } from '../http/Exchange.js';
+import { NOOP_METRICS, type Metrics, type MetricsErrorCode } from '../metrics/Metrics.js';
 import { snapshotRequest, type RequestInfo } from '../http/RequestInfo.js';
 import { MemoryStore } from '../store/MemoryStore.js';
 import type { SessionRecord, SettleResult, Store, WorkerMessage } from '../store/Store.js';
@@ -55,6 +56,8 @@ export class Engine extends EventEmitter implements SocketHost {
   readonly store: Store;
   readonly workerId: string;
   readonly uws: typeof Uws;
+  /** Monitoring hooks (`options.metrics`, no-op by default). */
+  readonly metrics: Metrics;
   /** Sessions this worker owns, by id. */
   readonly sockets = new Map<string, EngineSocket>();
   /** Workers this worker knows to be dead (refreshed by the orphan sweep). */
@@ -86,6 +89,7 @@ export class Engine extends EventEmitter implements SocketHost {
     this.uws = loadUws(this.options.allowUwsFallback);
     this.store = opts.store ?? new MemoryStore();
     this.workerId = opts.workerId ?? generateWorkerId();
+    this.metrics = opts.metrics ?? NOOP_METRICS;
     this.#cookie = resolveCookie(this.options.cookie);
     this.settles = (this.options.settleUpgrades ?? this.store.distributed) && upgradesFor(this.options, 'polling').length > 0;
     const o = this.options;
@@ -93,6 +97,7 @@ export class Engine extends EventEmitter implements SocketHost {
     this.rpc = new WorkerRpc(this.store, this.workerId, o.rpcTimeout, (body) => this.#answerRpc(body));
     this.polling = new PollingTransport(this);
     this.websocket = new WebSocketTransport(this);
+    this.metrics.source({ sessions: () => this.sockets.values(), pollsWaiting: () => this.polling.waitingCount() });
     this.ready = this.store.start(this.workerId, (m) => this.#onMessage(m)).then(() => this.#startTimers());
     // Surface a failed start through `ready`, not as an unhandled rejection.
     this.ready.catch(() => {});
@@ -154,6 +159,7 @@ export class Engine extends EventEmitter implements SocketHost {
 
   /** Answers with one of engine.io's errors and emits `connection_error`. */
   reject(ex: Exchange, info: RequestInfo, r: Rejection): void {
+    this.metrics.error(String(r.code) as MetricsErrorCode);
     const message = typeof r.context['message'] === 'string' ? (r.context['message'] as string) : ERROR_MESSAGES[r.code]!;
     if (this.listenerCount('connection_error') > 0) {
       this.emit('connection_error', { req: info, code: r.code, message: ERROR_MESSAGES[r.code]!, context: r.context });
@@ -172,6 +178,7 @@ export class Engine extends EventEmitter implements SocketHost {
   }
 
   storeFailed(err: unknown, context: string): void {
+    this.metrics.error('store');
     if (this.listenerCount('store_error') > 0) this.emit('store_error', err, context);
   }
 
@@ -348,13 +355,20 @@ export class Engine extends EventEmitter implements SocketHost {
     return socket;
   }
 
-  /** Drains entries relayed to this worker as owner and hands them to the local socket. */
-  async drainInbox(sid: string): Promise<void> {
+  /**
+   * Drains entries relayed to this worker as owner and hands them to the
+   * local socket. `since` (performance.now() when the inbox message came)
+   * times the relay for `relay_latency_seconds`.
+   */
+  async drainInbox(sid: string, since?: number): Promise<void> {
     const socket = this.sockets.get(sid);
     if (!socket) return;
     try {
       const entries = await this.store.drainInbox(sid);
-      if (entries && entries.length > 0) socket.receiveEntries(entries);
+      if (entries && entries.length > 0) {
+        socket.receiveEntries(entries);
+        if (since !== undefined) this.metrics.relayDrained((performance.now() - since) / 1000);
+      }
     } catch (err) {
       this.storeFailed(err, 'inbox');
     }
@@ -405,7 +419,7 @@ export class Engine extends EventEmitter implements SocketHost {
           if (e.asking) e.missed = true;
           return;
         }
-        void this.drainInbox(m.sid);
+        void this.drainInbox(m.sid, performance.now());
         return;
       }
       case 'handover':
@@ -516,6 +530,7 @@ export class Engine extends EventEmitter implements SocketHost {
       // Bounded so one sweep never monopolises the event loop.
       for (let i = 0; i < 20; i++) {
         const r = await this.store.sweepHeartbeats(Date.now(), batch);
+        this.metrics.heartbeatTimeout(r.timedOut);
         if (r.pinged + r.timedOut < batch) break;
       }
       this.polling.repoll(Date.now() - this.options.pingInterval);

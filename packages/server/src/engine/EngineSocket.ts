@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { EioPacket } from '@nonstick/protocol';
 import type { WebSocket } from 'uWebSockets.js';
 import type { RequestInfo } from '../http/RequestInfo.js';
+import type { Metrics } from '../metrics/Metrics.js';
 import type { Store } from '../store/Store.js';
 import { entryOf, packetOfEntry, type EioDialect } from './eio.js';
 import type { ResolvedEngineOptions } from './options.js';
@@ -39,6 +40,7 @@ export interface SocketHost {
   readonly store: Store;
   readonly options: ResolvedEngineOptions;
   readonly wheel: TimerWheel<EngineSocket>;
+  readonly metrics: Metrics;
   socketClosed(socket: EngineSocket): void;
   storeFailed(err: unknown, context: string): void;
 }
@@ -118,6 +120,7 @@ export class EngineSocket extends EventEmitter implements WheelItem {
     const cb = typeof options === 'function' ? options : callback;
     if (this.readyState !== 'open') return this;
     const payload = normalize(data);
+    this.#host.metrics.packetOut(payload);
     if (this.#direct && this.#ws) {
       this.#write(this.#dialect.frameOfPacket({ type: 'message', data: payload }, this.#supportsBinary));
       if (cb) queueMicrotask(cb);
@@ -161,7 +164,11 @@ export class EngineSocket extends EventEmitter implements WheelItem {
       } catch {
         continue; // written by our own encoder; unreachable unless the store was tampered with
       }
-      if (packet.type === 'message') this.emit('message', asBuffer(packet.data ?? ''));
+      if (packet.type === 'message') {
+        const data = packet.data ?? '';
+        this.#host.metrics.packetIn(data);
+        this.emit('message', asBuffer(data));
+      }
     }
   }
 
@@ -170,17 +177,20 @@ export class EngineSocket extends EventEmitter implements WheelItem {
     if (this.readyState === 'closed') return;
     if (this.protocol === 3) this.#lastSeen = Date.now();
     switch (packet.type) {
-      case 'message':
-        this.emit('message', asBuffer(packet.data ?? ''));
+      case 'message': {
+        const data = packet.data ?? '';
+        this.#host.metrics.packetIn(data);
+        this.emit('message', asBuffer(data));
         break;
+      }
       case 'pong':
-        if (this.protocol === 3) return this.closeWs('transport error', 'invalid heartbeat direction');
+        if (this.protocol === 3) return this.#badHeartbeat();
         this.#awaitingPong = false;
         this.#lastSeen = Date.now();
         this.emit('heartbeat');
         break;
       case 'ping':
-        if (this.protocol === 4) return this.closeWs('transport error', 'invalid heartbeat direction');
+        if (this.protocol === 4) return this.#badHeartbeat();
         this.#write(this.#dialect.frameOfPacket(packet.data === undefined ? { type: 'pong' } : { type: 'pong', data: packet.data }, this.#supportsBinary));
         this.emit('heartbeat');
         break;
@@ -286,13 +296,13 @@ export class EngineSocket extends EventEmitter implements WheelItem {
     const o = this.#host.options;
     if (this.protocol === 3) {
       const deadline = this.#lastSeen + o.pingInterval + o.pingTimeout;
-      if (now >= deadline) return this.closeWs('ping timeout');
+      if (now >= deadline) return this.#pingTimeout();
       this.#host.wheel.schedule(this, deadline);
       return;
     }
     if (this.#awaitingPong) {
       const deadline = this.#lastSeen + o.pingTimeout;
-      if (now >= deadline) return this.closeWs('ping timeout');
+      if (now >= deadline) return this.#pingTimeout();
       this.#host.wheel.schedule(this, deadline);
       return;
     }
@@ -309,6 +319,16 @@ export class EngineSocket extends EventEmitter implements WheelItem {
   }
 
   // ---- internals ----------------------------------------------------------
+
+  #pingTimeout(): void {
+    this.#host.metrics.heartbeatTimeout(1);
+    this.closeWs('ping timeout');
+  }
+
+  #badHeartbeat(): void {
+    this.#host.metrics.error('decode');
+    this.closeWs('transport error', 'invalid heartbeat direction');
+  }
 
   #startHeartbeat(): void {
     const o = this.#host.options;
@@ -386,7 +406,10 @@ export class EngineSocket extends EventEmitter implements WheelItem {
       do {
         this.#drainAgain = false;
         const r = await this.#host.store.poll(this.id, this.transport, '*');
-        if (r.kind === 'data' && this.#ws) this.#writeEntries(r.entries);
+        if (r.kind === 'data' && this.#ws) {
+          this.#host.metrics.queueDrained(r.entries.length);
+          this.#writeEntries(r.entries);
+        }
       } while (this.#drainAgain && this.#ws);
     } catch (err) {
       this.#host.storeFailed(err, 'drain');

@@ -25,6 +25,8 @@ interface PendingPoll {
   wokenEarly: boolean;
   /** When it was last registered (epoch ms). */
   since: number;
+  /** When the GET arrived (performance.now()), for poll_wait_seconds. */
+  arrived: number;
 }
 
 const TEXT = 'text/plain; charset=UTF-8';
@@ -56,6 +58,7 @@ export class PollingTransport {
     if (info.method === 'GET') return this.#poll(ex, info, sid);
     if (info.method === 'POST') return this.#post(ex, info, sid);
     // What engine.io's polling transport answers to any other method.
+    engine.metrics.error('method');
     ex.respond(500, null, '');
   }
 
@@ -84,9 +87,17 @@ export class PollingTransport {
     }
   }
 
+  /** Long-polls registered as waiting on this worker. */
+  waitingCount(): number {
+    let n = 0;
+    for (const p of this.#polls.values()) if (p.registered) n++;
+    return n;
+  }
+
   /** Ends every held poll with a noop so its client polls again (elsewhere). */
   closeAll(): void {
     for (const p of this.#polls.values()) {
+      this.#answered(p);
       const d = dialect(p.info.query['EIO'] === '4' ? 4 : 3);
       this.#respond(p.ex, d, ['6'], false, p.info.query['j']);
     }
@@ -125,6 +136,7 @@ export class PollingTransport {
       flags: supportsBinary ? 'bin' : '',
       settling,
     });
+    engine.metrics.handshake(protocol === 4 ? 'eio4' : 'eio3', 'polling');
     const open = `0${openPacketData(o, sid, upgradesFor(o, 'polling'))}`;
     if (!this.#respond(ex, d, [open], supportsBinary, jsonp, engine.handshakeHeaders(sid))) {
       await engine.store.destroy(sid);
@@ -138,7 +150,7 @@ export class PollingTransport {
   // ---- GET ---------------------------------------------------------------------
 
   async #poll(ex: Exchange, info: RequestInfo, sid: string): Promise<void> {
-    const p: PendingPoll = { sid, pollId: String(++this.#seq), ex, info, registered: false, running: false, wokenEarly: false, since: 0 };
+    const p: PendingPoll = { sid, pollId: String(++this.#seq), ex, info, registered: false, running: false, wokenEarly: false, since: 0, arrived: performance.now() };
     this.#polls.set(p.pollId, p);
     ex.onAbort(() => this.#aborted(p));
     await this.#run(p);
@@ -161,6 +173,8 @@ export class PollingTransport {
     switch (r.kind) {
       case 'data': {
         this.#polls.delete(p.pollId);
+        engine.metrics.queueDrained(r.entries.length);
+        this.#answered(p);
         const d = dialect(r.generation === 'eio3' ? 3 : 4);
         const jsonp = p.info.query['j'];
         if (!this.#respond(p.ex, d, r.entries, r.flags.includes('bin') && jsonp === undefined, jsonp)) {
@@ -184,6 +198,7 @@ export class PollingTransport {
         this.#polls.delete(p.pollId);
         if (p.registered) {
           // Upgraded while this poll waited: end it quietly, the client has moved on.
+          this.#answered(p);
           this.#respond(p.ex, dialect(p.info.query['EIO'] === '4' ? 4 : 3), ['6'], false, p.info.query['j']);
         } else {
           engine.rejectCode(p.ex, p.info, EngineErrorCode.BAD_REQUEST, { name: 'TRANSPORT_MISMATCH', transport: 'polling', previousTransport: r.transport });
@@ -245,6 +260,7 @@ export class PollingTransport {
       return;
     }
     if (body === null) {
+      engine.metrics.error('too_large');
       ex.respond(413, null, '', undefined, true);
       await engine.closeSession(sid, 'transport error', 'payload too large', ['1']);
       return;
@@ -260,12 +276,14 @@ export class PollingTransport {
       }
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
+      engine.metrics.error('decode');
       engine.rejectCode(ex, info, EngineErrorCode.BAD_REQUEST, { name: 'PARSE_ERROR', error: err.message });
       await engine.closeSession(sid, 'parse error', err.message, ['1']);
       return;
     }
     const input = ingestOf(packets, d);
     if (typeof input === 'string') {
+      engine.metrics.error('decode');
       engine.rejectCode(ex, info, EngineErrorCode.BAD_REQUEST, { name: 'HEARTBEAT_DIRECTION', error: input });
       await engine.closeSession(sid, 'transport error', input, ['1']);
       return;
@@ -286,6 +304,7 @@ export class PollingTransport {
         break;
       }
       case 'relayed':
+        if (r.owner !== engine.workerId) engine.metrics.relayed(input.messages.length);
         // The owner is dead: take the session over so its messages run now.
         if (engine.deadWorkers.has(r.owner)) await engine.claim(sid, r.owner);
         // Settling here, and the client closed it: nobody else will hear of the close.
@@ -294,6 +313,10 @@ export class PollingTransport {
     }
     // text/html rather than text/plain: old user agents offered a download otherwise (engine.io GH-43).
     ex.respond(200, 'text/html', 'ok');
+  }
+
+  #answered(p: PendingPoll): void {
+    this.#engine.metrics.pollAnswered((performance.now() - p.arrived) / 1000);
   }
 
   // ---- encoding ----------------------------------------------------------------

@@ -1,6 +1,7 @@
 import type { EioPacket } from '@nonstick/protocol';
 import type { HttpRequest, HttpResponse, us_socket_context_t, WebSocket, WebSocketBehavior } from 'uWebSockets.js';
 import { Exchange } from '../http/Exchange.js';
+import type { MetricsErrorCode } from '../metrics/Metrics.js';
 import { snapshotRequest, type RequestInfo } from '../http/RequestInfo.js';
 import { dialect } from './eio.js';
 import type { Engine } from './Engine.js';
@@ -104,6 +105,7 @@ export class WebSocketTransport {
       flags: hs.supportsBinary ? 'bin' : '',
       settling: false,
     });
+    engine.metrics.handshake(protocol === 4 ? 'eio4' : 'eio3', 'websocket');
     const ud = this.#data(newSid, 'session', protocol, hs.supportsBinary, info);
     ud.handshake = hs;
     // No Set-Cookie here: uWebSockets.js cannot add headers to a 101 answer
@@ -140,6 +142,7 @@ export class WebSocketTransport {
   /** engine.io refuses a websocket with a plain-text HTTP error carrying the message. */
   #refuse(ex: Exchange, info: RequestInfo, r: Rejection): void {
     const engine = this.#engine;
+    engine.metrics.error(String(r.code) as MetricsErrorCode);
     if (engine.listenerCount('connection_error') > 0) {
       engine.emit('connection_error', { req: info, code: r.code, message: ERROR_MESSAGES[r.code]!, context: r.context });
     }
@@ -178,6 +181,7 @@ export class WebSocketTransport {
     try {
       packet = dialect(ud.protocol).decodeFrame(frame);
     } catch {
+      this.#engine.metrics.error('decode');
       if (ud.socket) ud.socket.closeWs('parse error');
       else ws.end(1002);
       return;
@@ -221,6 +225,7 @@ export class WebSocketTransport {
       return;
     }
     // Anything else during a probe fails the upgrade; polling goes on.
+    engine.metrics.error('decode');
     ws.end(1002);
   }
 
@@ -268,6 +273,7 @@ export class WebSocketTransport {
       try {
         packet = d.decodeFrame(frame);
       } catch {
+        engine.metrics.error('decode');
         s.closeWs('parse error');
         break;
       }

@@ -1,6 +1,7 @@
 import type { CorsOptions } from '../http/cors.js';
 import type { CookieOptions } from '../http/cookie.js';
 import type { RequestInfo } from '../http/RequestInfo.js';
+import type { Metrics } from '../metrics/Metrics.js';
 import type { Store } from '../store/Store.js';
 
 export type TransportName = 'polling' | 'websocket';
@@ -35,6 +36,8 @@ export interface EngineOptions {
   store?: Store;
   /** This worker's id in the cluster (random by default). */
   workerId?: string;
+  /** Monitoring hooks (e.g. a `PromMetrics`); none by default. */
+  metrics?: Metrics;
   /** Run on uWebSockets.js's slow JS fallback instead of refusing to start. */
   allowUwsFallback?: boolean;
   /** How often this worker sweeps store heartbeats, ms. */
@@ -53,7 +56,7 @@ export interface EngineOptions {
   settleWindow?: [min: number, max: number];
 }
 
-export type ResolvedEngineOptions = Required<Omit<EngineOptions, 'cors' | 'allowRequest' | 'cookie' | 'store' | 'workerId' | 'settleUpgrades'>> &
+export type ResolvedEngineOptions = Required<Omit<EngineOptions, 'cors' | 'allowRequest' | 'cookie' | 'store' | 'workerId' | 'settleUpgrades' | 'metrics'>> &
   Pick<EngineOptions, 'cors' | 'allowRequest' | 'cookie' | 'settleUpgrades'>;
 
 export function resolveEngineOptions(o: EngineOptions): ResolvedEngineOptions {

@@ -5,6 +5,7 @@ import { MemoryBus } from '../bus/MemoryBus.js';
 import { Engine } from '../engine/Engine.js';
 import type { EngineSocket } from '../engine/EngineSocket.js';
 import type { EngineOptions } from '../engine/options.js';
+import type { MetricsErrorCode } from '../metrics/Metrics.js';
 import type { SessionRecord } from '../store/Store.js';
 import type { BroadcastOperator } from './BroadcastOperator.js';
 import { Client } from './Client.js';
@@ -122,7 +123,7 @@ export class Server<
     };
     const { bus, connectTimeout: _c, connectionStateRecovery: _r, maxAttachments: _m, cleanupEmptyChildNamespaces: _x, ...engineOpts } = opts;
     this.engine = new Engine({ path: '/socket.io', ...engineOpts });
-    this.bus = bus ?? new MemoryBus({ retention: Server.retentionFor(opts), onError: (err) => this.#report(err, 'bus handler') });
+    this.bus = bus ?? new MemoryBus({ retention: Server.retentionFor(opts), onError: (err) => this.#report(err, 'bus handler', 'listener') });
     this.requests = new ClusterRequests(
       this.engine,
       (input) => this.publish(input),
@@ -133,6 +134,13 @@ export class Server<
     this.engine.on('connection', (conn: EngineSocket) => this.#onConnection(conn));
     this.engine.on('reap', (record: SessionRecord, state: Record<string, string>) => this.#onReap(record, state));
     this.engine.on('store_error', (err: unknown, context: string) => this.#report(err, context));
+    this.engine.metrics.source({
+      sioSockets: () => {
+        let n = 0;
+        for (const nsp of this.#nsps.values()) n += nsp.sockets.size;
+        return n;
+      },
+    });
     this.ready = Promise.all([this.engine.ready, this.bus.start((entries) => this.#onBus(entries))]).then(() => undefined);
     this.ready.catch(() => {});
   }
@@ -314,7 +322,8 @@ export class Server<
   // ---- layer-internal ---------------------------------------------------------
 
   publish(input: BusInput): void {
-    this.bus.publish(input).catch((err) => this.#report(err, 'publish'));
+    if (input.kind === KIND_BROADCAST) this.engine.metrics.broadcast();
+    this.bus.publish(input).catch((err) => this.#report(err, 'publish', 'bus'));
   }
 
   liveWorkerCount(): Promise<number> {
@@ -327,11 +336,13 @@ export class Server<
 
   listenerError(err: unknown, context: string): void {
     // A throwing handler must not take the worker (and every other session) down.
+    this.engine.metrics.error('listener');
     if (this.listenerCount('error') > 0) super.emit('error', err, context);
     else console.error(`nonstick: a "${context}" listener threw:`, err);
   }
 
   decodeFailed(err: unknown): void {
+    this.engine.metrics.error('decode');
     if (this.listenerCount('decode_error') > 0) super.emit('decode_error', err);
   }
 
@@ -372,7 +383,7 @@ export class Server<
   rememberPid(socket: AnySocket): void {
     if (!socket.pid) return;
     const pointer: RecoveryPointer = { sid: socket.client.id, nsp: socket.nsp.name, live: true };
-    this.engine.store.saveRecovery(socket.pid, JSON.stringify(pointer), POINTER_TTL).catch((err) => this.#report(err, 'recovery'));
+    this.engine.store.saveRecovery(socket.pid, JSON.stringify(pointer), POINTER_TTL).catch((err) => this.#report(err, 'recovery', 'store'));
   }
 
   /** A socket left: with recovery on and a recoverable reason, its state is kept for a while. */
@@ -406,7 +417,7 @@ export class Server<
   }
 
   #saveRecovery(record: RecoveryRecord, ttl: number): void {
-    this.engine.store.saveRecovery(record.pid!, JSON.stringify(record), ttl).catch((err) => this.#report(err, 'recovery'));
+    this.engine.store.saveRecovery(record.pid!, JSON.stringify(record), ttl).catch((err) => this.#report(err, 'recovery', 'store'));
   }
 
   async #recover(client: Client, name: string, auth: Record<string, unknown>, pid: string, offset: string, skipMiddlewares: boolean): Promise<boolean> {
@@ -507,11 +518,12 @@ export class Server<
   }
 
   #onBus(entries: BusEntry[]): void {
+    this.engine.metrics.busDelivered(entries);
     for (const e of entries) {
       try {
         this.#onBusEntry(e);
       } catch (err) {
-        this.#report(err, 'bus entry');
+        this.#report(err, 'bus entry', 'listener');
       }
     }
   }
@@ -538,7 +550,9 @@ export class Server<
     }
   }
 
-  #report(err: unknown, context: string): void {
+  /** `code`: counted in errors_total (engine store errors arrive here already counted). */
+  #report(err: unknown, context: string, code?: MetricsErrorCode): void {
+    if (code) this.engine.metrics.error(code);
     if (this.listenerCount('store_error') > 0) super.emit('store_error', err, context);
   }
 }
