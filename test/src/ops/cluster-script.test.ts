@@ -1,0 +1,122 @@
+/**
+ * `pnpm cluster` (scripts/cluster.mjs), end to end: Redis, two chat-demo
+ * workers and nginx with the project config, started by the script; the
+ * chat page and a room broadcast through nginx with two socket.io-client
+ * 4.x clients; then SIGINT, and every process the script started must be
+ * gone (nginx's workers too: its whole process group) and its temp dir removed.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { SioClient } from '../clients/sio.js';
+import { spawnChild, type Child, type ChildEvent } from '../support/children.js';
+import { repoRoot } from '../support/paths.js';
+
+interface ReadyEvent extends ChildEvent {
+  url: string;
+  port: number;
+  workers: Array<{ id: string; pid: number; port: number; url: string }>;
+  redis: { url: string; pid: number | null };
+  nginx: { pid: number; prefix: string };
+  watchdog: number | null;
+  tempDir: string;
+  pid: number;
+}
+
+const SCRIPT = join(repoRoot(), 'scripts', 'cluster.mjs');
+
+/** True while a process (or, with a negative id, any member of a process group) exists. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function waitGone(what: string, pid: number, timeoutMs = 5_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (alive(pid)) {
+    if (Date.now() > end) assert.fail(`${what} (${pid}) still alive ${timeoutMs} ms after the script stopped`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/**
+ * Like connectSio('v4', url, 'polling'), without its pending 15 s
+ * connect_error wait (which would keep this test file alive that long).
+ */
+async function connect(url: string, clients: SioClient[]): Promise<SioClient> {
+  const c = new SioClient('v4', url, 'polling');
+  clients.push(c);
+  await c.connected(15_000).catch((err: Error) => {
+    const e = c.received('$connect_error')[0]?.[0] as Error | undefined;
+    throw new Error(`${err.message}${e ? ` (connect_error: ${e.message})` : ''}`);
+  });
+  return c;
+}
+
+describe('pnpm cluster (scripts/cluster.mjs)', { timeout: 90_000 }, () => {
+  let script: Child | undefined;
+  const clients: SioClient[] = [];
+  after(async () => {
+    for (const c of clients) c.close();
+    await script?.stop(10_000, 'SIGTERM');
+  });
+
+  it('serves the chat through nginx on 2 workers and stops everything on SIGINT', async () => {
+    // Own Redis, not the caller's; stdin is not a TTY (spawnChild ignores stdin).
+    script = spawnChild(process.execPath, [SCRIPT, '--workers', '2', '--port', '0'], { name: 'cluster', env: { REDIS_URL: undefined, PORT: undefined } });
+    const ready = await script.waitForEvent<ReadyEvent>('cluster-ready', 45_000);
+    assert.equal(ready.workers.length, 2);
+    assert.match(ready.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+    assert.match(ready.redis.url, /^redis:\/\/127\.0\.0\.1:\d+$/);
+    assert.ok(ready.redis.pid && ready.nginx.pid && ready.workers.every((w) => w.pid > 0));
+    assert.ok(existsSync(ready.tempDir), 'temp dir exists while running');
+    assert.equal(new Set(ready.workers.map((w) => w.id)).size, 2, 'distinct worker ids');
+
+    // The chat page, through nginx.
+    const page = await fetch(ready.url);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+    assert.match(await page.text(), /<html/i);
+    // Each worker answers directly too.
+    for (const w of ready.workers) assert.equal((await fetch(w.url)).status, 200);
+
+    // Two clients through nginx (round robin spreads their requests over both workers).
+    const base = ready.url.replace(/\/$/, '');
+    const alice = await connect(base, clients);
+    const bob = await connect(base, clients);
+    for (const [c, nick] of [[alice, 'alice'], [bob, 'bob']] as const) {
+      assert.deepEqual((await c.ack('nick', nick))[0], { ok: true, nick, worker: ((await c.ack('whoami'))[0] as { worker: string }).worker });
+      assert.equal(((await c.ack('join', 'lobby'))[0] as { ok: boolean }).ok, true);
+    }
+    const workersSeen = new Set<string>();
+    for (const c of [alice, bob]) workersSeen.add(((await c.ack('whoami'))[0] as { worker: string }).worker);
+    for (const w of workersSeen) assert.ok(ready.workers.some((x) => x.id === w), `session owner ${w} is one of the cluster's workers`);
+
+    const gotA = alice.next('message', 10_000);
+    const gotB = bob.next('message', 10_000);
+    assert.deepEqual((await alice.ack('message', 'lobby', 'hello from alice'))[0], { ok: true });
+    for (const [who, got] of [['alice', gotA], ['bob', gotB]] as const) {
+      const [msg] = (await got) as [{ room: string; from: string; text: string }];
+      assert.deepEqual({ room: msg.room, from: msg.from, text: msg.text }, { room: 'lobby', from: 'alice', text: 'hello from alice' }, `${who} got the room broadcast`);
+    }
+    for (const c of clients.splice(0)) c.close();
+
+    // Ctrl-C: everything it started goes away, and so does its temp dir.
+    assert.ok(script.kill('SIGINT'));
+    const exit = await script.waitForExit(20_000);
+    assert.equal(exit.code, 0, script.tail());
+    assert.ok(script.events().some((e) => e.event === 'cluster-stopped'));
+    for (const w of ready.workers) await waitGone(`worker ${w.id}`, w.pid);
+    await waitGone('redis-server', ready.redis.pid!);
+    await waitGone('nginx master', ready.nginx.pid);
+    // Process groups: nginx's workers, anything a worker forked.
+    for (const pid of [ready.nginx.pid, ready.redis.pid!, ...ready.workers.map((w) => w.pid)]) await waitGone(`process group ${pid}`, -pid);
+    if (ready.watchdog) await waitGone('watchdog', ready.watchdog);
+    assert.equal(existsSync(ready.tempDir), false, 'temp dir removed');
+  });
+});
