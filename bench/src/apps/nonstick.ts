@@ -1,0 +1,17 @@
+/**
+ * Nonstick worker running the bench app: the real worker (`startWorker`
+ * from the `nonstick` package, configured by its own flags and environment:
+ * `--port`, `--host`, `--redis-url`, `--worker-ttl`, ...).
+ */
+import { loadConfig, startWorker } from 'nonstick';
+import { announce, benchApp, serverControl, type IoLike } from './app.js';
+
+const config = loadConfig(process.argv.slice(2), process.env);
+const worker = await startWorker(config, {
+  kind: 'socket.io',
+  setup(io) {
+    benchApp(io as unknown as IoLike);
+  },
+});
+serverControl(() => worker.stop());
+announce(worker.port, { workerId: worker.engine.workerId, server: 'nonstick', store: config.redisUrl ? 'redis' : 'memory' });
