@@ -3,7 +3,7 @@
  * harness; all run the same app (apps/app.ts) on 127.0.0.1.
  */
 import { fileURLToPath } from 'node:url';
-import { spawnChild, type Child, type ChildEvent } from './support/children.js';
+import { spawnChild, type Child, type ChildEvent } from '@nonstick/test/support';
 import { startNginx, startRedis, type Service } from './support/services.js';
 import { processTree, type ProcGroup } from './measure/proc.js';
 

@@ -5,59 +5,23 @@
  * (deploy/nginx/nginx.conf) from a temp prefix, both on free 127.0.0.1
  * ports and supervised (killed with the bench however it ends).
  */
-import { accessSync, constants as fsConstants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { spawnChild, type Child } from './children.js';
-import { registerCleanup } from './cleanup.js';
-import { canConnect, redisRawCommand } from './net.js';
-import { freePort, isAddrInUse } from './ports.js';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  canConnect,
+  findBinary,
+  freePort,
+  isAddrInUse,
+  makeTempDir,
+  redisRawCommand,
+  repoRoot,
+  spawnChild,
+  type Child,
+} from '@nonstick/test/support';
+
+export { repoRoot };
 
 const HOST = '127.0.0.1';
-
-/** The monorepo root: the nearest ancestor holding pnpm-workspace.yaml. */
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('repoRoot: no pnpm-workspace.yaml above the bench');
-    dir = parent;
-  }
-}
-
-function findBinary(name: string, envVar: string, candidates: readonly string[]): string {
-  const fromEnv = process.env[envVar];
-  if (fromEnv) return fromEnv;
-  for (const c of candidates) {
-    try {
-      accessSync(c, fsConstants.X_OK);
-      return c;
-    } catch {
-      /* next */
-    }
-  }
-  return name;
-}
-
-export interface TempDir {
-  readonly path: string;
-  remove(): void;
-}
-
-export function makeTempDir(prefix: string): TempDir {
-  const path = mkdtempSync(join(tmpdir(), `nonstick-bench-${prefix}-`));
-  const remove = (): void => rmSync(path, { recursive: true, force: true });
-  const unregister = registerCleanup(remove);
-  return {
-    path,
-    remove() {
-      unregister();
-      remove();
-    },
-  };
-}
 
 export interface Service {
   readonly child: Child;

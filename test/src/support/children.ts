@@ -57,6 +57,8 @@ export interface SpawnChildOptions {
   keepEvents?: number;
   /** Mirror output to our stderr, prefixed with the name (default: env NONSTICK_TEST_ECHO=1). */
   echo?: boolean;
+  /** Raise the open-file limit (soft and hard, needs privileges above the hard limit) before exec. */
+  nofile?: number;
 }
 
 export interface WaitLineOptions {
@@ -462,7 +464,13 @@ export function spawnChild(cmd: string, args: readonly string[] = [], opts: Spaw
   if (!resolved) throw new Error(`spawnChild: command not found or not executable: ${cmd}`);
 
   const wd = getWatchdog();
-  const [file, argv] = wd?.stdin ? ['/bin/sh', ['-c', REGISTER, 'sh', resolved, ...args]] : [resolved, [...args]];
+  // `ulimit -n` raises soft and hard limits; when not allowed, keep the inherited ones.
+  const limit = opts.nofile ? `ulimit -n ${Math.floor(opts.nofile)} 2>/dev/null; ` : '';
+  const [file, argv] = wd?.stdin
+    ? ['/bin/sh', ['-c', limit + REGISTER, 'sh', resolved, ...args]]
+    : limit
+      ? ['/bin/sh', ['-c', `${limit}exec "$@"`, 'sh', resolved, ...args]]
+      : [resolved, [...args]];
   const proc = spawn(file, argv, {
     cwd: opts.cwd,
     env,
