@@ -5,7 +5,7 @@ import type { EngineSocket } from '../engine/EngineSocket.js';
 import { BroadcastOperator, type BroadcastFlags } from './BroadcastOperator.js';
 import type { Client } from './Client.js';
 import type { Namespace } from './Namespace.js';
-import { newId } from './ids.js';
+import { generateId as newId } from '../engine/sid.js';
 import type {
   AllButLast,
   DecorateAcknowledgements,
