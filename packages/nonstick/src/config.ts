@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { EngineOptions, ServerOptions, TransportName } from '@nonstick/server';
 import type { Level } from './logger.js';
 
@@ -30,6 +31,7 @@ interface Setting {
 
 /** The reference table in the README is this list. */
 export const SETTINGS: Setting[] = [
+  { flag: 'config', env: 'NONSTICK_CONFIG', kind: 'string', describe: 'JSON file of settings keyed by flag name (below env vars and flags)', apply: () => undefined },
   { flag: 'port', env: 'PORT', kind: 'int', describe: 'HTTP/WebSocket port (0 = any free port)', apply: (c, v) => (c.port = v as number) },
   { flag: 'host', env: 'HOST', kind: 'string', describe: 'Interface to bind', apply: (c, v) => (c.host = v as string) },
   { flag: 'redis-url', env: 'REDIS_URL', kind: 'string', describe: 'Redis URL; unset = in-memory store (single worker)', apply: (c, v) => (c.redisUrl = (v as string) || null) },
@@ -89,9 +91,15 @@ export function defaultConfig(): WorkerConfig {
   return { port: 3000, host: '0.0.0.0', redisUrl: null, workerId: undefined, demo: 'chat', logLevel: 'info', workerTtl: undefined, metricsPath: '/metrics', metricsPort: 0, engine: {}, io: {} };
 }
 
-/** Defaults, then environment, then flags (`--name value`, `--name=value`, `--flag` for booleans). */
+/**
+ * Defaults, then the config file (`--config FILE` or NONSTICK_CONFIG), then
+ * environment, then flags (`--name value`, `--name=value`, `--flag` for
+ * booleans).
+ */
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): WorkerConfig {
   const c = defaultConfig();
+  const file = configFileOf(argv) ?? (env['NONSTICK_CONFIG'] || undefined);
+  if (file !== undefined) applyConfigFile(c, file);
   for (const s of SETTINGS) {
     const raw = env[s.env];
     if (raw !== undefined && raw !== '') s.apply(c, parseValue(s, raw, s.env));
@@ -120,6 +128,44 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): WorkerConfig
   }
   if (!['debug', 'info', 'warn', 'error'].includes(c.logLevel)) throw new ConfigError(`log level must be debug, info, warn or error`);
   return c;
+}
+
+/** The value of `--config` on the command line, if any. */
+function configFileOf(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--config') {
+      const v = argv[i + 1];
+      if (v === undefined || v.startsWith('--')) throw new ConfigError('--config needs a file');
+      return v;
+    }
+    if (a.startsWith('--config=')) return a.slice('--config='.length);
+  }
+  return undefined;
+}
+
+/**
+ * A JSON object whose keys are the flag names (`{"port": 3000,
+ * "redis-url": "redis://…", "transports": ["websocket"]}`); values are
+ * checked as the same settings given on the command line would be.
+ */
+function applyConfigFile(c: WorkerConfig, file: string): void {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`config file ${file}: ${(err as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${file}: expected a JSON object of settings`);
+  for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
+    const s = SETTINGS.find((x) => x.flag === key);
+    if (!s || s.flag === 'config') throw new ConfigError(`config file ${file}: unknown setting ${JSON.stringify(key)} (keys are the flag names, see --help)`);
+    let raw: string;
+    if (Array.isArray(value) && s.kind === 'list' && value.every((v) => typeof v === 'string')) raw = value.join(',');
+    else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') raw = String(value);
+    else throw new ConfigError(`config file ${file}: ${key}: expected a ${s.kind === 'list' ? 'list of strings' : s.kind}, got ${JSON.stringify(value)}`);
+    s.apply(c, parseValue(s, raw, `config file ${file}: ${key}`));
+  }
 }
 
 export function helpText(): string {

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { ConfigError, loadConfig } from 'nonstick';
+import { makeTempDir } from '../support/index.js';
+
+describe('worker configuration: config file, environment, flags', () => {
+  const dir = makeTempDir('config');
+  after(() => dir.remove());
+  const file = (name: string, body: unknown): string => {
+    const p = join(dir.path, name);
+    writeFileSync(p, typeof body === 'string' ? body : JSON.stringify(body));
+    return p;
+  };
+
+  it('reads a JSON file keyed by flag names; env overrides it and flags override both', () => {
+    const f = file('ok.json', { port: 4100, 'redis-url': 'redis://file:6379', transports: ['websocket'], 'allow-eio3': true, recovery: 30000, 'ping-interval': 1000 });
+    const fromFile = loadConfig(['--config', f], {});
+    assert.equal(fromFile.port, 4100);
+    assert.equal(fromFile.redisUrl, 'redis://file:6379');
+    assert.deepEqual(fromFile.engine.transports, ['websocket']);
+    assert.equal(fromFile.engine.allowEIO3, true);
+    assert.deepEqual(fromFile.io.connectionStateRecovery, { maxDisconnectionDuration: 30000 });
+    const withEnv = loadConfig([], { NONSTICK_CONFIG: f, PORT: '4200' });
+    assert.equal(withEnv.port, 4200, 'env over file');
+    assert.equal(withEnv.engine.pingInterval, 1000, 'file kept where env is silent');
+    const withFlag = loadConfig([`--config=${f}`, '--port', '4300'], { PORT: '4200' });
+    assert.equal(withFlag.port, 4300, 'flag over env over file');
+  });
+
+  it('refuses unknown keys, wrong types, bad JSON and a missing file with a clear error', () => {
+    assert.throws(() => loadConfig(['--config', file('unknown.json', { prot: 1 })], {}), (e: Error) => e instanceof ConfigError && /unknown setting "prot"/.test(e.message));
+    assert.throws(() => loadConfig(['--config', file('type.json', { port: 'x' })], {}), /port: expected a non-negative integer/);
+    assert.throws(() => loadConfig(['--config', file('obj.json', { transports: [1] })], {}), /expected a list of strings/);
+    assert.throws(() => loadConfig(['--config', file('bad.json', '{nope')], {}), /config file .*bad\.json/);
+    assert.throws(() => loadConfig(['--config', file('arr.json', [1])], {}), /expected a JSON object/);
+    assert.throws(() => loadConfig(['--config', join(dir.path, 'missing.json')], {}), /config file .*missing\.json/);
+    assert.throws(() => loadConfig(['--config'], {}), /--config needs a file/);
+  });
+});
