@@ -30,7 +30,12 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    worker.log.info('stopping', { signal });
+    worker.log.info('stopping', { signal, deadline: config.shutdownTimeout });
+    const deadline = setTimeout(() => {
+      worker.log.error('graceful stop took too long, exiting', { deadline: config.shutdownTimeout });
+      process.exit(1);
+    }, config.shutdownTimeout);
+    deadline.unref();
     worker.stop().then(
       () => process.exit(0),
       () => process.exit(1),

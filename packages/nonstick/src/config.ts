@@ -17,6 +17,8 @@ export interface WorkerConfig {
   /** A separate port for /metrics, /health and /ready (0 = the main port). */
   metricsPort: number;
   engine: EngineOptions;
+  /** Longest graceful stop before the process exits anyway, ms. */
+  shutdownTimeout: number;
   /** Socket.IO layer options (Socket.IO apps only). */
   io: Pick<ServerOptions, 'connectTimeout' | 'connectionStateRecovery'>;
 }
@@ -51,6 +53,7 @@ export const SETTINGS: Setting[] = [
   { flag: 'cors-credentials', env: 'NONSTICK_CORS_CREDENTIALS', kind: 'bool', describe: 'CORS: allow credentials', apply: (c, v) => (c.engine.cors = { ...c.engine.cors, credentials: v as boolean }) },
   { flag: 'cookie', env: 'NONSTICK_COOKIE', kind: 'string', describe: 'Set a session cookie with this name on handshake', apply: (c, v) => (c.engine.cookie = v ? { name: v as string } : false) },
   { flag: 'per-message-deflate', env: 'NONSTICK_PER_MESSAGE_DEFLATE', kind: 'bool', describe: 'Websocket compression', apply: (c, v) => (c.engine.perMessageDeflate = v as boolean) },
+  { flag: 'shutdown-timeout', env: 'NONSTICK_SHUTDOWN_TIMEOUT', kind: 'int', describe: 'On SIGTERM/SIGINT, exit after this many ms even if the graceful stop has not finished (default 10000)', apply: (c, v) => (c.shutdownTimeout = v as number) },
   { flag: 'connect-timeout', env: 'NONSTICK_CONNECT_TIMEOUT', kind: 'int', describe: 'Socket.IO: ms a client has to join a namespace (default 45000)', apply: (c, v) => (c.io.connectTimeout = v as number) },
   { flag: 'recovery', env: 'NONSTICK_RECOVERY', kind: 'int', describe: 'Socket.IO connection-state recovery: max disconnection, ms (0 = off, the default)', apply: (c, v) => (c.io.connectionStateRecovery = (v as number) > 0 ? { maxDisconnectionDuration: v as number } : false) },
   { flag: 'metrics-path', env: 'NONSTICK_METRICS_PATH', kind: 'string', describe: 'Prometheus metrics path (default /metrics; off = no metrics)', apply: (c, v) => (c.metricsPath = metricsPath(v as string)) },
@@ -88,7 +91,7 @@ function parseValue(s: Setting, raw: string, source: string): number | string | 
 }
 
 export function defaultConfig(): WorkerConfig {
-  return { port: 3000, host: '0.0.0.0', redisUrl: null, workerId: undefined, demo: 'chat', logLevel: 'info', workerTtl: undefined, metricsPath: '/metrics', metricsPort: 0, engine: {}, io: {} };
+  return { port: 3000, host: '0.0.0.0', redisUrl: null, workerId: undefined, demo: 'chat', logLevel: 'info', workerTtl: undefined, metricsPath: '/metrics', metricsPort: 0, shutdownTimeout: 10_000, engine: {}, io: {} };
 }
 
 /**

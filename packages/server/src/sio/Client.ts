@@ -124,7 +124,7 @@ export class Client {
 
   /** Writes changed socket snapshots to the store, once per tick (distributed stores only). */
   schedulePersist(): void {
-    if (!this.server.persistent || this.#persistScheduled || this.#closed) return;
+    if (!this.server.persistent || this.#persistScheduled || this.#closed || this.#handingOff) return;
     this.#persistScheduled = true;
     queueMicrotask(() => {
       this.#persistScheduled = false;
@@ -142,7 +142,7 @@ export class Client {
   }
 
   #persist(): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#handingOff) return;
     const store = this.server.engine.store;
     for (const [nsp, s] of this.sockets) {
       if (!s.connected) continue;
@@ -161,6 +161,20 @@ export class Client {
       this.#persisted.delete(nsp);
       store.setState(this.id, nsp, null).catch((err) => this.server.engine.storeFailed(err, 'state'));
     }
+  }
+
+  /**
+   * This worker is leaving and another will adopt the session: its sockets
+   * may close here, but their state in the store must stay for the adopter.
+   */
+  handOff(): void {
+    this.#handingOff = true;
+  }
+
+  #handingOff = false;
+
+  get handingOff(): boolean {
+    return this.#handingOff;
   }
 
   /** What was persisted (a snapshot restored here counts as persisted). */

@@ -309,12 +309,28 @@ export class Server<
   }
 
   /** Closes every local connection, stops listening and leaves the cluster. */
+  /**
+   * Leaves the cluster: local sockets leave with "server shutting down" (as
+   * in socket.io; recoverable), what they sent is flushed to the store,
+   * then the engine closes. With a shared store, polling sessions are not
+   * ended: their state stays in the store and the other workers adopt them
+   * (their clients notice nothing); websocket clients reconnect elsewhere
+   * and, with connection-state recovery, recover.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.requests.close();
-    // As socket.io: local sockets leave with "server shutting down" (recoverable), then connections close.
-    for (const client of [...this.#clients.values()]) for (const s of [...client.sockets.values()]) s.onClose('server shutting down');
+    const clients = [...this.#clients.values()];
+    for (const client of clients) {
+      const handOff = this.persistent && client.conn.transport === 'polling';
+      if (handOff) client.handOff();
+      for (const s of [...client.sockets.values()]) s.onClose('server shutting down');
+    }
+    await Promise.race([
+      Promise.all(clients.map((c) => c.conn.settled())),
+      new Promise((r) => setTimeout(r, 2000).unref()),
+    ]);
     await this.engine.close();
     await this.bus.stop().catch(() => undefined);
   }
@@ -389,7 +405,8 @@ export class Server<
   /** A socket left: with recovery on and a recoverable reason, its state is kept for a while. */
   recoveryOnClose(socket: AnySocket, reason: string): void {
     const rec = this.options.recovery;
-    if (!rec || !socket.pid || !RECOVERABLE_REASONS.has(reason)) return;
+    // A session handed to another worker goes on there: nothing to recover.
+    if (!rec || !socket.pid || !RECOVERABLE_REASONS.has(reason) || socket.client.handingOff) return;
     this.#saveRecovery({ ...socket.snapshot(), nsp: socket.nsp.name }, rec.maxDisconnectionDuration);
   }
 
