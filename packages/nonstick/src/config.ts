@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { EngineOptions, ServerOptions, TransportName } from '@nonstick/server';
+import type { EngineOptions, LegacyOptions, LegacyTransportName, ServerOptions, TransportName } from '@nonstick/server';
 import type { Level } from './logger.js';
 
 /** Everything a worker process is configured with. */
@@ -58,8 +58,21 @@ export const SETTINGS: Setting[] = [
   { flag: 'recovery', env: 'NONSTICK_RECOVERY', kind: 'int', describe: 'Socket.IO connection-state recovery: max disconnection, ms (0 = off, the default)', apply: (c, v) => (c.io.connectionStateRecovery = (v as number) > 0 ? { maxDisconnectionDuration: v as number } : false) },
   { flag: 'metrics-path', env: 'NONSTICK_METRICS_PATH', kind: 'string', describe: 'Prometheus metrics path (default /metrics; off = no metrics)', apply: (c, v) => (c.metricsPath = metricsPath(v as string)) },
   { flag: 'metrics-port', env: 'NONSTICK_METRICS_PORT', kind: 'int', describe: 'Serve metrics on this port instead of the main one, with /health and /ready (0 = the main port, the default)', apply: (c, v) => (c.metricsPort = v as number) },
+  { flag: 'legacy', env: 'NONSTICK_LEGACY', kind: 'bool', describe: 'Serve Socket.IO 0.7–0.9 clients (protocol 1, `/socket.io/1/`) on the same port (default true)', apply: (c, v) => (c.engine.legacy = v ? (c.engine.legacy === false ? {} : (c.engine.legacy ?? {})) : false) },
+  { flag: 'legacy-transports', env: 'NONSTICK_LEGACY_TRANSPORTS', kind: 'list', describe: 'Protocol 1 transports, in the order clients try them (default websocket,htmlfile,xhr-polling,jsonp-polling; flashsocket is off as in 0.9)', apply: (c, v) => legacy(c, { transports: v as LegacyTransportName[] }) },
+  { flag: 'legacy-heartbeat-interval', env: 'NONSTICK_LEGACY_HEARTBEAT_INTERVAL', kind: 'int', describe: 'Protocol 1: ms between server heartbeats on websocket/flashsocket/htmlfile (default 25000)', apply: (c, v) => legacy(c, { heartbeatInterval: v as number }) },
+  { flag: 'legacy-heartbeat-timeout', env: 'NONSTICK_LEGACY_HEARTBEAT_TIMEOUT', kind: 'int', describe: "Protocol 1: ms to wait for the client's heartbeat answer (default 60000)", apply: (c, v) => legacy(c, { heartbeatTimeout: v as number }) },
+  { flag: 'legacy-close-timeout', env: 'NONSTICK_LEGACY_CLOSE_TIMEOUT', kind: 'int', describe: 'Protocol 1: ms a polling session lives without requests (default 60000)', apply: (c, v) => legacy(c, { closeTimeout: v as number }) },
+  { flag: 'legacy-polling-duration', env: 'NONSTICK_LEGACY_POLLING_DURATION', kind: 'int', describe: 'Protocol 1: ms an idle long-poll is held before it is answered with a noop (default 20000)', apply: (c, v) => legacy(c, { pollingDuration: v as number }) },
+  { flag: 'flash-policy-port', env: 'NONSTICK_FLASH_POLICY_PORT', kind: 'int', describe: 'Port of the Flash socket policy server for flashsocket clients (unset = none; 0 = any free port; 0.9 used 10843)', apply: (c, v) => legacy(c, { flashPolicyPort: v as number }) },
   { flag: 'allow-uws-fallback', env: 'NONSTICK_ALLOW_UWS_FALLBACK', kind: 'bool', describe: "Run on uWebSockets.js's slow JS fallback instead of refusing", apply: (c, v) => (c.engine.allowUwsFallback = v as boolean) },
 ];
+
+/** Legacy settings merge; setting one turns legacy support on unless `--legacy false` comes later. */
+function legacy(c: WorkerConfig, o: LegacyOptions): void {
+  const cur = c.engine.legacy;
+  c.engine.legacy = { ...(typeof cur === 'object' ? cur : {}), ...o };
+}
 
 function metricsPath(v: string): string | null {
   const p = v.trim();

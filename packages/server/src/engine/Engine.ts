@@ -6,17 +6,22 @@ import { Exchange } from '../http/Exchange.js';
 import { NOOP_METRICS, type Metrics, type MetricsErrorCode } from '../metrics/Metrics.js';
 import { snapshotRequest, type RequestInfo } from '../http/RequestInfo.js';
 import { MemoryStore } from '../store/MemoryStore.js';
-import type { SessionRecord, SettleResult, Store, WorkerMessage } from '../store/Store.js';
+import type { Generation, SessionRecord, SettleResult, Store, WorkerMessage } from '../store/Store.js';
 import { loadUws, type Uws } from '../uws.js';
-import { dialect } from './eio.js';
+import { dialectOf } from './dialects.js';
 import { EngineSocket, type SocketHost } from './EngineSocket.js';
 import { ERROR_MESSAGES, errorStatus, type ConnectionErrorEvent, type EngineErrorCode } from './errors.js';
 import { upgradesFor, type HandshakeRecord, type Rejection } from './handshake.js';
 import { resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js';
+import { Poller } from './Poller.js';
 import { PollingTransport } from './PollingTransport.js';
 import { generateWorkerId } from './sid.js';
 import { TimerWheel } from './TimerWheel.js';
 import { WebSocketTransport } from './WebSocketTransport.js';
+import { FlashPolicyServer } from './legacy/FlashPolicyServer.js';
+import { LegacyTransport } from './legacy/LegacyTransport.js';
+import { routeOf } from './routes.js';
+import { flashPolicyXml } from '@nonstick/protocol';
 import { WorkerRpc } from './WorkerRpc.js';
 
 export interface EngineEvents {
@@ -41,8 +46,10 @@ export interface EngineEvents {
 /** A polling session created here and not announced yet. */
 interface Settling {
   timer: NodeJS.Timeout;
-  protocol: 3 | 4;
+  generation: Generation;
   handshake: HandshakeRecord;
+  /** [min, max] ms of the settle window. */
+  window: [number, number];
   /** The `settle` call in flight, if any: whatever ends the settling otherwise waits for it. */
   asking: Promise<unknown> | null;
   /** An inbox message came while `settle` was in flight: its entries may have missed the settle. */
@@ -64,8 +71,13 @@ export class Engine extends EventEmitter implements SocketHost {
   readonly deadWorkers = new Set<string>();
   readonly wheel: TimerWheel<EngineSocket>;
   readonly rpc: WorkerRpc;
+  /** The long-polls held on this worker, of every protocol. */
+  readonly poller: Poller;
   readonly polling: PollingTransport;
   readonly websocket: WebSocketTransport;
+  /** Socket.IO 0.7–0.9 clients (null when `legacy: false`). */
+  readonly legacy: LegacyTransport | null;
+  #policy: FlashPolicyServer | null = null;
   /** Resolves once the store has registered this worker. */
   readonly ready: Promise<void>;
 
@@ -95,9 +107,11 @@ export class Engine extends EventEmitter implements SocketHost {
     const o = this.options;
     this.wheel = new TimerWheel(clamp(Math.min(o.pingInterval, o.pingTimeout) / 10, 5, 1000), (s, now) => s.heartbeatDue(now));
     this.rpc = new WorkerRpc(this.store, this.workerId, o.rpcTimeout, (body) => this.#answerRpc(body));
+    this.poller = new Poller(this);
     this.polling = new PollingTransport(this);
     this.websocket = new WebSocketTransport(this);
-    this.metrics.source({ sessions: () => this.sockets.values(), pollsWaiting: () => this.polling.waitingCount() });
+    this.legacy = this.options.legacy ? new LegacyTransport(this, this.options.legacy) : null;
+    this.metrics.source({ sessions: () => this.sockets.values(), pollsWaiting: () => this.poller.waitingCount() });
     this.ready = this.store.start(this.workerId, (m) => this.#onMessage(m)).then(() => this.#startTimers());
     // Surface a failed start through `ready`, not as an unhandled rejection.
     this.ready.catch(() => {});
@@ -134,9 +148,27 @@ export class Engine extends EventEmitter implements SocketHost {
       app.listen(host, port, (ls) => {
         if (!ls) return reject(new Error(`cannot listen on ${host}:${port}`));
         this.#listenSocket = ls;
-        resolve(this.uws.us_socket_local_port(ls as unknown as Uws.us_socket));
+        const bound = this.uws.us_socket_local_port(ls as unknown as Uws.us_socket);
+        this.listenFlashPolicy(host).then(() => resolve(bound), reject);
       });
     });
+  }
+
+  /**
+   * Starts the Flash policy server if `legacy.flashPolicyPort` is set
+   * (`listen` does; call it yourself after `attach`).
+   */
+  async listenFlashPolicy(host = '0.0.0.0'): Promise<number | null> {
+    const l = this.options.legacy;
+    if (!l || l.flashPolicyPort === null || this.#policy) return this.#policy?.port ?? null;
+    const server = new FlashPolicyServer(flashPolicyXml(l.flashPolicyOrigins), () => this.metrics.error('decode'));
+    this.#policy = server;
+    return server.listen(l.flashPolicyPort, host);
+  }
+
+  /** Port of the Flash policy server, once it listens. */
+  get flashPolicyPort(): number | null {
+    return this.#policy?.port ?? null;
   }
 
   /** Closes every local session ('forced close'), stops listening and leaves the cluster. */
@@ -146,8 +178,10 @@ export class Engine extends EventEmitter implements SocketHost {
     this.#stopTimers();
     for (const sid of [...this.#settling.keys()]) this.forgetSettling(sid);
     for (const socket of [...this.sockets.values()]) socket.closeWs('forced close');
-    this.polling.closeAll();
+    this.poller.closeAll();
     this.rpc.close();
+    this.#policy?.close();
+    this.#policy = null;
     if (this.#listenSocket) this.uws.us_listen_socket_close(this.#listenSocket);
     this.#listenSocket = null;
     if (this.#ownApp && this.#app) (this.#app as TemplatedApp & { close(): void }).close();
@@ -208,10 +242,13 @@ export class Engine extends EventEmitter implements SocketHost {
   }
 
   /** Creates the local socket of a session this worker owns and announces it. */
-  adopt(sid: string, protocol: 3 | 4, transport: 'polling' | 'websocket', hs: HandshakeRecord, resumed: boolean): EngineSocket {
+  adopt(sid: string, generation: Generation, transport: 'polling' | 'websocket', hs: HandshakeRecord, resumed: boolean): EngineSocket {
+    const legacy = generation === 'sio1';
     const socket = new EngineSocket(this, {
       id: sid,
-      dialect: dialect(protocol),
+      dialect: dialectOf(generation),
+      pingInterval: legacy ? (this.options.legacy?.heartbeatInterval ?? this.options.pingInterval) : this.options.pingInterval,
+      pingTimeout: legacy ? (this.options.legacy?.heartbeatTimeout ?? this.options.pingTimeout) : this.options.pingTimeout,
       request: hs.request,
       issued: hs.issued,
       transport,
@@ -231,10 +268,10 @@ export class Engine extends EventEmitter implements SocketHost {
    * client upgrades, the worker holding the websocket announces it instead,
    * and `connection` runs once, where the session stays.
    */
-  settleLater(sid: string, protocol: 3 | 4, handshake: HandshakeRecord): void {
-    const entry: Settling = { timer: null as unknown as NodeJS.Timeout, protocol, handshake, asking: null, missed: false, probing: 0 };
+  settleLater(sid: string, generation: Generation, handshake: HandshakeRecord, window = this.options.settleWindow): void {
+    const entry: Settling = { timer: null as unknown as NodeJS.Timeout, generation, handshake, window, asking: null, missed: false, probing: 0 };
     this.#settling.set(sid, entry);
-    this.#armSettle(sid, entry, Date.now() + this.options.settleWindow[0]);
+    this.#armSettle(sid, entry, Date.now() + window[0]);
   }
 
   /**
@@ -247,7 +284,7 @@ export class Engine extends EventEmitter implements SocketHost {
     const e = this.#settling.get(sid);
     if (!e) return null;
     this.forgetSettling(sid);
-    const socket = this.adopt(sid, e.protocol, 'polling', e.handshake, false);
+    const socket = this.adopt(sid, e.generation, 'polling', e.handshake, false);
     this.announce(socket);
     return socket;
   }
@@ -267,7 +304,7 @@ export class Engine extends EventEmitter implements SocketHost {
   async #trySettle(sid: string): Promise<void> {
     const entry = this.#settling.get(sid);
     if (!entry) return;
-    const [min, max] = this.options.settleWindow;
+    const [min, max] = entry.window;
     let r: SettleResult;
     const asking = this.store.settle(sid, Date.now(), min, max);
     entry.asking = asking;
@@ -307,7 +344,7 @@ export class Engine extends EventEmitter implements SocketHost {
       }
       case 'settled': {
         this.#settling.delete(sid);
-        const socket = this.adopt(sid, entry.protocol, 'polling', entry.handshake, false);
+        const socket = this.adopt(sid, entry.generation, 'polling', entry.handshake, false);
         this.announce(socket);
         if (r.inbox.length > 0) socket.receiveEntries(r.inbox);
         // Relayed after the settle, and told of before we had the socket.
@@ -349,7 +386,7 @@ export class Engine extends EventEmitter implements SocketHost {
     const rec = r.record;
     const hs = parseHandshake(rec.handshake);
     this.forgetSettling(sid);
-    const socket = this.adopt(sid, rec.generation === 'eio3' ? 3 : 4, 'polling', hs, !r.fresh);
+    const socket = this.adopt(sid, rec.generation, 'polling', hs, !r.fresh);
     this.announce(socket);
     if (r.inbox.length > 0) socket.receiveEntries(r.inbox);
     return socket;
@@ -386,6 +423,10 @@ export class Engine extends EventEmitter implements SocketHost {
 
   async #handleHttp(ex: Exchange, info: RequestInfo): Promise<void> {
     await this.ready;
+    if (this.legacy) {
+      const route = routeOf(this.options.path, info.path);
+      if (route.kind === 'legacy') return this.legacy.handle(ex, info, route);
+    }
     const cors = this.options.cors;
     if (cors) {
       const origin = info.headers['origin'];
@@ -410,7 +451,7 @@ export class Engine extends EventEmitter implements SocketHost {
     switch (m.t) {
       case 'wake':
         if (m.pollId === '*') this.sockets.get(m.sid)?.wakeWebSocket();
-        else this.polling.wake(m.sid, m.pollId);
+        else this.poller.wake(m.sid, m.pollId);
         return;
       case 'inbox': {
         const e = this.#settling.get(m.sid);
@@ -453,7 +494,7 @@ export class Engine extends EventEmitter implements SocketHost {
    * the store; sessions no longer ours are let go (or closed if gone).
    */
   async #resync(): Promise<void> {
-    this.polling.repoll();
+    this.poller.repoll();
     const sids = [...this.sockets.keys()];
     for (let i = 0; i < sids.length; i += 500) {
       const batch = sids.slice(i, i + 500);
@@ -499,7 +540,7 @@ export class Engine extends EventEmitter implements SocketHost {
     // `p <sid> <pollId>`: is this poll of ours still waiting?
     if (body.startsWith('p ')) {
       const [, sid, pollId] = body.split(' ');
-      return sid !== undefined && pollId !== undefined && this.polling.isWaiting(sid, pollId) ? '1' : '0';
+      return sid !== undefined && pollId !== undefined && this.poller.isWaiting(sid, pollId) ? '1' : '0';
     }
     return '';
   }
@@ -533,7 +574,7 @@ export class Engine extends EventEmitter implements SocketHost {
         this.metrics.heartbeatTimeout(r.timedOut);
         if (r.pinged + r.timedOut < batch) break;
       }
-      this.polling.repoll(Date.now() - this.options.pingInterval);
+      this.poller.repoll(Date.now() - this.options.pingInterval);
     } catch (err) {
       this.storeFailed(err, 'sweep');
     } finally {

@@ -4,7 +4,8 @@ import type { WebSocket } from 'uWebSockets.js';
 import type { RequestInfo } from '../http/RequestInfo.js';
 import type { Metrics } from '../metrics/Metrics.js';
 import type { Store } from '../store/Store.js';
-import { entryOf, packetOfEntry, type EioDialect } from './eio.js';
+import type { Generation } from '../store/Store.js';
+import type { SessionDialect } from './dialect.js';
 import type { ResolvedEngineOptions } from './options.js';
 import type { HandshakeRecord } from './handshake.js';
 import type { TimerWheel, WheelItem } from './TimerWheel.js';
@@ -15,9 +16,14 @@ export type SendData = string | Buffer | ArrayBuffer | ArrayBufferView;
 /** Per-websocket data uWebSockets.js keeps for us. */
 export interface WsData {
   sid: string;
-  /** `probe` until the client's upgrade packet arrives, then `session`. */
-  kind: 'probe' | 'session';
-  protocol: 3 | 4;
+  /**
+   * `probe` until the client's upgrade packet arrives, then `session`;
+   * `attach`: a legacy transport whose opening is the upgrade; `refused`:
+   * accepted only to send `refusal` and close.
+   */
+  kind: 'probe' | 'session' | 'attach' | 'refused';
+  generation: Generation;
+  refusal: string | null;
   supportsBinary: boolean;
   socket: EngineSocket | null;
   /** Set when the server decides to close, so the close handler knows why. */
@@ -59,7 +65,12 @@ export interface SocketHost {
  */
 export class EngineSocket extends EventEmitter implements WheelItem {
   readonly id: string;
-  readonly protocol: 3 | 4;
+  /** Engine.IO revision (3, 4), or 1 for a Socket.IO 0.7–0.9 session. */
+  readonly protocol: 1 | 3 | 4;
+  readonly generation: Generation;
+  /** Heartbeat interval and timeout of this session, ms. */
+  readonly pingInterval: number;
+  readonly pingTimeout: number;
   readonly request: RequestInfo;
   readonly remoteAddress: string;
   /** Epoch ms of the handshake (kept across takeovers). */
@@ -73,7 +84,7 @@ export class EngineSocket extends EventEmitter implements WheelItem {
   wheelSlot = 0;
 
   readonly #host: SocketHost;
-  readonly #dialect: EioDialect;
+  readonly #dialect: SessionDialect;
   readonly #supportsBinary: boolean;
   #ws: WebSocket<WsData> | null = null;
   /** Sends go straight to #ws. */
@@ -95,7 +106,9 @@ export class EngineSocket extends EventEmitter implements WheelItem {
     host: SocketHost,
     init: {
       id: string;
-      dialect: EioDialect;
+      dialect: SessionDialect;
+      pingInterval: number;
+      pingTimeout: number;
       request: RequestInfo;
       issued: number;
       transport: 'polling' | 'websocket';
@@ -108,6 +121,9 @@ export class EngineSocket extends EventEmitter implements WheelItem {
     this.id = init.id;
     this.#dialect = init.dialect;
     this.protocol = init.dialect.protocol;
+    this.generation = init.dialect.generation;
+    this.pingInterval = init.pingInterval;
+    this.pingTimeout = init.pingTimeout;
     this.request = init.request;
     this.remoteAddress = init.request.remoteAddress;
     this.issued = init.issued;
@@ -122,11 +138,11 @@ export class EngineSocket extends EventEmitter implements WheelItem {
     const payload = normalize(data);
     this.#host.metrics.packetOut(payload);
     if (this.#direct && this.#ws) {
-      this.#write(this.#dialect.frameOfPacket({ type: 'message', data: payload }, this.#supportsBinary));
+      this.#write(this.#dialect.frameOfMessage(payload, this.#supportsBinary));
       if (cb) queueMicrotask(cb);
       return this;
     }
-    this.#enqueue(entryOf({ type: 'message', data: payload }));
+    this.#enqueue(this.#dialect.entryOfMessage(payload));
     if (cb) this.once('flush', cb);
     return this;
   }
@@ -158,14 +174,13 @@ export class EngineSocket extends EventEmitter implements WheelItem {
     }
     for (let i = 0; i < entries.length; i++) {
       if (this.readyState === 'closed') return;
-      let packet: EioPacket;
+      let data: string | Uint8Array | null;
       try {
-        packet = packetOfEntry(entries[i]!);
+        data = this.#dialect.messageOfEntry(entries[i]!);
       } catch {
         continue; // written by our own encoder; unreachable unless the store was tampered with
       }
-      if (packet.type === 'message') {
-        const data = packet.data ?? '';
+      if (data !== null) {
         this.#host.metrics.packetIn(data);
         this.emit('message', asBuffer(data));
       }
@@ -175,7 +190,8 @@ export class EngineSocket extends EventEmitter implements WheelItem {
   /** A decoded websocket frame on the attached websocket. */
   receiveFrame(packet: EioPacket): void {
     if (this.readyState === 'closed') return;
-    if (this.protocol === 3) this.#lastSeen = Date.now();
+    const clientPings = this.#dialect.heartbeat === 'client';
+    if (clientPings) this.#lastSeen = Date.now();
     switch (packet.type) {
       case 'message': {
         const data = packet.data ?? '';
@@ -184,13 +200,13 @@ export class EngineSocket extends EventEmitter implements WheelItem {
         break;
       }
       case 'pong':
-        if (this.protocol === 3) return this.#badHeartbeat();
+        if (clientPings) return this.#badHeartbeat();
         this.#awaitingPong = false;
         this.#lastSeen = Date.now();
         this.emit('heartbeat');
         break;
       case 'ping':
-        if (this.protocol === 4) return this.#badHeartbeat();
+        if (!clientPings) return this.#badHeartbeat();
         this.#write(this.#dialect.frameOfPacket(packet.data === undefined ? { type: 'pong' } : { type: 'pong', data: packet.data }, this.#supportsBinary));
         this.emit('heartbeat');
         break;
@@ -213,7 +229,8 @@ export class EngineSocket extends EventEmitter implements WheelItem {
     this.#ws = ws;
     this.transport = 'websocket';
     // Noops only mattered to polls (a probe repeats them); they carry nothing.
-    const pending = entries.filter((e) => e !== '6');
+    const noop = this.#dialect.noopEntry;
+    const pending = entries.filter((e) => e !== noop);
     if (pending.length > 0) this.#writeEntries(pending);
     this.#queueDrained = false;
     this.#direct = false;
@@ -293,29 +310,28 @@ export class EngineSocket extends EventEmitter implements WheelItem {
   /** Timer wheel callback for websocket heartbeats. */
   heartbeatDue(now: number): void {
     if (this.readyState === 'closed' || !this.#ws || !this.owned) return;
-    const o = this.#host.options;
-    if (this.protocol === 3) {
-      const deadline = this.#lastSeen + o.pingInterval + o.pingTimeout;
+    if (this.#dialect.heartbeat === 'client') {
+      const deadline = this.#lastSeen + this.pingInterval + this.pingTimeout;
       if (now >= deadline) return this.#pingTimeout();
       this.#host.wheel.schedule(this, deadline);
       return;
     }
     if (this.#awaitingPong) {
-      const deadline = this.#lastSeen + o.pingTimeout;
+      const deadline = this.#lastSeen + this.pingTimeout;
       if (now >= deadline) return this.#pingTimeout();
       this.#host.wheel.schedule(this, deadline);
       return;
     }
     // A pong arrived since the last ping: the next ping is due one interval after it.
-    const nextPing = this.#lastSeen + o.pingInterval;
+    const nextPing = this.#lastSeen + this.pingInterval;
     if (now < nextPing) {
       this.#host.wheel.schedule(this, nextPing);
       return;
     }
-    this.#write('2');
+    this.#write(this.#dialect.pingFrame);
     this.#awaitingPong = true;
     this.#lastSeen = now;
-    this.#host.wheel.schedule(this, now + o.pingTimeout);
+    this.#host.wheel.schedule(this, now + this.pingTimeout);
   }
 
   // ---- internals ----------------------------------------------------------
@@ -331,11 +347,10 @@ export class EngineSocket extends EventEmitter implements WheelItem {
   }
 
   #startHeartbeat(): void {
-    const o = this.#host.options;
     const now = Date.now();
     this.#lastSeen = now;
     this.#awaitingPong = false;
-    this.#host.wheel.schedule(this, now + (this.protocol === 3 ? o.pingInterval + o.pingTimeout : o.pingInterval));
+    this.#host.wheel.schedule(this, now + (this.#dialect.heartbeat === 'client' ? this.pingInterval + this.pingTimeout : this.pingInterval));
   }
 
   #enqueue(entry: string): void {
@@ -422,10 +437,11 @@ export class EngineSocket extends EventEmitter implements WheelItem {
     this.#closeRequested = false;
     if (this.readyState === 'closed') return;
     if (this.#ws) {
+      if (this.#dialect.closeFrame !== null) this.#write(this.#dialect.closeFrame);
       this.closeWs('forced close');
       return;
     }
-    this.#host.store.close(this.id, 'forced close', ['1']).catch((err) => this.#host.storeFailed(err, 'close'));
+    this.#host.store.close(this.id, 'forced close', [this.#dialect.closeEntry]).catch((err) => this.#host.storeFailed(err, 'close'));
     this.onClose('forced close');
   }
 

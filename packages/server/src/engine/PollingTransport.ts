@@ -1,33 +1,14 @@
 import { DecodeError, type EioPacket } from '@nonstick/protocol';
 import { readBody, type Exchange } from '../http/Exchange.js';
 import type { RequestInfo } from '../http/RequestInfo.js';
-import type { Ingest, PollHolder, PollResult } from '../store/Store.js';
+import type { Generation, Ingest } from '../store/Store.js';
 import { dialect, entryOf, jsonpUnwrap, jsonpWrap, type EioDialect } from './eio.js';
 import type { Engine } from './Engine.js';
+import type { PollSink } from './Poller.js';
 import { EngineErrorCode } from './errors.js';
 import { checkAllowRequest, openPacketData, protocolOf, upgradesFor, verifyRequest, type HandshakeRecord } from './handshake.js';
 import { generateId, isValidSid } from './sid.js';
 
-/** A long-poll GET held open on this worker. */
-interface PendingPoll {
-  sid: string;
-  pollId: string;
-  ex: Exchange;
-  info: RequestInfo;
-  /** The store has this poll registered as the session's waiter. */
-  registered: boolean;
-  running: boolean;
-  /**
-   * A wake arrived while the store call was in flight. Wakes come over the
-   * store's message channel, replies over its command connection; a wake
-   * can overtake the reply that registered the poll, and must not be lost.
-   */
-  wokenEarly: boolean;
-  /** When it was last registered (epoch ms). */
-  since: number;
-  /** When the GET arrived (performance.now()), for poll_wait_seconds. */
-  arrived: number;
-}
 
 const TEXT = 'text/plain; charset=UTF-8';
 const JS = 'text/javascript; charset=UTF-8';
@@ -41,8 +22,6 @@ const BINARY = 'application/octet-stream';
  */
 export class PollingTransport {
   readonly #engine: Engine;
-  readonly #polls = new Map<string, PendingPoll>();
-  #seq = 0;
 
   constructor(engine: Engine) {
     this.#engine = engine;
@@ -55,53 +34,11 @@ export class PollingTransport {
     const sid = info.query['sid'];
     if (sid === undefined) return this.#handshake(ex, info);
     if (!isValidSid(sid)) return engine.rejectCode(ex, info, EngineErrorCode.UNKNOWN_SID, { sid });
-    if (info.method === 'GET') return this.#poll(ex, info, sid);
+    if (info.method === 'GET') return engine.poller.start(sid, 'polling', new EioPoll(engine, ex, info, sid));
     if (info.method === 'POST') return this.#post(ex, info, sid);
     // What engine.io's polling transport answers to any other method.
     engine.metrics.error('method');
     ex.respond(500, null, '');
-  }
-
-  /** Whether poll `pollId` of session `sid` is still waiting here (asked by other workers). */
-  isWaiting(sid: string, pollId: string): boolean {
-    const p = this.#polls.get(pollId);
-    return p !== undefined && p.sid === sid && p.registered && p.ex.open;
-  }
-
-  wake(sid: string, pollId: string): void {
-    const p = this.#polls.get(pollId);
-    if (!p || p.sid !== sid) return;
-    if (p.running) p.wokenEarly = true;
-    else if (p.registered) void this.#run(p);
-  }
-
-  /**
-   * Re-polls waiting polls registered before `olderThan` (all of them by
-   * default). A wake is a pub/sub message and can be lost when the store's
-   * connection drops; the session's `woken` flag would then suppress every
-   * later wake, so a poll that waited a whole ping interval checks again.
-   */
-  repoll(olderThan = Infinity): void {
-    for (const p of this.#polls.values()) {
-      if (p.registered && !p.running && p.since < olderThan) void this.#run(p);
-    }
-  }
-
-  /** Long-polls registered as waiting on this worker. */
-  waitingCount(): number {
-    let n = 0;
-    for (const p of this.#polls.values()) if (p.registered) n++;
-    return n;
-  }
-
-  /** Ends every held poll with a noop so its client polls again (elsewhere). */
-  closeAll(): void {
-    for (const p of this.#polls.values()) {
-      this.#answered(p);
-      const d = dialect(p.info.query['EIO'] === '4' ? 4 : 3);
-      this.#respond(p.ex, d, ['6'], false, p.info.query['j']);
-    }
-    this.#polls.clear();
   }
 
   // ---- handshake -------------------------------------------------------------
@@ -138,113 +75,13 @@ export class PollingTransport {
     });
     engine.metrics.handshake(protocol === 4 ? 'eio4' : 'eio3', 'polling');
     const open = `0${openPacketData(o, sid, upgradesFor(o, 'polling'))}`;
-    if (!this.#respond(ex, d, [open], supportsBinary, jsonp, engine.handshakeHeaders(sid))) {
+    if (!respondPoll(ex, d, [open], supportsBinary, jsonp, engine.handshakeHeaders(sid))) {
       await engine.store.destroy(sid);
       return;
     }
-    if (settling) return engine.settleLater(sid, protocol, hs);
-    const socket = engine.adopt(sid, protocol, 'polling', hs, false);
+    if (settling) return engine.settleLater(sid, d.generation, hs);
+    const socket = engine.adopt(sid, d.generation, 'polling', hs, false);
     engine.announce(socket);
-  }
-
-  // ---- GET ---------------------------------------------------------------------
-
-  async #poll(ex: Exchange, info: RequestInfo, sid: string): Promise<void> {
-    const p: PendingPoll = { sid, pollId: String(++this.#seq), ex, info, registered: false, running: false, wokenEarly: false, since: 0, arrived: performance.now() };
-    this.#polls.set(p.pollId, p);
-    ex.onAbort(() => this.#aborted(p));
-    await this.#run(p);
-  }
-
-  async #run(p: PendingPoll, steal?: PollHolder): Promise<void> {
-    const engine = this.#engine;
-    p.running = true;
-    p.wokenEarly = false;
-    let r: PollResult;
-    try {
-      r = await engine.store.poll(p.sid, 'polling', p.pollId, steal);
-    } catch (err) {
-      this.#polls.delete(p.pollId);
-      engine.storeUnavailable(p.ex, err);
-      return;
-    } finally {
-      p.running = false;
-    }
-    switch (r.kind) {
-      case 'data': {
-        this.#polls.delete(p.pollId);
-        engine.metrics.queueDrained(r.entries.length);
-        this.#answered(p);
-        const d = dialect(r.generation === 'eio3' ? 3 : 4);
-        const jsonp = p.info.query['j'];
-        if (!this.#respond(p.ex, d, r.entries, r.flags.includes('bin') && jsonp === undefined, jsonp)) {
-          // The client left with these packets in flight: as with any
-          // cancelled poll, the session cannot go on consistently.
-          await engine.closeSession(p.sid, 'transport error', 'poll connection closed prematurely');
-        }
-        return;
-      }
-      case 'wait':
-        p.registered = true;
-        p.since = Date.now();
-        if (!p.ex.open) await this.#cancel(p);
-        else if (p.wokenEarly) return this.#run(p);
-        return;
-      case 'unknown':
-        this.#polls.delete(p.pollId);
-        engine.rejectCode(p.ex, p.info, EngineErrorCode.UNKNOWN_SID, { sid: p.sid });
-        return;
-      case 'transport':
-        this.#polls.delete(p.pollId);
-        if (p.registered) {
-          // Upgraded while this poll waited: end it quietly, the client has moved on.
-          this.#answered(p);
-          this.#respond(p.ex, dialect(p.info.query['EIO'] === '4' ? 4 : 3), ['6'], false, p.info.query['j']);
-        } else {
-          engine.rejectCode(p.ex, p.info, EngineErrorCode.BAD_REQUEST, { name: 'TRANSPORT_MISMATCH', transport: 'polling', previousTransport: r.transport });
-        }
-        return;
-      case 'busy':
-        return this.#overlap(p, r.holder);
-    }
-  }
-
-  /**
-   * Another GET is registered for the session. If it is still waiting this
-   * is an overlapping request, which engine.io answers with 400 and by
-   * closing the session. If its worker is dead (a load balancer retried the
-   * poll after the worker was killed) or the poll is gone, take its place.
-   */
-  async #overlap(p: PendingPoll, holder: PollHolder): Promise<void> {
-    const engine = this.#engine;
-    let alive: boolean;
-    if (holder.worker === engine.workerId) alive = this.isWaiting(p.sid, holder.pollId);
-    else if (engine.deadWorkers.has(holder.worker)) alive = false;
-    else alive = (await engine.rpc.call(holder.worker, `p ${p.sid} ${holder.pollId}`)) === '1';
-    if (!alive) return this.#run(p, holder);
-    this.#polls.delete(p.pollId);
-    engine.rejectCode(p.ex, p.info, EngineErrorCode.BAD_REQUEST, { name: 'OVERLAP' });
-    await engine.closeSession(p.sid, 'transport error', 'overlap from client', ['1']);
-  }
-
-  #aborted(p: PendingPoll): void {
-    if (this.#polls.get(p.pollId) !== p) return;
-    this.#polls.delete(p.pollId);
-    // If the store call is still in flight, #run sees the closed exchange.
-    if (p.registered && !p.running) void this.#cancel(p);
-  }
-
-  /** A registered poll was cancelled by its client: engine.io closes the session. */
-  async #cancel(p: PendingPoll): Promise<void> {
-    this.#polls.delete(p.pollId);
-    const engine = this.#engine;
-    try {
-      if (await engine.store.unpoll(p.sid, p.pollId)) {
-        await engine.closeSession(p.sid, 'transport error', 'poll connection closed prematurely');
-      }
-    } catch (err) {
-      engine.storeFailed(err, 'unpoll');
-    }
   }
 
   // ---- POST ----------------------------------------------------------------------
@@ -315,17 +152,73 @@ export class PollingTransport {
     ex.respond(200, 'text/html', 'ok');
   }
 
-  #answered(p: PendingPoll): void {
-    this.#engine.metrics.pollAnswered((performance.now() - p.arrived) / 1000);
+}
+
+/** Answers a GET with entries encoded for its protocol; false if the client is gone. */
+function respondPoll(ex: Exchange, d: EioDialect, entries: string[], supportsBinary: boolean, jsonp: string | undefined, extra?: Array<[string, string]>): boolean {
+  const body = d.encodePoll(collapseNoops(entries), supportsBinary);
+  if (jsonp !== undefined) return ex.respond(200, JS, jsonpWrap(jsonp, body as string), extra);
+  return ex.respond(200, typeof body === 'string' ? TEXT : BINARY, body, extra);
+}
+
+/** An Engine.IO long-poll GET (XHR or JSONP) and what it answers. */
+class EioPoll implements PollSink {
+  readonly stream = false;
+  readonly idleAfter = 0;
+  readonly ex: Exchange;
+  readonly #engine: Engine;
+  readonly #info: RequestInfo;
+  readonly #sid: string;
+  readonly #jsonp: string | undefined;
+
+  constructor(engine: Engine, ex: Exchange, info: RequestInfo, sid: string) {
+    this.#engine = engine;
+    this.ex = ex;
+    this.#info = info;
+    this.#sid = sid;
+    this.#jsonp = info.query['j'];
   }
 
-  // ---- encoding ----------------------------------------------------------------
+  deliver(entries: string[], generation: Generation, flags: string): boolean {
+    return respondPoll(this.ex, dialect(generation === 'eio3' ? 3 : 4), entries, flags.includes('bin') && this.#jsonp === undefined, this.#jsonp);
+  }
 
-  /** Answers a GET with entries encoded for its protocol; false if the client is gone. */
-  #respond(ex: Exchange, d: EioDialect, entries: string[], supportsBinary: boolean, jsonp: string | undefined, extra?: Array<[string, string]>): boolean {
-    const body = d.encodePoll(collapseNoops(entries), supportsBinary);
-    if (jsonp !== undefined) return ex.respond(200, JS, jsonpWrap(jsonp, body as string), extra);
-    return ex.respond(200, typeof body === 'string' ? TEXT : BINARY, body, extra);
+  unknown(): void {
+    this.#engine.rejectCode(this.ex, this.#info, EngineErrorCode.UNKNOWN_SID, { sid: this.#sid });
+  }
+
+  moved(waited: boolean, transport: string): void {
+    // Upgraded while this poll waited: end it quietly, the client has moved on.
+    if (waited) this.#noop();
+    else this.#engine.rejectCode(this.ex, this.#info, EngineErrorCode.BAD_REQUEST, { name: 'TRANSPORT_MISMATCH', transport: 'polling', previousTransport: transport });
+  }
+
+  /** engine.io answers an overlapping GET with 400 and closes the session. */
+  async overlap(): Promise<void> {
+    this.#engine.rejectCode(this.ex, this.#info, EngineErrorCode.BAD_REQUEST, { name: 'OVERLAP' });
+    await this.#engine.closeSession(this.#sid, 'transport error', 'overlap from client', ['1']);
+  }
+
+  /** A cancelled poll: engine.io closes the session. */
+  dropped(): Promise<void> {
+    return this.#engine.closeSession(this.#sid, 'transport error', 'poll connection closed prematurely');
+  }
+
+  /** The client left with packets in flight: as with any cancelled poll, the session cannot go on consistently. */
+  lost(): Promise<void> {
+    return this.dropped();
+  }
+
+  idle(): void {
+    this.#noop();
+  }
+
+  stop(): void {
+    this.#noop();
+  }
+
+  #noop(): void {
+    respondPoll(this.ex, dialect(this.#info.query['EIO'] === '4' ? 4 : 3), ['6'], false, this.#jsonp);
   }
 }
 

@@ -3,15 +3,18 @@ import type { HttpRequest, HttpResponse, us_socket_context_t, WebSocket, WebSock
 import { Exchange } from '../http/Exchange.js';
 import type { MetricsErrorCode } from '../metrics/Metrics.js';
 import { snapshotRequest, type RequestInfo } from '../http/RequestInfo.js';
+import { dialectOf } from './dialects.js';
 import { dialect } from './eio.js';
 import type { Engine } from './Engine.js';
 import { parseHandshake } from './Engine.js';
 import type { WsData } from './EngineSocket.js';
 import { EngineErrorCode, ERROR_MESSAGES, errorStatus } from './errors.js';
 import { checkAllowRequest, openPacketData, protocolOf, verifyRequest, type HandshakeRecord, type Rejection } from './handshake.js';
+import { routeOf } from './routes.js';
 import { generateId, isValidSid } from './sid.js';
+import type { Generation } from '../store/Store.js';
 
-interface UpgradeKeys {
+export interface UpgradeKeys {
   key: string;
   protocol: string;
   extensions: string;
@@ -67,6 +70,8 @@ export class WebSocketTransport {
     const engine = this.#engine;
     const o = engine.options;
     await engine.ready;
+    const route = routeOf(o.path, info.path);
+    if (route.kind !== 'eio' && engine.legacy) return engine.legacy.upgrade(ex, info, keys, route);
     const rejection = verifyRequest(o, info, true);
     if (rejection) return this.#refuse(ex, info, rejection);
     const sid = info.query['sid'];
@@ -77,8 +82,7 @@ export class WebSocketTransport {
       if (r.kind === 'unknown') return this.#refuse(ex, info, { code: EngineErrorCode.UNKNOWN_SID, context: { sid } });
       if (r.kind !== 'ok') return this.#refuse(ex, info, { code: EngineErrorCode.BAD_REQUEST, context: { name: 'TRANSPORT_MISMATCH', transport: 'websocket' } });
       const hs = parseHandshake(r.record.handshake);
-      const protocol = r.record.generation === 'eio3' ? 3 : 4;
-      if (!this.#accept(ex, keys, this.#data(sid, 'probe', protocol, hs.supportsBinary, hs.request))) {
+      if (!this.accept(ex, keys, this.data(sid, 'probe', r.record.generation, hs.supportsBinary, hs.request))) {
         await engine.store.abortUpgrade(sid);
       }
       return;
@@ -106,18 +110,20 @@ export class WebSocketTransport {
       settling: false,
     });
     engine.metrics.handshake(protocol === 4 ? 'eio4' : 'eio3', 'websocket');
-    const ud = this.#data(newSid, 'session', protocol, hs.supportsBinary, info);
+    const ud = this.data(newSid, 'session', protocol === 4 ? 'eio4' : 'eio3', hs.supportsBinary, info);
     ud.handshake = hs;
     // No Set-Cookie here: uWebSockets.js cannot add headers to a 101 answer
     // (writing one turns the answer into a 200). Documented in the README.
-    if (!this.#accept(ex, keys, ud)) await engine.store.destroy(newSid);
+    if (!this.accept(ex, keys, ud)) await engine.store.destroy(newSid);
   }
 
-  #data(sid: string, kind: 'probe' | 'session', protocol: 3 | 4, supportsBinary: boolean, request: RequestInfo): WsData {
+  /** Per-websocket state for an upgrade about to be accepted. */
+  data(sid: string, kind: WsData['kind'], generation: Generation, supportsBinary: boolean, request: RequestInfo): WsData {
     return {
       sid,
       kind,
-      protocol,
+      generation,
+      refusal: null,
       supportsBinary,
       socket: null,
       closeReason: null,
@@ -131,7 +137,8 @@ export class WebSocketTransport {
     };
   }
 
-  #accept(ex: Exchange, keys: UpgradeKeys, ud: WsData): boolean {
+  /** Answers the upgrade with 101; false if the client is gone. */
+  accept(ex: Exchange, keys: UpgradeKeys, ud: WsData): boolean {
     if (!ex.open) return false;
     ex.done = true;
     const res = ex.res;
@@ -153,6 +160,19 @@ export class WebSocketTransport {
   #onOpen(ws: WebSocket<WsData>): void {
     const engine = this.#engine;
     const ud = ws.getUserData();
+    if (ud.kind === 'refused') {
+      // The client learns why in its own protocol before the close.
+      ws.send(ud.refusal ?? '', false);
+      ws.end(1000);
+      return;
+    }
+    if (ud.kind === 'attach') {
+      // A legacy transport: opening it is the upgrade.
+      ud.kind = 'session';
+      ud.backlog = [];
+      void this.#completeUpgrade(ws, ud);
+      return;
+    }
     if (ud.kind === 'probe') {
       ud.upgradeTimer = setTimeout(() => {
         ud.upgradeTimer = null;
@@ -163,7 +183,7 @@ export class WebSocketTransport {
     const o = engine.options;
     const hs = ud.handshake!;
     ws.send(`0${openPacketData(o, ud.sid, [])}`, false);
-    const socket = engine.adopt(ud.sid, ud.protocol, 'websocket', hs, false);
+    const socket = engine.adopt(ud.sid, ud.generation, 'websocket', hs, false);
     ud.socket = socket;
     socket.attachFreshWebSocket(ws);
     engine.announce(socket);
@@ -177,9 +197,10 @@ export class WebSocketTransport {
       ud.backlog.push(frame);
       return;
     }
+    if (ud.kind === 'refused') return;
     let packet: EioPacket;
     try {
-      packet = dialect(ud.protocol).decodeFrame(frame);
+      packet = dialectOf(ud.generation).decodeFrame(frame);
     } catch {
       this.#engine.metrics.error('decode');
       if (ud.socket) ud.socket.closeWs('parse error');
@@ -256,7 +277,7 @@ export class WebSocketTransport {
     const announce = r.fresh || !socket || r.previousOwner !== engine.workerId;
     if (announce) {
       engine.forgetSettling(ud.sid);
-      socket = engine.adopt(ud.sid, ud.protocol, 'websocket', parseHandshake(r.record.handshake), !r.fresh);
+      socket = engine.adopt(ud.sid, ud.generation, 'websocket', parseHandshake(r.record.handshake), !r.fresh);
     }
     const s = socket!;
     ud.socket = s;
@@ -266,7 +287,7 @@ export class WebSocketTransport {
     if (r.inbox.length > 0) s.receiveEntries(r.inbox);
     const backlog = ud.backlog ?? [];
     ud.backlog = null;
-    const d = dialect(ud.protocol);
+    const d = dialectOf(ud.generation);
     for (const frame of backlog) {
       if (ud.closed) break;
       let packet: EioPacket;
@@ -288,7 +309,8 @@ export class WebSocketTransport {
     stopNoops(ud);
     if (ud.upgradeTimer) clearTimeout(ud.upgradeTimer);
     ud.upgradeTimer = null;
-    if (ud.kind === 'probe') {
+    if (ud.kind === 'refused') return;
+    if (ud.kind === 'probe' || ud.kind === 'attach') {
       engine.store.abortUpgrade(ud.sid).catch((err) => engine.storeFailed(err, 'abortUpgrade'));
       return;
     }

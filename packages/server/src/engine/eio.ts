@@ -12,7 +12,7 @@ import {
   encodePayloadV4,
   type EioPacket,
 } from '@nonstick/protocol';
-import type { HeartbeatMode } from '../store/Store.js';
+import type { SessionDialect } from './dialect.js';
 
 /**
  * What differs between Engine.IO 3 and 4 once a session exists. Store
@@ -20,21 +20,29 @@ import type { HeartbeatMode } from '../store/Store.js';
  * so a queue written for a polling session can be drained by the websocket
  * that replaces it, and any worker can encode it for the wire.
  */
-export interface EioDialect {
+export interface EioDialect extends SessionDialect {
   readonly protocol: 3 | 4;
-  readonly heartbeat: HeartbeatMode;
   /** Body of a polling GET answer. */
   encodePoll(entries: string[], supportsBinary: boolean): string | Uint8Array;
   /** Packets of a polling POST body; throws DecodeError. */
   decodePost(body: Buffer, binary: boolean): EioPacket[];
-  /** A websocket frame for a queued entry. */
-  frameOfEntry(entry: string, supportsBinary: boolean): string | Uint8Array;
-  /** A websocket frame for a packet. */
-  frameOfPacket(packet: EioPacket, supportsBinary: boolean): string | Uint8Array;
-  decodeFrame(frame: string | Uint8Array): EioPacket;
 }
 
+const EIO_COMMON = {
+  noopEntry: '6',
+  closeEntry: '1',
+  pingFrame: '2',
+  closeFrame: null,
+  entryOfMessage: (data: string | Uint8Array) => encodePacketV4Text({ type: 'message', data }),
+  messageOfEntry(entry: string): string | Uint8Array | null {
+    const p = decodePacketV4Text(entry);
+    return p.type === 'message' ? (p.data ?? '') : null;
+  },
+} as const;
+
 const V4: EioDialect = {
+  ...EIO_COMMON,
+  generation: 'eio4',
   protocol: 4,
   heartbeat: 'server',
   encodePoll: (entries) => entries.join('\x1e'),
@@ -46,10 +54,13 @@ const V4: EioDialect = {
     return entry.charCodeAt(0) === 98 /* b */ ? encodePacketV4(decodePacketV4Text(entry)) : entry;
   },
   frameOfPacket: (packet) => encodePacketV4(packet),
+  frameOfMessage: (data) => encodePacketV4({ type: 'message', data }),
   decodeFrame: (frame) => decodePacketV4(frame),
 };
 
 const V3: EioDialect = {
+  ...EIO_COMMON,
+  generation: 'eio3',
   protocol: 3,
   heartbeat: 'client',
   encodePoll(entries, supportsBinary) {
@@ -62,6 +73,7 @@ const V3: EioDialect = {
     return entry.charCodeAt(0) === 98 ? encodePacketV3(decodePacketV4Text(entry), supportsBinary) : entry;
   },
   frameOfPacket: (packet, supportsBinary) => encodePacketV3(packet, supportsBinary),
+  frameOfMessage: (data, supportsBinary) => encodePacketV3({ type: 'message', data }, supportsBinary),
   decodeFrame: (frame) => decodePacketV3(frame),
 };
 

@@ -6,6 +6,30 @@ import type { Store } from '../store/Store.js';
 
 export type TransportName = 'polling' | 'websocket';
 
+/** Transports of Socket.IO protocol 1 (clients of socket.io 0.7–0.9). */
+export type LegacyTransportName = 'websocket' | 'flashsocket' | 'htmlfile' | 'xhr-polling' | 'jsonp-polling';
+export const LEGACY_TRANSPORTS: readonly LegacyTransportName[] = ['websocket', 'flashsocket', 'htmlfile', 'xhr-polling', 'jsonp-polling'];
+
+/** Socket.IO 0.7–0.9 clients, served under the same path (`/socket.io/1/...`); defaults are 0.9.19's. */
+export interface LegacyOptions {
+  /** In the order clients should try them (default websocket, htmlfile, xhr-polling, jsonp-polling: flashsocket is off, as in 0.9). */
+  transports?: LegacyTransportName[];
+  /** How often the server sends `2::` on websocket, flashsocket and htmlfile, ms (25000). */
+  heartbeatInterval?: number;
+  /** How long the server waits for the client's `2::` answer, ms (60000; advertised in the handshake). */
+  heartbeatTimeout?: number;
+  /** How long a polling session lives without a request, ms (60000; advertised in the handshake). */
+  closeTimeout?: number;
+  /** How long an idle long-poll is held before it is answered `8::`, ms (20000). */
+  pollingDuration?: number;
+  /** Port of the Flash socket policy server for flashsocket clients (null = none; 0 = any free port). */
+  flashPolicyPort?: number | null;
+  /** `host:port` entries of the Flash policy file (default `*:*`). */
+  flashPolicyOrigins?: string[];
+}
+
+export type ResolvedLegacyOptions = Required<LegacyOptions>;
+
 /** `callback(errorMessage, success)`, as engine.io's `allowRequest`. */
 export type AllowRequest = (req: RequestInfo, callback: (err: string | null | undefined, success: boolean) => void) => void;
 
@@ -54,10 +78,15 @@ export interface EngineOptions {
   settleUpgrades?: boolean;
   /** Shortest and longest wait for a client's upgrade probe before announcing a polling session, ms. */
   settleWindow?: [min: number, max: number];
+  /** Serve Socket.IO 0.7–0.9 clients (protocol 1) too; on by default, `false` turns it off. */
+  legacy?: boolean | LegacyOptions;
 }
 
-export type ResolvedEngineOptions = Required<Omit<EngineOptions, 'cors' | 'allowRequest' | 'cookie' | 'store' | 'workerId' | 'settleUpgrades' | 'metrics'>> &
-  Pick<EngineOptions, 'cors' | 'allowRequest' | 'cookie' | 'settleUpgrades'>;
+export type ResolvedEngineOptions = Required<Omit<EngineOptions, 'cors' | 'allowRequest' | 'cookie' | 'store' | 'workerId' | 'settleUpgrades' | 'metrics' | 'legacy'>> &
+  Pick<EngineOptions, 'cors' | 'allowRequest' | 'cookie' | 'settleUpgrades'> & {
+    /** null when legacy clients are not served. */
+    legacy: ResolvedLegacyOptions | null;
+  };
 
 export function resolveEngineOptions(o: EngineOptions): ResolvedEngineOptions {
   const pingInterval = o.pingInterval ?? 25_000;
@@ -85,9 +114,28 @@ export function resolveEngineOptions(o: EngineOptions): ResolvedEngineOptions {
     cors: o.cors,
     allowRequest: o.allowRequest,
     cookie: o.cookie,
+    legacy: resolveLegacy(o.legacy),
   };
   for (const t of resolved.transports) {
     if (t !== 'polling' && t !== 'websocket') throw new TypeError(`unknown transport in options: ${String(t)}`);
+  }
+  return resolved;
+}
+
+function resolveLegacy(o: boolean | LegacyOptions | undefined): ResolvedLegacyOptions | null {
+  if (o === false) return null;
+  const l = o === true || o === undefined ? {} : o;
+  const resolved: ResolvedLegacyOptions = {
+    transports: l.transports ?? ['websocket', 'htmlfile', 'xhr-polling', 'jsonp-polling'],
+    heartbeatInterval: l.heartbeatInterval ?? 25_000,
+    heartbeatTimeout: l.heartbeatTimeout ?? 60_000,
+    closeTimeout: l.closeTimeout ?? 60_000,
+    pollingDuration: l.pollingDuration ?? 20_000,
+    flashPolicyPort: l.flashPolicyPort ?? null,
+    flashPolicyOrigins: l.flashPolicyOrigins ?? ['*:*'],
+  };
+  for (const t of resolved.transports) {
+    if (!LEGACY_TRANSPORTS.includes(t)) throw new TypeError(`unknown legacy transport in options: ${String(t)}`);
   }
   return resolved;
 }

@@ -60,6 +60,59 @@ export class Exchange {
     return true;
   }
 
+  /**
+   * Starts an answer that stays open (a chunked stream, e.g. htmlfile):
+   * status and headers, then `first` as the first chunk. `write` adds
+   * chunks, `end` finishes it. False if the client is gone.
+   */
+  beginStream(status: number, contentType: string, first: string, extra?: HeaderList): boolean {
+    if (this.aborted || this.done) return false;
+    this.#streaming = true;
+    const res = this.res;
+    res.cork(() => {
+      res.writeStatus(STATUS[status] ?? `${status} Unknown`);
+      res.writeHeader('Content-Type', contentType);
+      for (const [k, v] of this.headers) res.writeHeader(k, v);
+      if (extra) for (const [k, v] of extra) res.writeHeader(k, v);
+      res.write(first);
+    });
+    return true;
+  }
+
+  /** One more chunk of a stream; false if the client is gone. */
+  write(chunk: string): boolean {
+    if (this.aborted || this.done || !this.#streaming) return false;
+    const res = this.res;
+    res.cork(() => res.write(chunk));
+    return true;
+  }
+
+  /** Ends a stream (after an optional last chunk). */
+  end(last?: string): void {
+    if (this.aborted || this.done) return;
+    this.done = true;
+    this.#onAbort = null;
+    const res = this.res;
+    res.cork(() => {
+      if (last !== undefined) res.write(last);
+      res.end();
+    });
+  }
+
+  /** Drops the connection without an answer. */
+  close(): void {
+    if (this.aborted || this.done) return;
+    this.done = true;
+    this.#onAbort = null;
+    this.res.close();
+  }
+
+  get streaming(): boolean {
+    return this.#streaming;
+  }
+
+  #streaming = false;
+
   json(status: number, value: unknown, closeConnection = false): boolean {
     return this.respond(status, 'application/json', JSON.stringify(value), undefined, closeConnection);
   }

@@ -98,3 +98,19 @@ export async function preflightHeaders(
   if (exposed) out.push(['Access-Control-Expose-Headers', exposed]);
   return out;
 }
+
+/**
+ * Whether a request from `origin` may proceed at all (Socket.IO 0.9 refused
+ * handshakes and websockets from other origins outright). No `origin`
+ * option, `true` or `*` allow every origin.
+ */
+export async function isOriginAllowed(options: CorsOptions | undefined, origin: string): Promise<boolean> {
+  if (!options || options.origin === undefined) return true;
+  try {
+    const allowed = await resolveOrigin(options, origin);
+    if (allowed === undefined || allowed === '*') return true;
+    return originAllowed(origin, allowed);
+  } catch {
+    return false;
+  }
+}

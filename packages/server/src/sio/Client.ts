@@ -1,6 +1,7 @@
 import { encodeSioPacket, SioDecoder, SioPacketType, type SioPacket } from '@nonstick/protocol';
 import type { EngineSocket } from '../engine/EngineSocket.js';
 import { parseQuery } from '../http/query.js';
+import { legacyInbound, legacyOfFrames, legacyOutbound } from './legacy-packets.js';
 import type { ExtendedError } from './Namespace.js';
 import type { Server } from './Server.js';
 import type { Handshake, Socket } from './Socket.js';
@@ -16,13 +17,17 @@ type AnyServer = Server<any, any, any, any>; // eslint-disable-line @typescript-
  * Socket.IO revision follows the engine: Engine.IO 4 carries protocol 5
  * (socket.io-client 3/4), Engine.IO 3 carries protocol 4 (socket.io-client
  * 2), where the main namespace is joined without asking and errors are
- * plain strings.
+ * plain strings. A Socket.IO 0.7–0.9 session (protocol 1) behaves like
+ * protocol 4 (the main namespace is joined at once) with its packets
+ * translated both ways (see legacy-packets.ts).
  */
 export class Client {
   readonly server: AnyServer;
   readonly conn: EngineSocket;
   readonly id: string;
   readonly revision: 4 | 5;
+  /** A Socket.IO 0.7–0.9 client (protocol 1). */
+  readonly legacy: boolean;
   /** Sockets by namespace name, including ones still in their middlewares. */
   readonly sockets = new Map<string, AnySocket>();
   readonly #decoder: SioDecoder;
@@ -37,6 +42,7 @@ export class Client {
     this.server = server;
     this.conn = conn;
     this.id = conn.id;
+    this.legacy = conn.generation === 'sio1';
     this.revision = conn.protocol === 4 ? 5 : 4;
     this.#decoder = new SioDecoder({ revision: this.revision, maxAttachments: server.options.maxAttachments });
     conn.on('message', (data: string | Buffer) => this.#onData(data));
@@ -84,11 +90,21 @@ export class Client {
   }
 
   writePacket(packet: SioPacket): void {
-    this.writeFrames(encodeSioPacket(packet));
+    if (!this.legacy) return this.writeFrames(encodeSioPacket(packet));
+    if (this.#closed) return;
+    const text = legacyOutbound(packet);
+    if (text !== null) this.conn.send(text);
+    // Leaving the main namespace is the end of a protocol 1 session.
+    else if (packet.type === SioPacketType.DISCONNECT) this.conn.close();
   }
 
   writeFrames(frames: readonly (string | Uint8Array)[]): void {
     if (this.#closed) return;
+    if (this.legacy) {
+      const text = legacyOfFrames(frames);
+      if (text !== null) this.conn.send(text);
+      return;
+    }
     for (const f of frames) this.conn.send(f);
   }
 
@@ -106,7 +122,11 @@ export class Client {
   }
 
   connectError(nsp: string, err: ExtendedError | { message: string; data?: unknown }): void {
-    if (this.revision === 5) {
+    if (this.legacy) {
+      // Protocol 1 only says `unauthorized`; without the main namespace the session cannot go on.
+      this.writePacket({ type: SioPacketType.CONNECT_ERROR, nsp, data: err.message });
+      if (nsp === '/') this.conn.close();
+    } else if (this.revision === 5) {
       const data: Record<string, unknown> = { message: err.message };
       if (err.data !== undefined) data['data'] = err.data;
       this.writePacket({ type: SioPacketType.CONNECT_ERROR, nsp, data });
@@ -190,6 +210,7 @@ export class Client {
       return;
     }
     if (this.#closed) return;
+    if (this.legacy) return this.#onLegacy(typeof data === 'string' ? data : data.toString('utf8'));
     let packet: SioPacket | null;
     try {
       packet = this.#decoder.add(data);
@@ -199,6 +220,26 @@ export class Client {
       return;
     }
     if (packet) this.#onPacket(packet);
+  }
+
+  #onLegacy(text: string): void {
+    let r: ReturnType<typeof legacyInbound>;
+    try {
+      r = legacyInbound(text);
+    } catch (err) {
+      this.server.decodeFailed(err);
+      this.#onParseError(err);
+      return;
+    }
+    if (r.kind === 'ignore') return;
+    if (r.kind === 'close') {
+      for (const s of [...this.sockets.values()]) s.onPacket({ type: SioPacketType.DISCONNECT, nsp: s.nsp.name });
+      this.conn.close();
+      return;
+    }
+    // Acknowledged before the handler runs, as 0.9 did.
+    if (r.autoAck !== undefined) this.conn.send(r.autoAck);
+    this.#onPacket(r.packet);
   }
 
   #onPacket(packet: SioPacket): void {

@@ -109,6 +109,8 @@ export class Socket<
       this.pid = client.server.recovery && client.revision === 5 ? newId() : undefined;
       this.data = {} as SocketData;
     }
+    // Protocol 1 peers count ack ids from 1 (0.9 wrote `id || ''`: an id 0 would be lost).
+    if (client.legacy) this.#nextAck = 1;
     this.handshake = client.handshakeFor(previous?.auth ?? auth);
   }
 

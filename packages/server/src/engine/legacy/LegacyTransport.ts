@@ -1,0 +1,426 @@
+import {
+  DecodeError,
+  decodeJsonpForm,
+  decodeLegacyPacket,
+  decodeLegacyPayload,
+  encodeLegacyPayload,
+  HTMLFILE_PRELUDE,
+  htmlfileChunk,
+  legacyHandshakeBody,
+  legacyJsonp,
+  legacyJsonpError,
+} from '@nonstick/protocol';
+import { isOriginAllowed, type HeaderList } from '../../http/cors.js';
+import { readBody, type Exchange } from '../../http/Exchange.js';
+import type { RequestInfo } from '../../http/RequestInfo.js';
+import type { Generation, Ingest } from '../../store/Store.js';
+import type { Engine } from '../Engine.js';
+import { parseHandshake } from '../Engine.js';
+import { checkAllowRequest, type HandshakeRecord } from '../handshake.js';
+import type { LegacyTransportName, ResolvedLegacyOptions } from '../options.js';
+import type { PollSink } from '../Poller.js';
+import type { Route } from '../routes.js';
+import { generateId, isValidSid } from '../sid.js';
+import type { UpgradeKeys } from '../WebSocketTransport.js';
+
+type LegacyRoute = Extract<Route, { kind: 'legacy' }>;
+
+const TEXT = 'text/plain; charset=UTF-8';
+const JS = 'text/javascript; charset=UTF-8';
+const HTML = 'text/html; charset=UTF-8';
+/** `client not handshaken` + advice `reconnect`: the client starts over with a new handshake. */
+const NOT_HANDSHAKEN = '7:::1+0';
+const NOOP = '8::';
+/** A 0.9.16 client that hears nothing for its connect timeout tries the next transport: a session is announced by then. */
+const SETTLE_MAX = 10_000;
+
+/**
+ * Socket.IO protocol 1 (socket.io 0.7–0.9 clients) on the engine: the
+ * handshake at `/socket.io/1/`, the polling transports (xhr-polling,
+ * jsonp-polling, htmlfile) as long-polls of the session's store queue on
+ * whichever worker the request reaches, and websocket/flashsocket as an
+ * upgrade of the session to a websocket held by one worker. Sessions are
+ * engine sessions of generation `sio1`: the same store, owner/relay,
+ * settling and takeover as Engine.IO's.
+ *
+ * Liveness of a polling session: every request counts as activity, and the
+ * session ends when there was none for `closeTimeout` plus one
+ * `pollingDuration` (0.9 armed its close timeout when a poll ended). On
+ * websockets the server sends `2::` and expects the client's `2::` back; on
+ * an htmlfile stream it sends `2::` and the client's answer comes by POST.
+ */
+export class LegacyTransport {
+  readonly #engine: Engine;
+  readonly #o: ResolvedLegacyOptions;
+
+  constructor(engine: Engine, options: ResolvedLegacyOptions) {
+    this.#engine = engine;
+    this.#o = options;
+  }
+
+  get options(): ResolvedLegacyOptions {
+    return this.#o;
+  }
+
+  async handle(ex: Exchange, info: RequestInfo, route: LegacyRoute): Promise<void> {
+    const engine = this.#engine;
+    if (route.revision !== '1') {
+      engine.metrics.error('5');
+      ex.respond(500, TEXT, 'Protocol version not supported.');
+      return;
+    }
+    const { transport, sid } = route;
+    if (info.query['disconnect'] !== undefined && sid !== '') return this.#forcedDisconnect(ex, sid);
+    if (transport === '' && sid === '') return this.#handshake(ex, info);
+    if (!this.#enabled(transport) || transport === 'websocket' || transport === 'flashsocket') {
+      // 0.9 closes the connection without answering an unknown transport.
+      engine.metrics.error('0');
+      ex.close();
+      return;
+    }
+    if (info.method === 'POST') return this.#post(ex, info, transport, sid);
+    if (info.method !== 'GET') {
+      engine.metrics.error('method');
+      ex.respond(405, TEXT, 'Method not allowed', [['Allow', 'GET, POST']]);
+      return;
+    }
+    return this.#get(ex, info, transport, sid);
+  }
+
+  /** `/socket.io/1/websocket/<sid>` and `/socket.io/1/flashsocket/<sid>`: opening one is the session's upgrade. */
+  async upgrade(ex: Exchange, info: RequestInfo, keys: UpgradeKeys, route: LegacyRoute): Promise<void> {
+    const engine = this.#engine;
+    const { transport, sid } = route;
+    if (route.revision !== '1' || (transport !== 'websocket' && transport !== 'flashsocket') || !this.#enabled(transport) || sid === '') {
+      engine.metrics.error(route.revision !== '1' ? '5' : '0');
+      ex.close();
+      return;
+    }
+    const origin = info.headers['origin'];
+    if (origin !== undefined && !(await isOriginAllowed(engine.options.cors, origin))) {
+      engine.metrics.error('4');
+      ex.close();
+      return;
+    }
+    const ws = engine.websocket;
+    const refuse = (): void => {
+      engine.metrics.error('1');
+      const ud = ws.data(sid, 'refused', 'sio1', false, info);
+      ud.refusal = NOT_HANDSHAKEN;
+      ws.accept(ex, keys, ud);
+    };
+    if (!isValidSid(sid)) return refuse();
+    const r = await engine.store.beginUpgrade(sid);
+    if (r.kind !== 'ok' || r.record.generation !== 'sio1') {
+      if (r.kind === 'ok') await engine.store.abortUpgrade(sid);
+      return refuse();
+    }
+    const hs = parseHandshake(r.record.handshake);
+    if (!ws.accept(ex, keys, ws.data(sid, 'attach', 'sio1', false, hs.request))) await engine.store.abortUpgrade(sid);
+  }
+
+  #enabled(transport: string): transport is LegacyTransportName {
+    return (this.#o.transports as string[]).includes(transport);
+  }
+
+  // ---- handshake -------------------------------------------------------------
+
+  async #handshake(ex: Exchange, info: RequestInfo): Promise<void> {
+    const engine = this.#engine;
+    const jsonp = digits(info.query['jsonp']);
+    const origin = info.headers['origin'];
+    if (origin !== undefined && !(await isOriginAllowed(engine.options.cors, origin))) {
+      engine.metrics.error('4');
+      return this.#handshakeError(ex, jsonp, 'handshake bad origin', []);
+    }
+    const cors = corsOf(info);
+    const denied = await checkAllowRequest(engine.options, info);
+    if (denied) {
+      engine.metrics.error('4');
+      return this.#handshakeError(ex, jsonp, 'handshake unauthorized', cors);
+    }
+    const o = this.#o;
+    const sid = generateId();
+    const hs: HandshakeRecord = { request: info, issued: Date.now(), supportsBinary: false };
+    const settling = engine.options.settleUpgrades ?? engine.store.distributed;
+    await engine.store.create({
+      sid,
+      generation: 'sio1',
+      transport: 'polling',
+      owner: engine.workerId,
+      persistent: false,
+      // Activity deadline: closeTimeout after the end of a poll held pollingDuration.
+      pingInterval: o.closeTimeout,
+      pingTimeout: o.pollingDuration,
+      heartbeat: 'client',
+      pingEntry: '2::',
+      closeEntry: '0::',
+      storeHeartbeat: true,
+      handshake: JSON.stringify(hs),
+      flags: '',
+      settling,
+    });
+    engine.metrics.handshake('sio1', 'handshake');
+    // A number even when tiny: the 0.9.16 client arms a zero-delay watchdog for ''.
+    const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
+    const body = legacyHandshakeBody(sid, seconds(o.heartbeatTimeout), seconds(o.closeTimeout), o.transports);
+    const sent = jsonp !== undefined ? ex.respond(200, 'application/javascript', legacyJsonp(jsonp, body)) : ex.respond(200, 'text/plain', body, cors);
+    if (!sent) {
+      await engine.store.destroy(sid);
+      return;
+    }
+    // Announced where the session stays: the worker that gets its websocket, if it opens one.
+    if (settling) return engine.settleLater(sid, 'sio1', hs, [engine.options.settleWindow[0], Math.max(engine.options.settleWindow[1], SETTLE_MAX)]);
+    engine.announce(engine.adopt(sid, 'sio1', 'polling', hs, false));
+  }
+
+  /** 0.9's handshake errors: plain text, or in JSONP form a 200 that raises in the client. */
+  #handshakeError(ex: Exchange, jsonp: string | undefined, message: string, cors: HeaderList): void {
+    if (jsonp !== undefined) ex.respond(200, 'application/javascript', legacyJsonpError(jsonp, message));
+    else ex.respond(403, 'text/plain', message, cors);
+  }
+
+  // ---- GET: polls and streams ----------------------------------------------------
+
+  async #get(ex: Exchange, info: RequestInfo, transport: LegacyTransportName, sid: string): Promise<void> {
+    const engine = this.#engine;
+    const sink = transport === 'htmlfile' ? new HtmlfileStream(engine, ex, sid, this.#o.heartbeatInterval) : new LegacyPoll(engine, ex, info, transport, sid, this.#o.pollingDuration);
+    if (!isValidSid(sid)) return sink.unknown();
+    // A request is the client's sign of life.
+    const r = await engine.store.ingest(sid, 'polling', { messages: [], heartbeat: 'activity' });
+    if (r.kind === 'unknown' || r.kind === 'transport') return sink.unknown();
+    if (r.kind === 'local' && r.entries.length > 0) engine.sockets.get(sid)?.receiveEntries(r.entries, r.stored);
+    if (sink instanceof HtmlfileStream && !sink.begin()) return;
+    await engine.poller.start(sid, 'polling', sink);
+  }
+
+  // ---- POST ------------------------------------------------------------------------
+
+  async #post(ex: Exchange, info: RequestInfo, transport: LegacyTransportName, sid: string): Promise<void> {
+    const engine = this.#engine;
+    const cors = corsOf(info);
+    if (info.headers['origin'] !== undefined) cors.push(['X-XSS-Protection', '0']);
+    if (!isValidSid(sid)) {
+      engine.metrics.error('1');
+      ex.respond(200, TEXT, NOT_HANDSHAKEN, cors);
+      return;
+    }
+    let body: Buffer | null;
+    try {
+      body = await readBody(ex, engine.options.maxHttpBufferSize);
+    } catch {
+      return; // the client left mid-body: nothing was accepted
+    }
+    if (body === null) {
+      engine.metrics.error('too_large');
+      ex.respond(413, TEXT, 'Payload too large', cors, true);
+      await engine.closeSession(sid, 'transport error', 'payload too large', ['0::']);
+      return;
+    }
+    let packets: string[];
+    try {
+      const text = transport === 'jsonp-polling' ? decodeJsonpForm(body.toString('utf8')) : body.toString('utf8');
+      packets = decodeLegacyPayload(text);
+      for (const p of packets) decodeLegacyPacket(p);
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      engine.metrics.error('decode');
+      ex.respond(400, TEXT, `Bad payload: ${err.message}`, cors);
+      await engine.closeSession(sid, 'parse error', err.message, ['0::']);
+      return;
+    }
+    const input: Ingest = { messages: [], heartbeat: 'activity' };
+    for (const p of packets) {
+      // The client's `2::` answers an htmlfile heartbeat: as a request it is activity already.
+      if (p.startsWith('2:') || p.startsWith('8:')) continue;
+      input.messages.push(p);
+    }
+    const r = await engine.store.ingest(sid, 'polling', input);
+    if (r.kind === 'unknown' || r.kind === 'transport') {
+      engine.metrics.error('1');
+      ex.respond(200, TEXT, NOT_HANDSHAKEN, cors);
+      return;
+    }
+    if (r.kind === 'local') {
+      const socket = engine.sockets.get(sid);
+      if (socket) {
+        if (r.entries.length > 0) socket.receiveEntries(r.entries, r.stored);
+        await socket.settled();
+      }
+    } else {
+      if (r.owner !== engine.workerId) engine.metrics.relayed(input.messages.length);
+      // The owner is dead: take the session over so its messages run now.
+      if (engine.deadWorkers.has(r.owner)) await engine.claim(sid, r.owner);
+    }
+    ex.respond(200, TEXT, '1', cors);
+  }
+
+  /**
+   * `?disconnect` (the 0.9 client sends it on page unload): the session
+   * ends, and a poll still held gets `0::`.
+   */
+  async #forcedDisconnect(ex: Exchange, sid: string): Promise<void> {
+    if (isValidSid(sid)) await this.#engine.closeSession(sid, 'transport close', 'forced disconnect', ['0::']);
+    ex.respond(200, null, '');
+  }
+}
+
+/** CORS as 0.9 answered it: the request's Origin echoed, with credentials (the client sets withCredentials). */
+function corsOf(info: RequestInfo): HeaderList {
+  const origin = info.headers['origin'];
+  return origin === undefined ? [] : [['Access-Control-Allow-Origin', origin], ['Access-Control-Allow-Credentials', 'true']];
+}
+
+function digits(v: string | undefined): string | undefined {
+  return v !== undefined && /^\d+$/.test(v) ? v : undefined;
+}
+
+/** Entries for one answer: noops only matter when nothing else is said. */
+function payloadOf(entries: string[]): string {
+  const real = entries.filter((e) => e !== NOOP);
+  return real.length === 0 ? NOOP : encodeLegacyPayload(real);
+}
+
+/** A protocol 1 xhr-polling or jsonp-polling GET. */
+class LegacyPoll implements PollSink {
+  readonly stream = false;
+  readonly ex: Exchange;
+  readonly idleAfter: number;
+  readonly #engine: Engine;
+  readonly #sid: string;
+  readonly #jsonp: string | undefined;
+  readonly #headers: HeaderList;
+
+  constructor(engine: Engine, ex: Exchange, info: RequestInfo, transport: LegacyTransportName, sid: string, pollingDuration: number) {
+    this.#engine = engine;
+    this.ex = ex;
+    this.#sid = sid;
+    this.idleAfter = pollingDuration;
+    if (transport === 'jsonp-polling') {
+      this.#jsonp = digits(info.query['i']) ?? '0';
+      this.#headers = [['X-XSS-Protection', '0']];
+    } else {
+      this.#jsonp = undefined;
+      this.#headers = corsOf(info);
+    }
+  }
+
+  deliver(entries: string[], _generation: Generation, _flags: string): boolean {
+    return this.#answer(payloadOf(entries));
+  }
+
+  unknown(): void {
+    this.#engine.metrics.error('1');
+    this.#answer(NOT_HANDSHAKEN);
+  }
+
+  moved(): void {
+    this.#answer(NOOP);
+  }
+
+  /** Another poll of the session waits: this one ends at once, the client polls again. */
+  async overlap(): Promise<void> {
+    this.#answer(NOOP);
+  }
+
+  /** The client gave up the poll: its session lives on until the close timeout. */
+  async dropped(): Promise<void> {}
+
+  /** The client left with packets in flight: the session cannot go on consistently. */
+  lost(): Promise<void> {
+    return this.#engine.closeSession(this.#sid, 'transport error', 'poll connection closed prematurely');
+  }
+
+  idle(): void {
+    this.#answer(NOOP);
+  }
+
+  stop(): void {
+    this.#answer(NOOP);
+  }
+
+  #answer(payload: string): boolean {
+    if (this.#jsonp !== undefined) return this.ex.respond(200, JS, legacyJsonp(this.#jsonp, payload), this.#headers);
+    return this.ex.respond(200, TEXT, payload, this.#headers);
+  }
+}
+
+/**
+ * An htmlfile stream: one endless chunked HTML answer, a `<script>` chunk
+ * per delivery, with `2::` heartbeats written by the worker holding it.
+ * When it ends the session ends (0.9 gave streams no grace period).
+ */
+class HtmlfileStream implements PollSink {
+  readonly stream = true;
+  readonly idleAfter = 0;
+  readonly ex: Exchange;
+  readonly #engine: Engine;
+  readonly #sid: string;
+  readonly #interval: number;
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(engine: Engine, ex: Exchange, sid: string, heartbeatInterval: number) {
+    this.#engine = engine;
+    this.ex = ex;
+    this.#sid = sid;
+    this.#interval = heartbeatInterval;
+  }
+
+  /** Writes the prelude and starts heartbeats; false if the client is gone. */
+  begin(): boolean {
+    if (!this.ex.beginStream(200, HTML, HTMLFILE_PRELUDE)) return false;
+    this.#timer = setInterval(() => {
+      if (!this.ex.write(htmlfileChunk('2::'))) this.#stopHeartbeats();
+    }, this.#interval);
+    return true;
+  }
+
+  deliver(entries: string[], _generation: Generation, _flags: string): boolean {
+    // One `<script>` per packet, as 0.9 wrote them: no framing needed.
+    let ok = this.ex.open;
+    for (const e of entries) if (e !== NOOP && ok) ok = this.ex.write(htmlfileChunk(e));
+    return ok;
+  }
+
+  /** Unknown from the start (`7:::1+0`), or the session ended while streaming (its `0::` went out): the stream ends. */
+  unknown(): void {
+    this.#stopHeartbeats();
+    if (this.ex.streaming) {
+      this.ex.end();
+      return;
+    }
+    this.#engine.metrics.error('1');
+    if (this.ex.beginStream(200, HTML, HTMLFILE_PRELUDE)) this.ex.end(htmlfileChunk(NOT_HANDSHAKEN));
+  }
+
+  moved(): void {
+    this.#stopHeartbeats();
+    this.ex.end();
+  }
+
+  async overlap(): Promise<void> {
+    this.#stopHeartbeats();
+    this.ex.end();
+  }
+
+  dropped(): Promise<void> {
+    this.#stopHeartbeats();
+    return this.#engine.closeSession(this.#sid, 'transport close');
+  }
+
+  lost(): Promise<void> {
+    return this.dropped();
+  }
+
+  idle(): void {}
+
+  stop(): void {
+    this.#stopHeartbeats();
+    this.ex.end();
+  }
+
+  #stopHeartbeats(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+}
