@@ -72,7 +72,13 @@ export class LegacyTransport {
     const { transport, sid } = route;
     if (info.query['disconnect'] !== undefined && sid !== '') return this.#forcedDisconnect(ex, sid);
     if (transport === '' && sid === '') return this.#handshake(ex, info);
-    if (!this.#enabled(transport) || transport === 'websocket' || transport === 'flashsocket') {
+    if ((transport === 'websocket' || transport === 'flashsocket') && this.#enabled(transport)) {
+      // An RFC 6455 upgrade never gets here; a draft-76 one (Flash's web-socket-js) or a plain GET does.
+      engine.metrics.error('3');
+      ex.respond(400, TEXT, 'This server speaks RFC 6455 WebSockets only (no draft-75/76 handshakes)', undefined, true);
+      return;
+    }
+    if (!this.#enabled(transport)) {
       // 0.9 closes the connection without answering an unknown transport.
       engine.metrics.error('0');
       ex.close();
