@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { EngineOptions, LegacyOptions, LegacyTransportName, ServerOptions, TransportName } from '@nonstick/server';
+import type { EngineOptions, LegacyOptions, LegacyTransportName, ServerOptions, Sio06Options, Sio06TransportName, TransportName } from '@nonstick/server';
 import type { Level } from './logger.js';
 
 /** Everything a worker process is configured with. */
@@ -65,6 +65,12 @@ export const SETTINGS: Setting[] = [
   { flag: 'legacy-close-timeout', env: 'NONSTICK_LEGACY_CLOSE_TIMEOUT', kind: 'int', describe: 'Protocol 1: ms a polling session lives without requests (default 60000)', apply: (c, v) => legacy(c, { closeTimeout: v as number }) },
   { flag: 'legacy-polling-duration', env: 'NONSTICK_LEGACY_POLLING_DURATION', kind: 'int', describe: 'Protocol 1: ms an idle long-poll is held before it is answered with a noop (default 20000)', apply: (c, v) => legacy(c, { pollingDuration: v as number }) },
   { flag: 'flash-policy-port', env: 'NONSTICK_FLASH_POLICY_PORT', kind: 'int', describe: 'Port of the Flash socket policy server for flashsocket clients (unset = none; 0 = any free port; 0.9 used 10843)', apply: (c, v) => legacy(c, { flashPolicyPort: v as number }) },
+  { flag: 'sio06', env: 'NONSTICK_SIO06', kind: 'bool', describe: 'Serve Socket.IO 0.6 clients (`~m~` framing, `/socket.io/<transport>/`) on the same port (default true)', apply: (c, v) => (c.engine.sio06 = v ? (c.engine.sio06 === false ? {} : (c.engine.sio06 ?? {})) : false) },
+  { flag: 'sio06-transports', env: 'NONSTICK_SIO06_TRANSPORTS', kind: 'list', describe: 'Socket.IO 0.6 transports (default websocket,htmlfile,xhr-multipart,xhr-polling,jsonp-polling; flashsocket is off)', apply: (c, v) => sio06(c, { transports: v as Sio06TransportName[] }) },
+  { flag: 'sio06-heartbeat-interval', env: 'NONSTICK_SIO06_HEARTBEAT_INTERVAL', kind: 'int', describe: 'Socket.IO 0.6: ms between server heartbeats on websocket/flashsocket/htmlfile/xhr-multipart (default 10000)', apply: (c, v) => sio06(c, { heartbeatInterval: v as number }) },
+  { flag: 'sio06-heartbeat-timeout', env: 'NONSTICK_SIO06_HEARTBEAT_TIMEOUT', kind: 'int', describe: 'Socket.IO 0.6: ms to wait for the heartbeat echo (default 8000)', apply: (c, v) => sio06(c, { heartbeatTimeout: v as number }) },
+  { flag: 'sio06-close-timeout', env: 'NONSTICK_SIO06_CLOSE_TIMEOUT', kind: 'int', describe: 'Socket.IO 0.6: ms a polling session lives without requests (default 8000)', apply: (c, v) => sio06(c, { closeTimeout: v as number }) },
+  { flag: 'sio06-polling-duration', env: 'NONSTICK_SIO06_POLLING_DURATION', kind: 'int', describe: 'Socket.IO 0.6: ms an idle long-poll is held before it is answered empty (default 20000)', apply: (c, v) => sio06(c, { pollingDuration: v as number }) },
   { flag: 'allow-uws-fallback', env: 'NONSTICK_ALLOW_UWS_FALLBACK', kind: 'bool', describe: "Run on uWebSockets.js's slow JS fallback instead of refusing", apply: (c, v) => (c.engine.allowUwsFallback = v as boolean) },
 ];
 
@@ -72,6 +78,11 @@ export const SETTINGS: Setting[] = [
 function legacy(c: WorkerConfig, o: LegacyOptions): void {
   const cur = c.engine.legacy;
   c.engine.legacy = { ...(typeof cur === 'object' ? cur : {}), ...o };
+}
+
+function sio06(c: WorkerConfig, o: Sio06Options): void {
+  const cur = c.engine.sio06;
+  c.engine.sio06 = { ...(typeof cur === 'object' ? cur : {}), ...o };
 }
 
 function metricsPath(v: string): string | null {

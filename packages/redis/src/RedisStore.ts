@@ -226,7 +226,7 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
       result = { kind: 'local', entries: stored > 0 ? backlog.concat(input.messages) : input.messages, stored };
     } else {
       owner = a[1] as string;
-      result = { kind: 'relayed', owner };
+      result = { kind: 'relayed', owner, settling: a[4] === 1 };
     }
     if (a[3] === 1) await this.#forget(sid, owner);
     else if ((a[2] as number) > 0) await this.#hintEarlier(sid, a[2] as number);

@@ -7,7 +7,7 @@ import type { ScriptDef } from './types.js';
  *       replies... (replyCount of them), messages...
  * Returns 0 unknown | {'t', transport}
  *   | {'l', {inbox backlog, now pending}, rescheduleAt, closed}   (this worker owns it)
- *   | {'r', owner, rescheduleAt, closed}                          (relayed to the owner's inbox)
+ *   | {'r', owner, rescheduleAt, closed, settling}                (relayed to the owner's inbox; settling 1 while not announced)
  * rescheduleAt > 0 when the heartbeat became due earlier than the `hb` hint
  * says; closed is 1 when the input closed the session.
  * The messages travel to Redis even when this worker turns out to be the
@@ -57,7 +57,7 @@ else
     rpush_range(KI, ARGV, first_message, #ARGV)
     redis.call('PUBLISH', CHANNEL .. owner, 'i|' .. SID)
   end
-  result = {'r', owner, reschedule, 0}
+  result = {'r', owner, reschedule, 0, settling and 1 or 0}
 end
 if ARGV[5] == '1' then
   close_session(me, ARGV[6], false, ARGV[7])

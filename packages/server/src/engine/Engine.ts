@@ -20,6 +20,7 @@ import { TimerWheel } from './TimerWheel.js';
 import { WebSocketTransport } from './WebSocketTransport.js';
 import { FlashPolicyServer } from './legacy/FlashPolicyServer.js';
 import { LegacyTransport } from './legacy/LegacyTransport.js';
+import { Sio06Transport } from './legacy/Sio06Transport.js';
 import { routeOf } from './routes.js';
 import { flashPolicyXml } from '@nonstick/protocol';
 import { WorkerRpc } from './WorkerRpc.js';
@@ -77,6 +78,8 @@ export class Engine extends EventEmitter implements SocketHost {
   readonly websocket: WebSocketTransport;
   /** Socket.IO 0.7–0.9 clients (null when `legacy: false`). */
   readonly legacy: LegacyTransport | null;
+  /** Socket.IO 0.6 clients (null when `sio06: false`). */
+  readonly sio06: Sio06Transport | null;
   #policy: FlashPolicyServer | null = null;
   /** Resolves once the store has registered this worker. */
   readonly ready: Promise<void>;
@@ -105,12 +108,14 @@ export class Engine extends EventEmitter implements SocketHost {
     this.#cookie = resolveCookie(this.options.cookie);
     this.settles = (this.options.settleUpgrades ?? this.store.distributed) && upgradesFor(this.options, 'polling').length > 0;
     const o = this.options;
-    this.wheel = new TimerWheel(clamp(Math.min(o.pingInterval, o.pingTimeout) / 10, 5, 1000), (s, now) => s.heartbeatDue(now));
+    const shortest = Math.min(o.pingInterval, o.pingTimeout, o.legacy?.heartbeatInterval ?? Infinity, o.legacy?.heartbeatTimeout ?? Infinity, o.sio06?.heartbeatInterval ?? Infinity, o.sio06?.heartbeatTimeout ?? Infinity);
+    this.wheel = new TimerWheel(clamp(shortest / 10, 5, 1000), (s, now) => s.heartbeatDue(now));
     this.rpc = new WorkerRpc(this.store, this.workerId, o.rpcTimeout, (body) => this.#answerRpc(body));
     this.poller = new Poller(this);
     this.polling = new PollingTransport(this);
     this.websocket = new WebSocketTransport(this);
     this.legacy = this.options.legacy ? new LegacyTransport(this, this.options.legacy) : null;
+    this.sio06 = this.options.sio06 ? new Sio06Transport(this, this.options.sio06) : null;
     this.metrics.source({ sessions: () => this.sockets.values(), pollsWaiting: () => this.poller.waitingCount() });
     this.ready = this.store.start(this.workerId, (m) => this.#onMessage(m)).then(() => this.#startTimers());
     // Surface a failed start through `ready`, not as an unhandled rejection.
@@ -243,12 +248,13 @@ export class Engine extends EventEmitter implements SocketHost {
 
   /** Creates the local socket of a session this worker owns and announces it. */
   adopt(sid: string, generation: Generation, transport: 'polling' | 'websocket', hs: HandshakeRecord, resumed: boolean): EngineSocket {
-    const legacy = generation === 'sio1';
+    const o = this.options;
+    const timing = (generation === 'sio1' ? o.legacy : generation === 'sio06' ? o.sio06 : null) ?? { heartbeatInterval: o.pingInterval, heartbeatTimeout: o.pingTimeout };
     const socket = new EngineSocket(this, {
       id: sid,
       dialect: dialectOf(generation),
-      pingInterval: legacy ? (this.options.legacy?.heartbeatInterval ?? this.options.pingInterval) : this.options.pingInterval,
-      pingTimeout: legacy ? (this.options.legacy?.heartbeatTimeout ?? this.options.pingTimeout) : this.options.pingTimeout,
+      pingInterval: timing.heartbeatInterval,
+      pingTimeout: timing.heartbeatTimeout,
       request: hs.request,
       issued: hs.issued,
       transport,
@@ -393,6 +399,26 @@ export class Engine extends EventEmitter implements SocketHost {
   }
 
   /**
+   * Takes a session nobody has announced yet (a legacy session whose first
+   * transport request reached this worker) from `from`, its owner since
+   * the handshake. `prepare` sees the socket before `connection` runs.
+   * Null if it was taken elsewhere meanwhile.
+   */
+  async open(sid: string, from: string, prepare: (socket: EngineSocket) => void): Promise<EngineSocket | null> {
+    const r = await this.store.claim(sid, from);
+    if (r.kind !== 'claimed') return null;
+    const existing = this.sockets.get(sid);
+    if (existing) return existing;
+    // Announced meanwhile after all: it moves here like any takeover.
+    if (!r.fresh && from !== this.workerId) void this.store.send(from, { t: 'handover', sid, owner: this.workerId }).catch((err) => this.storeFailed(err, 'handover'));
+    const socket = this.adopt(sid, r.record.generation, 'polling', parseHandshake(r.record.handshake), !r.fresh);
+    prepare(socket);
+    this.announce(socket);
+    if (r.inbox.length > 0) socket.receiveEntries(r.inbox);
+    return socket;
+  }
+
+  /**
    * Drains entries relayed to this worker as owner and hands them to the
    * local socket. `since` (performance.now() when the inbox message came)
    * times the relay for `relay_latency_seconds`.
@@ -423,9 +449,10 @@ export class Engine extends EventEmitter implements SocketHost {
 
   async #handleHttp(ex: Exchange, info: RequestInfo): Promise<void> {
     await this.ready;
-    if (this.legacy) {
+    if (this.legacy || this.sio06) {
       const route = routeOf(this.options.path, info.path);
-      if (route.kind === 'legacy') return this.legacy.handle(ex, info, route);
+      if (route.kind === 'legacy' && this.legacy) return this.legacy.handle(ex, info, route);
+      if (route.kind === 'sio06' && this.sio06) return this.sio06.handle(ex, info, route);
     }
     const cors = this.options.cors;
     if (cors) {

@@ -19,11 +19,12 @@ export interface WsData {
   /**
    * `probe` until the client's upgrade packet arrives, then `session`;
    * `attach`: a legacy transport whose opening is the upgrade; `refused`:
-   * accepted only to send `refusal` and close.
+   * accepted only to send `firstFrame` and close.
    */
   kind: 'probe' | 'session' | 'attach' | 'refused';
   generation: Generation;
-  refusal: string | null;
+  /** The refusal of a `refused` websocket; the greeting of a fresh `session` (null: Engine.IO's open packet). */
+  firstFrame: string | null;
   supportsBinary: boolean;
   socket: EngineSocket | null;
   /** Set when the server decides to close, so the close handler knows why. */
@@ -65,8 +66,8 @@ export interface SocketHost {
  */
 export class EngineSocket extends EventEmitter implements WheelItem {
   readonly id: string;
-  /** Engine.IO revision (3, 4), or 1 for a Socket.IO 0.7–0.9 session. */
-  readonly protocol: 1 | 3 | 4;
+  /** Engine.IO revision (3, 4), or 1 for a Socket.IO 0.7–0.9 session, 0 for 0.6. */
+  readonly protocol: 0 | 1 | 3 | 4;
   readonly generation: Generation;
   /** Heartbeat interval and timeout of this session, ms. */
   readonly pingInterval: number;
@@ -95,6 +96,9 @@ export class EngineSocket extends EventEmitter implements WheelItem {
   #drainAgain = false;
   #draining = false;
   #closeRequested = false;
+  #closeQuietly = false;
+  /** Server pings sent (0.6 numbers them). */
+  #pings = 0;
   /** Stored inbound entries processed and not yet acknowledged to the store. */
   #acks = 0;
   #settleWaiters: Array<() => void> | null = null;
@@ -137,6 +141,13 @@ export class EngineSocket extends EventEmitter implements WheelItem {
     if (this.readyState !== 'open') return this;
     const payload = normalize(data);
     this.#host.metrics.packetOut(payload);
+    const intercept = this.#intercept;
+    if (intercept && !this.#ws) {
+      this.#intercept = null;
+      intercept(payload);
+      if (cb) queueMicrotask(cb);
+      return this;
+    }
     if (this.#direct && this.#ws) {
       this.#write(this.#dialect.frameOfMessage(payload, this.#supportsBinary));
       if (cb) queueMicrotask(cb);
@@ -151,16 +162,32 @@ export class EngineSocket extends EventEmitter implements WheelItem {
     return this.send(data, options, callback);
   }
 
-  /** Closes the session after what was already sent has been handed over. */
-  close(): this {
+  /**
+   * Closes the session after what was already sent has been handed over.
+   * `quiet`: the client asked for it, so a polling client is not sent a
+   * close packet it would never read.
+   */
+  close(opts?: { quiet?: boolean }): this {
     if (this.readyState !== 'open') return this;
     this.readyState = 'closing';
     this.#closeRequested = true;
+    this.#closeQuietly = opts?.quiet === true;
     if (!this.#pumping) this.#startPump();
     return this;
   }
 
   // ---- engine-facing ------------------------------------------------------
+
+  /**
+   * Hands the next message sent to `answer` instead of the queue: the
+   * request that opened a legacy session answers with it (0.9 answered the
+   * first poll with `1::` alone). `null` cancels.
+   */
+  interceptNext(answer: ((data: string | Uint8Array) => void) | null): void {
+    this.#intercept = answer;
+  }
+
+  #intercept: ((data: string | Uint8Array) => void) | null = null;
 
   /**
    * Inbound entries (store form) for the application, in order. The first
@@ -203,6 +230,8 @@ export class EngineSocket extends EventEmitter implements WheelItem {
         if (clientPings) return this.#badHeartbeat();
         this.#awaitingPong = false;
         this.#lastSeen = Date.now();
+        // The next ping is one interval after this pong, not after the timeout the wheel was waiting for.
+        if (this.owned) this.#host.wheel.schedule(this, this.#lastSeen + this.pingInterval);
         this.emit('heartbeat');
         break;
       case 'ping':
@@ -328,7 +357,7 @@ export class EngineSocket extends EventEmitter implements WheelItem {
       this.#host.wheel.schedule(this, nextPing);
       return;
     }
-    this.#write(this.#dialect.pingFrame);
+    this.#write(this.#dialect.pingFrame(++this.#pings));
     this.#awaitingPong = true;
     this.#lastSeen = now;
     this.#host.wheel.schedule(this, now + this.pingTimeout);
@@ -441,7 +470,7 @@ export class EngineSocket extends EventEmitter implements WheelItem {
       this.closeWs('forced close');
       return;
     }
-    this.#host.store.close(this.id, 'forced close', [this.#dialect.closeEntry]).catch((err) => this.#host.storeFailed(err, 'close'));
+    this.#host.store.close(this.id, 'forced close', this.#closeQuietly ? [] : [this.#dialect.closeEntry]).catch((err) => this.#host.storeFailed(err, 'close'));
     this.onClose('forced close');
   }
 

@@ -71,7 +71,8 @@ export class WebSocketTransport {
     const o = engine.options;
     await engine.ready;
     const route = routeOf(o.path, info.path);
-    if (route.kind !== 'eio' && engine.legacy) return engine.legacy.upgrade(ex, info, keys, route);
+    if (route.kind === 'legacy' && engine.legacy) return engine.legacy.upgrade(ex, info, keys, route);
+    if (route.kind === 'sio06' && engine.sio06) return engine.sio06.upgrade(ex, info, keys, route);
     const rejection = verifyRequest(o, info, true);
     if (rejection) return this.#refuse(ex, info, rejection);
     const sid = info.query['sid'];
@@ -123,7 +124,7 @@ export class WebSocketTransport {
       sid,
       kind,
       generation,
-      refusal: null,
+      firstFrame: null,
       supportsBinary,
       socket: null,
       closeReason: null,
@@ -162,7 +163,7 @@ export class WebSocketTransport {
     const ud = ws.getUserData();
     if (ud.kind === 'refused') {
       // The client learns why in its own protocol before the close.
-      ws.send(ud.refusal ?? '', false);
+      ws.send(ud.firstFrame ?? '', false);
       ws.end(1000);
       return;
     }
@@ -182,7 +183,8 @@ export class WebSocketTransport {
     }
     const o = engine.options;
     const hs = ud.handshake!;
-    ws.send(`0${openPacketData(o, ud.sid, [])}`, false);
+    // Engine.IO's open packet, or what the generation greets with (0.6: the session id).
+    ws.send(ud.firstFrame ?? `0${openPacketData(o, ud.sid, [])}`, false);
     const socket = engine.adopt(ud.sid, ud.generation, 'websocket', hs, false);
     ud.socket = socket;
     socket.attachFreshWebSocket(ws);
@@ -198,20 +200,20 @@ export class WebSocketTransport {
       return;
     }
     if (ud.kind === 'refused') return;
-    let packet: EioPacket;
+    let packets: EioPacket[];
     try {
-      packet = dialectOf(ud.generation).decodeFrame(frame);
+      const d = dialectOf(ud.generation);
+      packets = d.decodeFrames ? d.decodeFrames(frame) : [d.decodeFrame(frame)];
     } catch {
       this.#engine.metrics.error('decode');
       if (ud.socket) ud.socket.closeWs('parse error');
       else ws.end(1002);
       return;
     }
-    if (ud.kind === 'session') {
-      ud.socket?.receiveFrame(packet);
-      return;
+    for (const packet of packets) {
+      if (ud.kind === 'session') ud.socket?.receiveFrame(packet);
+      else this.#onProbeFrame(ws, ud, packet);
     }
-    this.#onProbeFrame(ws, ud, packet);
   }
 
   #onProbeFrame(ws: WebSocket<WsData>, ud: WsData, packet: EioPacket): void {
@@ -290,15 +292,15 @@ export class WebSocketTransport {
     const d = dialectOf(ud.generation);
     for (const frame of backlog) {
       if (ud.closed) break;
-      let packet: EioPacket;
+      let packets: EioPacket[];
       try {
-        packet = d.decodeFrame(frame);
+        packets = d.decodeFrames ? d.decodeFrames(frame) : [d.decodeFrame(frame)];
       } catch {
         engine.metrics.error('decode');
         s.closeWs('parse error');
         break;
       }
-      s.receiveFrame(packet);
+      for (const packet of packets) s.receiveFrame(packet);
     }
   }
 

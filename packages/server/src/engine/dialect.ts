@@ -13,15 +13,15 @@ import type { Generation, HeartbeatMode } from '../store/Store.js';
  */
 export interface SessionDialect {
   readonly generation: Generation;
-  /** `socket.protocol`: the Engine.IO revision, or 1 for Socket.IO 0.7–0.9 (which has no separate engine layer). */
-  readonly protocol: 1 | 3 | 4;
+  /** `socket.protocol`: the Engine.IO revision, or 1 for Socket.IO 0.7–0.9 and 0 for 0.6 (which have no separate engine layer). */
+  readonly protocol: 0 | 1 | 3 | 4;
   readonly heartbeat: HeartbeatMode;
   /** Entry that ends a waiting poll without carrying anything. */
   readonly noopEntry: string;
   /** Entry that tells a polling client the session is over. */
   readonly closeEntry: string;
-  /** Frame of a server ping. */
-  readonly pingFrame: string;
+  /** Frame of the session's `seq`-th server ping (from 1). */
+  pingFrame(seq: number): string;
   /** Frame written on a websocket before the server closes it (null: the close frame says it). */
   readonly closeFrame: string | null;
   entryOfMessage(data: string | Uint8Array): string;
@@ -32,4 +32,6 @@ export interface SessionDialect {
   frameOfPacket(packet: EioPacket, supportsBinary: boolean): string | Uint8Array;
   /** Throws DecodeError. */
   decodeFrame(frame: string | Uint8Array): EioPacket;
+  /** For generations whose websocket frames may hold several packets; throws DecodeError. */
+  decodeFrames?(frame: string | Uint8Array): EioPacket[];
 }

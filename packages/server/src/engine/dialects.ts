@@ -2,6 +2,7 @@ import type { Generation } from '../store/Store.js';
 import type { SessionDialect } from './dialect.js';
 import { dialect } from './eio.js';
 import { SIO1_DIALECT } from './legacy/dialect.js';
+import { SIO06_DIALECT } from './legacy/dialect06.js';
 
 /** The dialect of a stored session, whichever generation it is. */
 export function dialectOf(generation: Generation): SessionDialect {
@@ -12,7 +13,7 @@ export function dialectOf(generation: Generation): SessionDialect {
       return dialect(3);
     case 'sio1':
       return SIO1_DIALECT;
-    default:
-      throw new Error(`no dialect for sessions of generation ${generation}`);
+    case 'sio06':
+      return SIO06_DIALECT;
   }
 }

@@ -31,7 +31,7 @@ export interface EioDialect extends SessionDialect {
 const EIO_COMMON = {
   noopEntry: '6',
   closeEntry: '1',
-  pingFrame: '2',
+  pingFrame: () => '2',
   closeFrame: null,
   entryOfMessage: (data: string | Uint8Array) => encodePacketV4Text({ type: 'message', data }),
   messageOfEntry(entry: string): string | Uint8Array | null {

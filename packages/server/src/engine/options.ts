@@ -30,6 +30,26 @@ export interface LegacyOptions {
 
 export type ResolvedLegacyOptions = Required<LegacyOptions>;
 
+/** Transports of Socket.IO 0.6. */
+export type Sio06TransportName = 'websocket' | 'flashsocket' | 'htmlfile' | 'xhr-multipart' | 'xhr-polling' | 'jsonp-polling';
+export const SIO06_TRANSPORT_NAMES: readonly Sio06TransportName[] = ['websocket', 'flashsocket', 'htmlfile', 'xhr-multipart', 'xhr-polling', 'jsonp-polling'];
+
+/** Socket.IO 0.6 clients (`~m~` framing), served under the same path (`/socket.io/<transport>/...`); defaults are 0.6.18's. */
+export interface Sio06Options {
+  /** Default all six but flashsocket (its policy server is `legacy.flashPolicyPort`, off by default). */
+  transports?: Sio06TransportName[];
+  /** How often the server sends `~h~<n>` on websocket, flashsocket, htmlfile and xhr-multipart, ms (10000). */
+  heartbeatInterval?: number;
+  /** How long the server waits for the echo, ms (8000). */
+  heartbeatTimeout?: number;
+  /** How long a polling session lives without a request, ms (8000). */
+  closeTimeout?: number;
+  /** How long an idle long-poll is held before it is answered empty, ms (20000). */
+  pollingDuration?: number;
+}
+
+export type ResolvedSio06Options = Required<Sio06Options>;
+
 /** `callback(errorMessage, success)`, as engine.io's `allowRequest`. */
 export type AllowRequest = (req: RequestInfo, callback: (err: string | null | undefined, success: boolean) => void) => void;
 
@@ -80,12 +100,15 @@ export interface EngineOptions {
   settleWindow?: [min: number, max: number];
   /** Serve Socket.IO 0.7–0.9 clients (protocol 1) too; on by default, `false` turns it off. */
   legacy?: boolean | LegacyOptions;
+  /** Serve Socket.IO 0.6 clients too; on by default, `false` turns it off. */
+  sio06?: boolean | Sio06Options;
 }
 
-export type ResolvedEngineOptions = Required<Omit<EngineOptions, 'cors' | 'allowRequest' | 'cookie' | 'store' | 'workerId' | 'settleUpgrades' | 'metrics' | 'legacy'>> &
+export type ResolvedEngineOptions = Required<Omit<EngineOptions, 'cors' | 'allowRequest' | 'cookie' | 'store' | 'workerId' | 'settleUpgrades' | 'metrics' | 'legacy' | 'sio06'>> &
   Pick<EngineOptions, 'cors' | 'allowRequest' | 'cookie' | 'settleUpgrades'> & {
     /** null when legacy clients are not served. */
     legacy: ResolvedLegacyOptions | null;
+    sio06: ResolvedSio06Options | null;
   };
 
 export function resolveEngineOptions(o: EngineOptions): ResolvedEngineOptions {
@@ -115,6 +138,7 @@ export function resolveEngineOptions(o: EngineOptions): ResolvedEngineOptions {
     allowRequest: o.allowRequest,
     cookie: o.cookie,
     legacy: resolveLegacy(o.legacy),
+    sio06: resolveSio06(o.sio06),
   };
   for (const t of resolved.transports) {
     if (t !== 'polling' && t !== 'websocket') throw new TypeError(`unknown transport in options: ${String(t)}`);
@@ -136,6 +160,22 @@ function resolveLegacy(o: boolean | LegacyOptions | undefined): ResolvedLegacyOp
   };
   for (const t of resolved.transports) {
     if (!LEGACY_TRANSPORTS.includes(t)) throw new TypeError(`unknown legacy transport in options: ${String(t)}`);
+  }
+  return resolved;
+}
+
+function resolveSio06(o: boolean | Sio06Options | undefined): ResolvedSio06Options | null {
+  if (o === false) return null;
+  const l = o === true || o === undefined ? {} : o;
+  const resolved: ResolvedSio06Options = {
+    transports: l.transports ?? ['websocket', 'htmlfile', 'xhr-multipart', 'xhr-polling', 'jsonp-polling'],
+    heartbeatInterval: l.heartbeatInterval ?? 10_000,
+    heartbeatTimeout: l.heartbeatTimeout ?? 8_000,
+    closeTimeout: l.closeTimeout ?? 8_000,
+    pollingDuration: l.pollingDuration ?? 20_000,
+  };
+  for (const t of resolved.transports) {
+    if (!SIO06_TRANSPORT_NAMES.includes(t)) throw new TypeError(`unknown 0.6 transport in options: ${String(t)}`);
   }
   return resolved;
 }

@@ -7,6 +7,7 @@ export const STATUS: Record<number, string> = {
   400: '400 Bad Request',
   403: '403 Forbidden',
   404: '404 Not Found',
+  405: '405 Method Not Allowed',
   413: '413 Payload Too Large',
   500: '500 Internal Server Error',
   503: '503 Service Unavailable',

@@ -1,7 +1,8 @@
 import { encodeSioPacket, SioDecoder, SioPacketType, type SioPacket } from '@nonstick/protocol';
 import type { EngineSocket } from '../engine/EngineSocket.js';
 import { parseQuery } from '../http/query.js';
-import { legacyInbound, legacyOfFrames, legacyOutbound } from './legacy-packets.js';
+import { legacyInbound, legacyOutbound, reencodeFrames } from './legacy-packets.js';
+import { sio06Inbound, sio06Outbound } from './sio06-packets.js';
 import type { ExtendedError } from './Namespace.js';
 import type { Server } from './Server.js';
 import type { Handshake, Socket } from './Socket.js';
@@ -17,17 +18,18 @@ type AnyServer = Server<any, any, any, any>; // eslint-disable-line @typescript-
  * Socket.IO revision follows the engine: Engine.IO 4 carries protocol 5
  * (socket.io-client 3/4), Engine.IO 3 carries protocol 4 (socket.io-client
  * 2), where the main namespace is joined without asking and errors are
- * plain strings. A Socket.IO 0.7–0.9 session (protocol 1) behaves like
- * protocol 4 (the main namespace is joined at once) with its packets
- * translated both ways (see legacy-packets.ts).
+ * plain strings. Socket.IO 0.7–0.9 (protocol 1) and 0.6 sessions behave
+ * like protocol 4 (the main namespace is joined at once) with their
+ * packets translated both ways (legacy-packets.ts, sio06-packets.ts).
  */
 export class Client {
   readonly server: AnyServer;
   readonly conn: EngineSocket;
   readonly id: string;
   readonly revision: 4 | 5;
-  /** A Socket.IO 0.7–0.9 client (protocol 1). */
+  /** A Socket.IO 0.7–0.9 client (protocol 1) or a 0.6 client. */
   readonly legacy: boolean;
+  readonly #wire: 'sio' | 'sio1' | 'sio06';
   /** Sockets by namespace name, including ones still in their middlewares. */
   readonly sockets = new Map<string, AnySocket>();
   readonly #decoder: SioDecoder;
@@ -42,7 +44,8 @@ export class Client {
     this.server = server;
     this.conn = conn;
     this.id = conn.id;
-    this.legacy = conn.generation === 'sio1';
+    this.#wire = conn.generation === 'sio1' ? 'sio1' : conn.generation === 'sio06' ? 'sio06' : 'sio';
+    this.legacy = this.#wire !== 'sio';
     this.revision = conn.protocol === 4 ? 5 : 4;
     this.#decoder = new SioDecoder({ revision: this.revision, maxAttachments: server.options.maxAttachments });
     conn.on('message', (data: string | Buffer) => this.#onData(data));
@@ -90,22 +93,23 @@ export class Client {
   }
 
   writePacket(packet: SioPacket): void {
-    if (!this.legacy) return this.writeFrames(encodeSioPacket(packet));
+    if (this.#wire === 'sio') return this.writeFrames(encodeSioPacket(packet));
     if (this.#closed) return;
-    const text = legacyOutbound(packet);
-    if (text !== null) this.conn.send(text);
-    // Leaving the main namespace is the end of a protocol 1 session.
-    else if (packet.type === SioPacketType.DISCONNECT) this.conn.close();
+    this.#writeLegacy(this.#wire === 'sio1' ? legacyOf(packet) : sio06Outbound(packet));
   }
 
   writeFrames(frames: readonly (string | Uint8Array)[]): void {
     if (this.#closed) return;
-    if (this.legacy) {
-      const text = legacyOfFrames(frames);
-      if (text !== null) this.conn.send(text);
+    if (this.#wire === 'sio') {
+      for (const f of frames) this.conn.send(f);
       return;
     }
-    for (const f of frames) this.conn.send(f);
+    this.#writeLegacy(reencodeFrames(frames, this.#wire === 'sio1' ? legacyOf : sio06Outbound));
+  }
+
+  #writeLegacy(out: string | null | 'close'): void {
+    if (out === 'close') this.conn.close();
+    else if (out !== null) this.conn.send(out);
   }
 
   addSocket(socket: AnySocket): void {
@@ -123,9 +127,9 @@ export class Client {
 
   connectError(nsp: string, err: ExtendedError | { message: string; data?: unknown }): void {
     if (this.legacy) {
-      // Protocol 1 only says `unauthorized`; without the main namespace the session cannot go on.
+      // Protocol 1 only says `unauthorized` (0.6 nothing); without the main namespace the session cannot go on.
       this.writePacket({ type: SioPacketType.CONNECT_ERROR, nsp, data: err.message });
-      if (nsp === '/') this.conn.close();
+      if (nsp === '/' && this.#wire === 'sio1') this.conn.close();
     } else if (this.revision === 5) {
       const data: Record<string, unknown> = { message: err.message };
       if (err.data !== undefined) data['data'] = err.data;
@@ -210,7 +214,8 @@ export class Client {
       return;
     }
     if (this.#closed) return;
-    if (this.legacy) return this.#onLegacy(typeof data === 'string' ? data : data.toString('utf8'));
+    if (this.#wire === 'sio1') return this.#onLegacy(typeof data === 'string' ? data : data.toString('utf8'));
+    if (this.#wire === 'sio06') return this.#onSio06(typeof data === 'string' ? data : data.toString('utf8'));
     let packet: SioPacket | null;
     try {
       packet = this.#decoder.add(data);
@@ -234,12 +239,25 @@ export class Client {
     if (r.kind === 'ignore') return;
     if (r.kind === 'close') {
       for (const s of [...this.sockets.values()]) s.onPacket({ type: SioPacketType.DISCONNECT, nsp: s.nsp.name });
-      this.conn.close();
+      // 0.9 echoed `0::` only on an open websocket; a polling client that said goodbye has stopped polling.
+      this.conn.close({ quiet: this.conn.transport === 'polling' });
       return;
     }
     // Acknowledged before the handler runs, as 0.9 did.
     if (r.autoAck !== undefined) this.conn.send(r.autoAck);
     this.#onPacket(r.packet);
+  }
+
+  #onSio06(message: string): void {
+    let packet: SioPacket | null;
+    try {
+      packet = sio06Inbound(message);
+    } catch (err) {
+      this.server.decodeFailed(err);
+      this.#onParseError(err);
+      return;
+    }
+    if (packet) this.#onPacket(packet);
   }
 
   #onPacket(packet: SioPacket): void {
@@ -284,4 +302,10 @@ export class Client {
     this.sockets.clear();
     this.server.clientClosed(this);
   }
+}
+
+/** Protocol 1's form of a packet; leaving the main namespace is the end of a protocol 1 session. */
+function legacyOf(packet: SioPacket): string | null | 'close' {
+  const text = legacyOutbound(packet);
+  return text === null && packet.type === SioPacketType.DISCONNECT ? 'close' : text;
 }

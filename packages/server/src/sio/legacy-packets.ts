@@ -93,14 +93,14 @@ export function legacyOutbound(packet: SioPacket): string | null {
 }
 
 /**
- * Pre-encoded Socket.IO frames of a broadcast, in protocol 1. Every
- * recipient of one broadcast gets the same frames array, so the result is
- * kept per array: a broadcast is re-encoded once per worker, not once per
- * legacy recipient.
+ * Pre-encoded Socket.IO frames of a broadcast, re-encoded by `encode` for
+ * an older generation. Every recipient of one broadcast gets the same
+ * frames array, so the result is kept per array and encoder: a broadcast
+ * is re-encoded once per worker and generation, not once per recipient.
  */
-export function legacyOfFrames(frames: readonly (string | Uint8Array)[]): string | null {
-  const cached = FRAMES.get(frames);
-  if (cached !== undefined) return cached;
+export function reencodeFrames<T>(frames: readonly (string | Uint8Array)[], encode: (packet: SioPacket) => T): T | null {
+  let byEncoder = FRAMES.get(frames);
+  if (byEncoder?.has(encode)) return byEncoder.get(encode) as T | null;
   let packet: SioPacket | null = null;
   try {
     const decoder = new SioDecoder({ revision: 5, maxAttachments: frames.length });
@@ -108,12 +108,13 @@ export function legacyOfFrames(frames: readonly (string | Uint8Array)[]): string
   } catch {
     packet = null; // our own encoding: unreachable unless a bus entry was corrupted
   }
-  const text = packet ? legacyOutbound(packet) : null;
-  FRAMES.set(frames, text);
-  return text;
+  const out = packet ? encode(packet) : null;
+  if (!byEncoder) FRAMES.set(frames, (byEncoder = new Map()));
+  byEncoder.set(encode, out);
+  return out;
 }
 
-const FRAMES = new WeakMap<readonly (string | Uint8Array)[], string | null>();
+const FRAMES = new WeakMap<readonly (string | Uint8Array)[], Map<unknown, unknown>>();
 
 function nspOf(endpoint: string): string {
   if (endpoint === '') return '/';

@@ -239,7 +239,7 @@ export class MemoryStore implements Store {
         for (const e of input.messages) s.inbox.push(e);
         this.cluster.deliver(s.owner, { t: 'inbox', sid });
       }
-      result = { kind: 'relayed', owner: s.owner };
+      result = { kind: 'relayed', owner: s.owner, settling: s.settling };
     }
     if (input.close !== undefined) this.#close(sid, s, input.close, []);
     return result;

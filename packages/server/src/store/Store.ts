@@ -140,8 +140,12 @@ export type IngestResult =
    * and are pending until acknowledged.
    */
   | { kind: 'local'; entries: string[]; stored: number }
-  /** Appended to the owner's inbox and the owner was told. */
-  | { kind: 'relayed'; owner: string };
+  /**
+   * Appended to the owner's inbox and the owner was told. `settling`: the
+   * session is not announced yet (its messages wait in the inbox whoever
+   * owns it).
+   */
+  | { kind: 'relayed'; owner: string; settling: boolean };
 
 export type BeginUpgradeResult =
   | { kind: 'ok'; record: SessionRecord }

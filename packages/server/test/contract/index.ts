@@ -166,9 +166,9 @@ export function runStoreContract(name: string, factory: ContractFactory): void {
       const [a, b] = await cluster(2);
       const id = sid();
       await a!.store.create(sessionInit(id, a!.id));
-      assert.deepEqual(await b!.store.ingest(id, 'polling', { messages: ['4m1', '4m2'] }), { kind: 'relayed', owner: a!.id });
+      assert.deepEqual(await b!.store.ingest(id, 'polling', { messages: ['4m1', '4m2'] }), { kind: 'relayed', owner: a!.id, settling: false });
       assert.deepEqual(await a!.waitFor((m) => m.t === 'inbox'), { t: 'inbox', sid: id });
-      assert.deepEqual(await b!.store.ingest(id, 'polling', { messages: ['4m3'] }), { kind: 'relayed', owner: a!.id });
+      assert.deepEqual(await b!.store.ingest(id, 'polling', { messages: ['4m3'] }), { kind: 'relayed', owner: a!.id, settling: false });
       assert.equal(await b!.store.drainInbox(id), null, 'only the owner drains');
       // The owner's own POST gets the backlog first.
       assert.deepEqual(await a!.store.ingest(id, 'polling', { messages: ['4m4'] }), { kind: 'local', entries: ['4m1', '4m2', '4m3', '4m4'], stored: 3 });
@@ -177,7 +177,7 @@ export function runStoreContract(name: string, factory: ContractFactory): void {
       assert.deepEqual(await a!.store.drainInbox(id), ['4m5']);
       assert.deepEqual(await a!.store.drainInbox(id), [], 'drained entries are not handed out twice');
       const before = a!.messages.filter((m) => m.t === 'inbox').length;
-      assert.deepEqual(await b!.store.ingest(id, 'polling', { messages: [] }), { kind: 'relayed', owner: a!.id });
+      assert.deepEqual(await b!.store.ingest(id, 'polling', { messages: [] }), { kind: 'relayed', owner: a!.id, settling: false });
       await tick(20);
       assert.equal(a!.messages.filter((m) => m.t === 'inbox').length, before, 'nothing to relay, nobody bothered');
     });
@@ -213,7 +213,7 @@ export function runStoreContract(name: string, factory: ContractFactory): void {
       await a!.store.create(sessionInit(id, a!.id, { settling: true }));
       const created = (await a!.store.get(id))!.created;
       // Even the owner's own POST is not processed while settling.
-      assert.deepEqual(await a!.store.ingest(id, 'polling', { messages: ['4connect'] }), { kind: 'relayed', owner: a!.id });
+      assert.deepEqual(await a!.store.ingest(id, 'polling', { messages: ['4connect'] }), { kind: 'relayed', owner: a!.id, settling: true });
       const seenBy = Date.now();
       assert.deepEqual(await b!.store.settle(id, Date.now(), 20, 1000), { kind: 'done' }, 'only the owner settles');
       // The first request came at once: settle after max(2 * rtt, min window).
@@ -317,8 +317,8 @@ export function runStoreContract(name: string, factory: ContractFactory): void {
       const after = Date.now();
       await tick(30);
       // Later requests do not move the first-seen time.
-      assert.deepEqual(await b!.store.ingest(id, 'polling', { messages: ['4m1'] }), { kind: 'relayed', owner: a!.id });
-      assert.deepEqual(await a!.store.ingest(id, 'polling', { messages: ['4m2'] }), { kind: 'relayed', owner: a!.id });
+      assert.deepEqual(await b!.store.ingest(id, 'polling', { messages: ['4m1'] }), { kind: 'relayed', owner: a!.id, settling: true });
+      assert.deepEqual(await a!.store.ingest(id, 'polling', { messages: ['4m2'] }), { kind: 'relayed', owner: a!.id, settling: true });
       // Asked as of just before the first request: too early whatever the latencies.
       const w = await a!.store.settle(id, before, 20, 10_000);
       assert.equal(w.kind, 'wait');
@@ -449,7 +449,7 @@ export function runStoreContract(name: string, factory: ContractFactory): void {
       const id = sid();
       await a!.store.create(sessionInit(id, a!.id));
       await c!.store.poll(id, 'polling', 'w');
-      assert.deepEqual(await b!.store.ingest(id, 'polling', { messages: ['4bye'], reply: ['6'], close: 'transport close' }), { kind: 'relayed', owner: a!.id });
+      assert.deepEqual(await b!.store.ingest(id, 'polling', { messages: ['4bye'], reply: ['6'], close: 'transport close' }), { kind: 'relayed', owner: a!.id, settling: false });
       await a!.waitFor((m) => m.t === 'inbox');
       assert.deepEqual(await a!.waitFor((m) => m.t === 'closed'), { t: 'closed', sid: id, reason: 'transport close' });
       assert.deepEqual(await a!.store.drainInbox(id), ['4bye'], 'the owner still gets what came before the close');
@@ -626,7 +626,7 @@ export function runStoreContract(name: string, factory: ContractFactory): void {
       await b!.store.forgetWorker(a!.id);
       assert.ok(!(await b!.store.deadWorkers()).includes(a!.id));
       // New relays go to the new owner.
-      assert.deepEqual(await c!.store.ingest(poll, 'polling', { messages: ['4m'] }), { kind: 'relayed', owner: b!.id });
+      assert.deepEqual(await c!.store.ingest(poll, 'polling', { messages: ['4m'] }), { kind: 'relayed', owner: b!.id, settling: false });
     });
 
     it('closes a session whose queue overflows and tells its owner', async () => {

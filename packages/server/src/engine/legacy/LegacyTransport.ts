@@ -15,6 +15,7 @@ import { readBody, type Exchange } from '../../http/Exchange.js';
 import type { RequestInfo } from '../../http/RequestInfo.js';
 import type { Generation, Ingest } from '../../store/Store.js';
 import type { Engine } from '../Engine.js';
+import type { EngineSocket } from '../EngineSocket.js';
 import { parseHandshake } from '../Engine.js';
 import { checkAllowRequest, type HandshakeRecord } from '../handshake.js';
 import type { LegacyTransportName, ResolvedLegacyOptions } from '../options.js';
@@ -31,8 +32,6 @@ const HTML = 'text/html; charset=UTF-8';
 /** `client not handshaken` + advice `reconnect`: the client starts over with a new handshake. */
 const NOT_HANDSHAKEN = '7:::1+0';
 const NOOP = '8::';
-/** A 0.9.16 client that hears nothing for its connect timeout tries the next transport: a session is announced by then. */
-const SETTLE_MAX = 10_000;
 
 /**
  * Socket.IO protocol 1 (socket.io 0.7–0.9 clients) on the engine: the
@@ -79,9 +78,10 @@ export class LegacyTransport {
       return;
     }
     if (!this.#enabled(transport)) {
-      // 0.9 closes the connection without answering an unknown transport.
+      // 0.9 closed the connection without a word; a load balancer takes
+      // that for a dead upstream, so the answer here is a plain 400.
       engine.metrics.error('0');
-      ex.close();
+      ex.respond(400, TEXT, 'Transport not supported', undefined, true);
       return;
     }
     if (info.method === 'POST') return this.#post(ex, info, transport, sid);
@@ -97,22 +97,28 @@ export class LegacyTransport {
   async upgrade(ex: Exchange, info: RequestInfo, keys: UpgradeKeys, route: LegacyRoute): Promise<void> {
     const engine = this.#engine;
     const { transport, sid } = route;
-    if (route.revision !== '1' || (transport !== 'websocket' && transport !== 'flashsocket') || !this.#enabled(transport) || sid === '') {
-      engine.metrics.error(route.revision !== '1' ? '5' : '0');
-      ex.close();
+    // Refusals are answered (not a bare close, which a load balancer takes for a dead upstream).
+    if (route.revision !== '1') {
+      engine.metrics.error('5');
+      ex.respond(500, TEXT, 'Protocol version not supported.', undefined, true);
+      return;
+    }
+    if ((transport !== 'websocket' && transport !== 'flashsocket') || !this.#enabled(transport) || sid === '') {
+      engine.metrics.error('0');
+      ex.respond(400, TEXT, 'Transport not supported', undefined, true);
       return;
     }
     const origin = info.headers['origin'];
     if (origin !== undefined && !(await isOriginAllowed(engine.options.cors, origin))) {
       engine.metrics.error('4');
-      ex.close();
+      ex.respond(403, TEXT, 'Origin not allowed', undefined, true);
       return;
     }
     const ws = engine.websocket;
     const refuse = (): void => {
       engine.metrics.error('1');
       const ud = ws.data(sid, 'refused', 'sio1', false, info);
-      ud.refusal = NOT_HANDSHAKEN;
+      ud.firstFrame = NOT_HANDSHAKEN;
       ws.accept(ex, keys, ud);
     };
     if (!isValidSid(sid)) return refuse();
@@ -148,7 +154,6 @@ export class LegacyTransport {
     const o = this.#o;
     const sid = generateId();
     const hs: HandshakeRecord = { request: info, issued: Date.now(), supportsBinary: false };
-    const settling = engine.options.settleUpgrades ?? engine.store.distributed;
     await engine.store.create({
       sid,
       generation: 'sio1',
@@ -160,24 +165,22 @@ export class LegacyTransport {
       pingTimeout: o.pollingDuration,
       heartbeat: 'client',
       pingEntry: '2::',
-      closeEntry: '0::',
+      // A session that timed out says nothing: the next poll finds it
+      // unknown (`7:::1+0`) and the client starts over, as with 0.9.
+      closeEntry: '',
       storeHeartbeat: true,
       handshake: JSON.stringify(hs),
       flags: '',
-      settling,
+      // Not announced until a transport opens: `connection` runs then, on
+      // the worker serving that first request (where a websocket stays).
+      settling: true,
     });
     engine.metrics.handshake('sio1', 'handshake');
     // A number even when tiny: the 0.9.16 client arms a zero-delay watchdog for ''.
     const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
     const body = legacyHandshakeBody(sid, seconds(o.heartbeatTimeout), seconds(o.closeTimeout), o.transports);
     const sent = jsonp !== undefined ? ex.respond(200, 'application/javascript', legacyJsonp(jsonp, body)) : ex.respond(200, 'text/plain', body, cors);
-    if (!sent) {
-      await engine.store.destroy(sid);
-      return;
-    }
-    // Announced where the session stays: the worker that gets its websocket, if it opens one.
-    if (settling) return engine.settleLater(sid, 'sio1', hs, [engine.options.settleWindow[0], Math.max(engine.options.settleWindow[1], SETTLE_MAX)]);
-    engine.announce(engine.adopt(sid, 'sio1', 'polling', hs, false));
+    if (!sent) await engine.store.destroy(sid);
   }
 
   /** 0.9's handshake errors: plain text, or in JSONP form a 200 that raises in the client. */
@@ -194,10 +197,44 @@ export class LegacyTransport {
     if (!isValidSid(sid)) return sink.unknown();
     // A request is the client's sign of life.
     const r = await engine.store.ingest(sid, 'polling', { messages: [], heartbeat: 'activity' });
-    if (r.kind === 'unknown' || r.kind === 'transport') return sink.unknown();
+    // A closed session may still hold its last packets (`0::`): the poll decides what is unknown.
     if (r.kind === 'local' && r.entries.length > 0) engine.sockets.get(sid)?.receiveEntries(r.entries, r.stored);
     if (sink instanceof HtmlfileStream && !sink.begin()) return;
+    if (r.kind === 'relayed' && r.settling && (await this.#open(sid, r.owner, sink))) return;
     await engine.poller.start(sid, 'polling', sink);
+  }
+
+  /**
+   * The session's first transport request: this worker takes the session,
+   * announces it, and answers with the first packet the application layer
+   * sends (`1::`, or the refusal), as 0.9 answered the first poll; what the
+   * connection handlers send goes to the queue for the next poll. False
+   * when the request should simply poll.
+   */
+  async #open(sid: string, owner: string, sink: LegacyPoll | HtmlfileStream): Promise<boolean> {
+    const engine = this.#engine;
+    let answer!: (data: string | Uint8Array | null) => void;
+    const first = new Promise<string | Uint8Array | null>((resolve) => (answer = resolve));
+    let socket: EngineSocket | null = null;
+    try {
+      socket = await engine.open(sid, owner, (s) => s.interceptNext(answer));
+    } catch (err) {
+      engine.storeFailed(err, 'open');
+    }
+    if (!socket) return false;
+    // Asynchronous middlewares may take a while; past a poll's duration the answer goes through the queue.
+    const timer = setTimeout(() => answer(null), this.#o.pollingDuration);
+    const data = await first;
+    clearTimeout(timer);
+    socket.interceptNext(null);
+    if (data === null || !sink.ex.open) return false;
+    const text = typeof data === 'string' ? data : Buffer.from(data).toString('utf8');
+    if (sink instanceof LegacyPoll) {
+      sink.deliver([text], 'sio1', '');
+      return true;
+    }
+    // A stream goes on after its first chunk.
+    return !sink.deliver([text], 'sio1', '');
   }
 
   // ---- POST ------------------------------------------------------------------------
@@ -382,6 +419,7 @@ class HtmlfileStream implements PollSink {
   }
 
   deliver(entries: string[], _generation: Generation, _flags: string): boolean {
+    this.#delivered = true;
     // One `<script>` per packet, as 0.9 wrote them: no framing needed.
     let ok = this.ex.open;
     for (const e of entries) if (e !== NOOP && ok) ok = this.ex.write(htmlfileChunk(e));
@@ -391,13 +429,16 @@ class HtmlfileStream implements PollSink {
   /** Unknown from the start (`7:::1+0`), or the session ended while streaming (its `0::` went out): the stream ends. */
   unknown(): void {
     this.#stopHeartbeats();
-    if (this.ex.streaming) {
+    if (this.#delivered) {
       this.ex.end();
       return;
     }
     this.#engine.metrics.error('1');
-    if (this.ex.beginStream(200, HTML, HTMLFILE_PRELUDE)) this.ex.end(htmlfileChunk(NOT_HANDSHAKEN));
+    if (this.ex.streaming || this.ex.beginStream(200, HTML, HTMLFILE_PRELUDE)) this.ex.end(htmlfileChunk(NOT_HANDSHAKEN));
   }
+
+  /** Whether the stream said anything yet (a session that ends after that just ends the stream). */
+  #delivered = false;
 
   moved(): void {
     this.#stopHeartbeats();

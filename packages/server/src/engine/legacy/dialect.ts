@@ -17,7 +17,7 @@ export const SIO1_DIALECT: SessionDialect = {
   heartbeat: 'server',
   noopEntry: '8::',
   closeEntry: '0::',
-  pingFrame: '2::',
+  pingFrame: () => '2::',
   closeFrame: '0::',
   entryOfMessage: text,
   messageOfEntry: (entry) => entry,

@@ -1,0 +1,455 @@
+import {
+  DecodeError,
+  decodeSio06Form,
+  decodeSio06Message,
+  decodeSio06Payload,
+  encodeSio06Frame,
+  encodeSio06Payload,
+  SIO06_HTMLFILE_PRELUDE,
+  SIO06_MULTIPART_CONTENT_TYPE,
+  SIO06_MULTIPART_PRELUDE,
+  sio06HtmlfileChunk,
+  sio06JsonpPoll,
+  sio06MultipartPart,
+} from '@nonstick/protocol';
+import { isOriginAllowed, type HeaderList } from '../../http/cors.js';
+import { readBody, type Exchange } from '../../http/Exchange.js';
+import type { RequestInfo } from '../../http/RequestInfo.js';
+import type { Generation, Ingest } from '../../store/Store.js';
+import type { Engine } from '../Engine.js';
+import { parseHandshake } from '../Engine.js';
+import { checkAllowRequest, type HandshakeRecord } from '../handshake.js';
+import type { ResolvedSio06Options, Sio06TransportName } from '../options.js';
+import type { PollSink } from '../Poller.js';
+import type { Route } from '../routes.js';
+import { generateId, isValidSid } from '../sid.js';
+import type { UpgradeKeys } from '../WebSocketTransport.js';
+
+type Sio06Route = Extract<Route, { kind: 'sio06' }>;
+
+const TEXT = 'text/plain; charset=UTF-8';
+const JS = 'text/javascript; charset=UTF-8';
+const HTML = 'text/html; charset=UTF-8';
+
+/**
+ * Socket.IO 0.6 on the engine. 0.6 has no handshake request: the first
+ * request of a transport without a session id creates the session, and its
+ * answer starts with the session id as a message; the `connection`
+ * handlers run right after, so what they send follows on a stream and
+ * waits for the next poll on polling (as in 0.6). Sessions are engine
+ * sessions of generation `sio06`: any worker serves any poll, POST or
+ * stream request, POSTs are relayed to the owner, a websocket is held by
+ * the worker that accepted it.
+ *
+ * Where 0.6 just dropped a connection (unknown session, unknown
+ * transport), the answer here is a 4xx: to a load balancer a dropped
+ * connection is a dead upstream.
+ */
+export class Sio06Transport {
+  readonly #engine: Engine;
+  readonly #o: ResolvedSio06Options;
+
+  constructor(engine: Engine, options: ResolvedSio06Options) {
+    this.#engine = engine;
+    this.#o = options;
+  }
+
+  async handle(ex: Exchange, info: RequestInfo, route: Sio06Route): Promise<void> {
+    const engine = this.#engine;
+    const { transport, sid } = route;
+    if (!this.#enabled(transport)) {
+      engine.metrics.error('0');
+      ex.respond(404, TEXT, 'Transport not enabled', undefined, true);
+      return;
+    }
+    if (transport === 'websocket' || transport === 'flashsocket') {
+      engine.metrics.error('3');
+      ex.respond(400, TEXT, 'This server speaks RFC 6455 WebSockets only (no draft-75/76 handshakes)', undefined, true);
+      return;
+    }
+    const origin = info.headers['origin'];
+    if (info.method === 'OPTIONS' || info.headers['access-control-request-method'] !== undefined) {
+      // 0.6 answered xhr-multipart's preflight this way; the others never preflight.
+      ex.respond(200, TEXT, 'ok', [
+        ['Access-Control-Allow-Origin', '*'],
+        ['Access-Control-Allow-Credentials', 'true'],
+        ['Access-Control-Allow-Methods', info.headers['access-control-request-method'] ?? 'GET, POST'],
+      ]);
+      return;
+    }
+    if (origin !== undefined && !(await isOriginAllowed(engine.options.cors, origin))) {
+      engine.metrics.error('4');
+      ex.respond(401, TEXT, 'unauthorized', undefined, true);
+      return;
+    }
+    if (info.method === 'POST') return this.#post(ex, info, transport, sid);
+    if (info.method !== 'GET') {
+      engine.metrics.error('method');
+      ex.respond(405, TEXT, 'Method not allowed', [['Allow', 'GET, POST']]);
+      return;
+    }
+    const sink = this.#sink(ex, info, transport, route);
+    if (sid === '') return this.#create(ex, info, transport, sink);
+    if (!isValidSid(sid)) return sink.unknown();
+    const r = await engine.store.ingest(sid, 'polling', { messages: [], heartbeat: 'activity' });
+    if (r.kind === 'local' && r.entries.length > 0) engine.sockets.get(sid)?.receiveEntries(r.entries, r.stored);
+    if (sink instanceof Sio06Stream && !sink.begin()) return;
+    await engine.poller.start(sid, 'polling', sink);
+  }
+
+  /** `/socket.io/websocket` (a new session) or `/socket.io/websocket/<sid>` (a polling session moving to a websocket). */
+  async upgrade(ex: Exchange, info: RequestInfo, keys: UpgradeKeys, route: Sio06Route): Promise<void> {
+    const engine = this.#engine;
+    const { transport, sid } = route;
+    if ((transport !== 'websocket' && transport !== 'flashsocket') || !this.#enabled(transport)) {
+      engine.metrics.error('0');
+      ex.respond(400, TEXT, 'Transport not supported', undefined, true);
+      return;
+    }
+    const origin = info.headers['origin'];
+    if (origin !== undefined && !(await isOriginAllowed(engine.options.cors, origin))) {
+      engine.metrics.error('4');
+      ex.respond(403, TEXT, 'Origin not allowed', undefined, true);
+      return;
+    }
+    const ws = engine.websocket;
+    if (sid !== '') {
+      const r = isValidSid(sid) ? await engine.store.beginUpgrade(sid) : ({ kind: 'unknown' } as const);
+      if (r.kind !== 'ok' || r.record.generation !== 'sio06') {
+        if (r.kind === 'ok') await engine.store.abortUpgrade(sid);
+        engine.metrics.error('1');
+        ex.respond(404, TEXT, 'Unknown session', undefined, true);
+        return;
+      }
+      if (!ws.accept(ex, keys, ws.data(sid, 'attach', 'sio06', false, parseHandshake(r.record.handshake).request))) await engine.store.abortUpgrade(sid);
+      return;
+    }
+    const denied = await checkAllowRequest(engine.options, info);
+    if (denied) {
+      engine.metrics.error('4');
+      ex.respond(403, TEXT, 'unauthorized', undefined, true);
+      return;
+    }
+    const newSid = generateId();
+    const hs: HandshakeRecord = { request: info, issued: Date.now(), supportsBinary: false };
+    await engine.store.create({
+      sid: newSid,
+      generation: 'sio06',
+      transport: 'websocket',
+      owner: engine.workerId,
+      persistent: true,
+      pingInterval: this.#o.heartbeatInterval,
+      pingTimeout: this.#o.heartbeatTimeout,
+      heartbeat: 'server',
+      pingEntry: '',
+      closeEntry: '',
+      storeHeartbeat: false,
+      handshake: JSON.stringify(hs),
+      flags: '',
+      settling: false,
+    });
+    engine.metrics.handshake('sio06', transport);
+    const ud = ws.data(newSid, 'session', 'sio06', false, info);
+    ud.handshake = hs;
+    ud.firstFrame = encodeSio06Frame(newSid);
+    if (!ws.accept(ex, keys, ud)) await engine.store.destroy(newSid);
+  }
+
+  #enabled(transport: string): transport is Sio06TransportName {
+    return (this.#o.transports as string[]).includes(transport);
+  }
+
+  #sink(ex: Exchange, info: RequestInfo, transport: Sio06TransportName, route: Sio06Route): Sio06Poll | Sio06Stream {
+    const engine = this.#engine;
+    const o = this.#o;
+    switch (transport) {
+      case 'htmlfile':
+        return new Sio06Stream(engine, ex, route.sid, o.heartbeatInterval, HTML, SIO06_HTMLFILE_PRELUDE, [], (m) => sio06HtmlfileChunk(m));
+      case 'xhr-multipart': {
+        const cors: HeaderList = info.headers['origin'] === undefined ? [] : [['Access-Control-Allow-Origin', '*'], ['Access-Control-Allow-Credentials', 'true']];
+        return new Sio06Stream(engine, ex, route.sid, o.heartbeatInterval, SIO06_MULTIPART_CONTENT_TYPE, SIO06_MULTIPART_PRELUDE, cors, (m) => sio06MultipartPart(m));
+      }
+      case 'jsonp-polling':
+        return new Sio06Poll(engine, ex, route.sid, o.pollingDuration, jsonpIndex(route.rest), []);
+      default:
+        return new Sio06Poll(engine, ex, route.sid, o.pollingDuration, null, pollCors(info));
+    }
+  }
+
+  // ---- a new session -------------------------------------------------------------
+
+  async #create(ex: Exchange, info: RequestInfo, transport: Sio06TransportName, sink: Sio06Poll | Sio06Stream): Promise<void> {
+    const engine = this.#engine;
+    const denied = await checkAllowRequest(engine.options, info);
+    if (denied) {
+      engine.metrics.error('4');
+      ex.respond(403, TEXT, 'unauthorized', undefined, true);
+      return;
+    }
+    const o = this.#o;
+    const sid = generateId();
+    const hs: HandshakeRecord = { request: info, issued: Date.now(), supportsBinary: false };
+    await engine.store.create({
+      sid,
+      generation: 'sio06',
+      transport: 'polling',
+      owner: engine.workerId,
+      persistent: false,
+      // Activity deadline: closeTimeout after the end of a poll held pollingDuration.
+      pingInterval: o.closeTimeout,
+      pingTimeout: o.pollingDuration,
+      heartbeat: 'client',
+      pingEntry: '',
+      closeEntry: '',
+      storeHeartbeat: true,
+      handshake: JSON.stringify(hs),
+      flags: '',
+      settling: false,
+    });
+    engine.metrics.handshake('sio06', transport);
+    sink.setSid(sid);
+    // The session id is the first message; `connection` runs once it is on its way.
+    const greeted = sink instanceof Sio06Stream ? sink.begin() && sink.deliver([sid], 'sio06', '') : sink.deliver([sid], 'sio06', '');
+    if (!greeted) {
+      await engine.store.destroy(sid);
+      return;
+    }
+    engine.announce(engine.adopt(sid, 'sio06', 'polling', hs, false));
+    if (sink instanceof Sio06Stream) await engine.poller.start(sid, 'polling', sink);
+  }
+
+  // ---- POST ------------------------------------------------------------------------
+
+  async #post(ex: Exchange, info: RequestInfo, transport: Sio06TransportName, sid: string): Promise<void> {
+    const engine = this.#engine;
+    const headers = postCors(info, transport);
+    if (!isValidSid(sid)) {
+      engine.metrics.error('1');
+      ex.respond(404, TEXT, 'Unknown session', headers, true);
+      return;
+    }
+    let body: Buffer | null;
+    try {
+      body = await readBody(ex, engine.options.maxHttpBufferSize);
+    } catch {
+      return; // the client left mid-body: nothing was accepted
+    }
+    if (body === null) {
+      engine.metrics.error('too_large');
+      ex.respond(413, TEXT, 'Payload too large', headers, true);
+      await engine.closeSession(sid, 'transport error', 'payload too large');
+      return;
+    }
+    const input: Ingest = { messages: [], heartbeat: 'activity' };
+    try {
+      for (const m of decodeSio06Payload(decodeSio06Form(body.toString('utf8')))) {
+        // The echo of a stream heartbeat: as a request it is activity already.
+        if (decodeSio06Message(m).kind !== 'heartbeat') input.messages.push(m);
+      }
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      engine.metrics.error('decode');
+      ex.respond(400, TEXT, `Bad payload: ${err.message}`, headers);
+      await engine.closeSession(sid, 'parse error', err.message);
+      return;
+    }
+    const r = await engine.store.ingest(sid, 'polling', input);
+    if (r.kind === 'unknown' || r.kind === 'transport') {
+      engine.metrics.error('1');
+      ex.respond(404, TEXT, 'Unknown session', headers, true);
+      return;
+    }
+    if (r.kind === 'local') {
+      const socket = engine.sockets.get(sid);
+      if (socket) {
+        if (r.entries.length > 0) socket.receiveEntries(r.entries, r.stored);
+        await socket.settled();
+      }
+    } else {
+      if (r.owner !== engine.workerId) engine.metrics.relayed(input.messages.length);
+      if (engine.deadWorkers.has(r.owner)) await engine.claim(sid, r.owner);
+    }
+    ex.respond(200, TEXT, 'ok', headers);
+  }
+}
+
+/** 0.6's xhr-polling GET: the Origin echoed (`*` for `null`), credentials only with a cookie. */
+function pollCors(info: RequestInfo): HeaderList {
+  const origin = info.headers['origin'];
+  if (origin === undefined) return [];
+  const h: HeaderList = [['Access-Control-Allow-Origin', origin === 'null' ? '*' : origin]];
+  if (info.headers['cookie'] !== undefined) h.push(['Access-Control-Allow-Credentials', 'true']);
+  return h;
+}
+
+/** 0.6's POST answers: `*`, with credentials for xhr-multipart always and for polling only with a cookie. */
+function postCors(info: RequestInfo, transport: Sio06TransportName): HeaderList {
+  if (info.headers['origin'] === undefined || transport === 'htmlfile') return [];
+  const h: HeaderList = [['Access-Control-Allow-Origin', '*']];
+  if (transport === 'xhr-multipart' || info.headers['cookie'] !== undefined) h.push(['Access-Control-Allow-Credentials', 'true']);
+  return h;
+}
+
+/** The JSONP slot: the last numeric path segment (0.6 matched `/([0-9]+)/?$`). */
+function jsonpIndex(rest: string[]): string {
+  for (let i = rest.length - 1; i >= 0; i--) {
+    const seg = rest[i]!;
+    if (seg === '') continue;
+    return /^\d+$/.test(seg) ? seg : '0';
+  }
+  return '0';
+}
+
+/** An xhr-polling or jsonp-polling GET. */
+class Sio06Poll implements PollSink {
+  readonly stream = false;
+  readonly ex: Exchange;
+  readonly idleAfter: number;
+  readonly #engine: Engine;
+  #sid: string;
+  readonly #jsonp: string | null;
+  readonly #headers: HeaderList;
+
+  constructor(engine: Engine, ex: Exchange, sid: string, pollingDuration: number, jsonp: string | null, headers: HeaderList) {
+    this.#engine = engine;
+    this.ex = ex;
+    this.#sid = sid;
+    this.idleAfter = pollingDuration;
+    this.#jsonp = jsonp;
+    this.#headers = jsonp === null ? headers : [];
+  }
+
+  setSid(sid: string): void {
+    this.#sid = sid;
+  }
+
+  deliver(entries: string[], _generation: Generation, _flags: string): boolean {
+    return this.#answer(encodeSio06Payload(entries));
+  }
+
+  /** 0.6 dropped the connection; the client reacts the same to an error status. */
+  unknown(): void {
+    this.#engine.metrics.error('1');
+    this.ex.respond(404, TEXT, 'Unknown session', this.#headers);
+  }
+
+  moved(): void {
+    this.#answer('');
+  }
+
+  async overlap(): Promise<void> {
+    this.#answer('');
+  }
+
+  /** The client gave up the poll: its session lives on until the close timeout. */
+  async dropped(): Promise<void> {}
+
+  lost(): Promise<void> {
+    return this.#engine.closeSession(this.#sid, 'transport error', 'poll connection closed prematurely');
+  }
+
+  /** An idle poll ends with an empty body. */
+  idle(): void {
+    this.#answer('');
+  }
+
+  stop(): void {
+    this.#answer('');
+  }
+
+  #answer(payload: string): boolean {
+    if (this.#jsonp !== null) return this.ex.respond(200, JS, sio06JsonpPoll(this.#jsonp, payload));
+    return this.ex.respond(200, TEXT, payload, this.#headers);
+  }
+}
+
+/**
+ * An htmlfile or xhr-multipart stream: one endless answer, one chunk (a
+ * `<script>` or a multipart part) per message, and numbered `~h~`
+ * heartbeats written by the worker holding it, echoed by the client's
+ * POSTs. When the stream ends the session ends.
+ */
+class Sio06Stream implements PollSink {
+  readonly stream = true;
+  readonly idleAfter = 0;
+  readonly ex: Exchange;
+  readonly #engine: Engine;
+  #sid: string;
+  readonly #interval: number;
+  readonly #contentType: string;
+  readonly #prelude: string;
+  readonly #headers: HeaderList;
+  readonly #chunk: (framed: string) => string;
+  #timer: NodeJS.Timeout | null = null;
+  #beats = 0;
+  #delivered = false;
+
+  constructor(engine: Engine, ex: Exchange, sid: string, heartbeatInterval: number, contentType: string, prelude: string, headers: HeaderList, chunk: (framed: string) => string) {
+    this.#engine = engine;
+    this.ex = ex;
+    this.#sid = sid;
+    this.#interval = heartbeatInterval;
+    this.#contentType = contentType;
+    this.#prelude = prelude;
+    this.#headers = headers;
+    this.#chunk = chunk;
+  }
+
+  setSid(sid: string): void {
+    this.#sid = sid;
+  }
+
+  /** Writes the prelude and starts heartbeats; false if the client is gone. */
+  begin(): boolean {
+    if (!this.ex.beginStream(200, this.#contentType, this.#prelude, this.#headers)) return false;
+    this.#timer = setInterval(() => {
+      if (!this.ex.write(this.#chunk(encodeSio06Frame(`~h~${++this.#beats}`)))) this.#stopHeartbeats();
+    }, this.#interval);
+    return true;
+  }
+
+  deliver(entries: string[], _generation: Generation, _flags: string): boolean {
+    this.#delivered = true;
+    let ok = this.ex.open;
+    for (const e of entries) if (ok) ok = this.ex.write(this.#chunk(encodeSio06Frame(e)));
+    return ok;
+  }
+
+  /** Unknown from the start, or the session ended while streaming: the stream ends. */
+  unknown(): void {
+    this.#stopHeartbeats();
+    if (!this.#delivered) this.#engine.metrics.error('1');
+    this.ex.end();
+  }
+
+  moved(): void {
+    this.#stopHeartbeats();
+    this.ex.end();
+  }
+
+  async overlap(): Promise<void> {
+    this.#stopHeartbeats();
+    this.ex.end();
+  }
+
+  dropped(): Promise<void> {
+    this.#stopHeartbeats();
+    return this.#engine.closeSession(this.#sid, 'transport close');
+  }
+
+  lost(): Promise<void> {
+    return this.dropped();
+  }
+
+  idle(): void {}
+
+  stop(): void {
+    this.#stopHeartbeats();
+    this.ex.end();
+  }
+
+  #stopHeartbeats(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+}
