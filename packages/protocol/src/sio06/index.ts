@@ -1,6 +1,6 @@
 export type { Sio06Message } from './types.js';
 export { Sio06DecodeError } from './errors.js';
-export { encodeSio06Frame, encodeSio06Payload, decodeSio06Payload } from './payload.js';
+export { encodeSio06Frame, encodeSio06Payload, decodeSio06Payload, decodeSio06PayloadLenient } from './payload.js';
 export { encodeSio06Message, decodeSio06Message, sio06TextOf } from './message.js';
 export {
   SIO06_HTMLFILE_PRELUDE,

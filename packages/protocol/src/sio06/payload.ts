@@ -68,3 +68,31 @@ export function decodeSio06Payload(body: string): string[] {
 function isDigit(code: number): boolean {
   return code >= 0x30 && code <= 0x39;
 }
+
+/**
+ * What 0.6's own reader made of a payload, for peers that rely on it: the
+ * messages up to the first broken frame (what follows it is dropped), an
+ * overrunning length taking the rest of the body, plus the strict
+ * decoder's complaint (null when the payload is well formed) so the caller
+ * can count it. Never throws.
+ */
+export function decodeSio06PayloadLenient(body: string): { messages: string[]; error: Sio06DecodeError | null } {
+  try {
+    return { messages: decodeSio06Payload(body), error: null };
+  } catch (err) {
+    const error = err instanceof Sio06DecodeError ? err : new Sio06DecodeError('invalid-payload', String(err));
+    const messages: string[] = [];
+    let pos = 0;
+    while (typeof body === 'string' && body.startsWith(FRAME, pos)) {
+      const digitsStart = pos + FRAME.length;
+      let end = digitsStart;
+      while (end < body.length && isDigit(body.charCodeAt(end))) end++;
+      if (end === digitsStart || end - digitsStart > MAX_LENGTH_DIGITS || !body.startsWith(FRAME, end)) break;
+      const start = end + FRAME.length;
+      const length = Number(body.slice(digitsStart, end));
+      messages.push(body.slice(start, start + length));
+      pos = start + length;
+    }
+    return { messages, error };
+  }
+}

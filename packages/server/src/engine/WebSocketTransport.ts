@@ -203,7 +203,7 @@ export class WebSocketTransport {
     let packets: EioPacket[];
     try {
       const d = dialectOf(ud.generation);
-      packets = d.decodeFrames ? d.decodeFrames(frame) : [d.decodeFrame(frame)];
+      packets = d.decodeFrames ? d.decodeFrames(frame, () => this.#engine.metrics.error('decode')) : [d.decodeFrame(frame)];
     } catch {
       this.#engine.metrics.error('decode');
       if (ud.socket) ud.socket.closeWs('parse error');
@@ -294,7 +294,7 @@ export class WebSocketTransport {
       if (ud.closed) break;
       let packets: EioPacket[];
       try {
-        packets = d.decodeFrames ? d.decodeFrames(frame) : [d.decodeFrame(frame)];
+        packets = d.decodeFrames ? d.decodeFrames(frame, () => engine.metrics.error('decode')) : [d.decodeFrame(frame)];
       } catch {
         engine.metrics.error('decode');
         s.closeWs('parse error');

@@ -32,6 +32,10 @@ export interface SessionDialect {
   frameOfPacket(packet: EioPacket, supportsBinary: boolean): string | Uint8Array;
   /** Throws DecodeError. */
   decodeFrame(frame: string | Uint8Array): EioPacket;
-  /** For generations whose websocket frames may hold several packets; throws DecodeError. */
-  decodeFrames?(frame: string | Uint8Array): EioPacket[];
+  /**
+   * For generations whose websocket frames may hold several packets; throws
+   * DecodeError, or (generations whose peers relied on a lenient reader)
+   * reports the damage to `damaged` and returns what could be read.
+   */
+  decodeFrames?(frame: string | Uint8Array, damaged: (err: Error) => void): EioPacket[];
 }

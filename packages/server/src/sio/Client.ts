@@ -249,14 +249,7 @@ export class Client {
   }
 
   #onSio06(message: string): void {
-    let packet: SioPacket | null;
-    try {
-      packet = sio06Inbound(message);
-    } catch (err) {
-      this.server.decodeFailed(err);
-      this.#onParseError(err);
-      return;
-    }
+    const packet = sio06Inbound(message, (err) => this.server.decodeFailed(err));
     if (packet) this.#onPacket(packet);
   }
 

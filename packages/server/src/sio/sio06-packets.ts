@@ -10,11 +10,21 @@ import { decodeSio06Message, sio06TextOf, SioPacketType, type SioPacket } from '
  * acks do not exist in 0.6.
  */
 
-/** The packet a client message means; null for heartbeats. Throws DecodeError. */
-export function sio06Inbound(message: string): SioPacket | null {
-  const m = decodeSio06Message(message);
-  if (m.kind === 'heartbeat') return null;
-  return { type: SioPacketType.EVENT, nsp: '/', data: ['message', m.data] };
+/**
+ * The packet a client message means; null for heartbeats. `~j~` that is
+ * not JSON is `{}`, as 0.6 read it; `damaged` hears of it.
+ */
+export function sio06Inbound(message: string, damaged: (err: unknown) => void): SioPacket | null {
+  if (message.startsWith('~h~')) return null;
+  let data: unknown;
+  try {
+    const m = decodeSio06Message(message);
+    data = m.kind === 'heartbeat' ? null : m.data;
+  } catch (err) {
+    damaged(err);
+    data = {};
+  }
+  return { type: SioPacketType.EVENT, nsp: '/', data: ['message', data] };
 }
 
 /**

@@ -1,8 +1,7 @@
 import {
   DecodeError,
   decodeSio06Form,
-  decodeSio06Message,
-  decodeSio06Payload,
+  decodeSio06PayloadLenient,
   encodeSio06Frame,
   encodeSio06Payload,
   SIO06_HTMLFILE_PRELUDE,
@@ -240,18 +239,22 @@ export class Sio06Transport {
       await engine.closeSession(sid, 'transport error', 'payload too large');
       return;
     }
+    // 0.6 read bodies leniently and answered `ok` whatever they held: a
+    // broken frame drops what follows it, a missing field is no message.
+    // The damage is counted, the session goes on, as its peers expect.
     const input: Ingest = { messages: [], heartbeat: 'activity' };
+    let payload = '';
     try {
-      for (const m of decodeSio06Payload(decodeSio06Form(body.toString('utf8')))) {
-        // The echo of a stream heartbeat: as a request it is activity already.
-        if (decodeSio06Message(m).kind !== 'heartbeat') input.messages.push(m);
-      }
+      payload = decodeSio06Form(body.toString('utf8'));
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
       engine.metrics.error('decode');
-      ex.respond(400, TEXT, `Bad payload: ${err.message}`, headers);
-      await engine.closeSession(sid, 'parse error', err.message);
-      return;
+    }
+    const read = decodeSio06PayloadLenient(payload);
+    if (read.error) engine.metrics.error('decode');
+    for (const m of read.messages) {
+      // The echo of a stream heartbeat: as a request it is activity already.
+      if (!m.startsWith('~h~')) input.messages.push(m);
     }
     const r = await engine.store.ingest(sid, 'polling', input);
     if (r.kind === 'unknown' || r.kind === 'transport') {

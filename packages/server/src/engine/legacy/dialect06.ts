@@ -1,4 +1,4 @@
-import { decodeSio06Payload, DecodeError, encodeSio06Frame, type EioPacket } from '@nonstick/protocol';
+import { decodeSio06PayloadLenient, DecodeError, encodeSio06Frame, type EioPacket } from '@nonstick/protocol';
 import type { SessionDialect } from '../dialect.js';
 
 const text = (data: string | Uint8Array): string => (typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
@@ -28,13 +28,19 @@ export const SIO06_DIALECT: SessionDialect = {
     return packet.type === 'message' ? encodeSio06Frame(text(packet.data ?? '')) : '';
   },
   decodeFrame(frame) {
-    const packets = SIO06_DIALECT.decodeFrames!(frame);
+    const packets = SIO06_DIALECT.decodeFrames!(frame, (err) => {
+      throw err;
+    });
     if (packets.length !== 1) throw new DecodeError('invalid-frame', 'expected one 0.6 message');
     return packets[0]!;
   },
-  decodeFrames(frame) {
+  // 0.6 read frames leniently (what follows a broken frame is dropped, an
+  // overrunning length takes the rest); peers written against it get the same.
+  decodeFrames(frame, damaged) {
     if (typeof frame !== 'string') throw new DecodeError('binary-frame', '0.6 has no binary frames');
-    return decodeSio06Payload(frame).map(classifySio06Message);
+    const r = decodeSio06PayloadLenient(frame);
+    if (r.error) damaged(r.error);
+    return r.messages.map(classifySio06Message);
   },
 };
 
