@@ -38,13 +38,17 @@ export interface StaticServer {
   stop(): Promise<void>;
 }
 
-/** Serves /pages/<name> from test/pages/ and /legacy-client/socket.io.js, like the worker fixture. */
-export async function startStaticServer(): Promise<StaticServer> {
+/**
+ * Serves /pages/<name> from test/pages/ and /legacy-client/socket.io.js, like the worker fixture;
+ * `files` adds more exact paths (e.g. `{ '/sio06-client/socket.io.js': <file> }`).
+ */
+export async function startStaticServer(files: Record<string, string> = {}): Promise<StaticServer> {
   const types: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'application/javascript; charset=utf-8' };
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     let file: string | null = null;
     if (path === '/legacy-client/socket.io.js') file = LEGACY_CLIENT_JS;
+    else if (Object.hasOwn(files, path)) file = files[path]!;
     else if (path.startsWith('/pages/') && /^[a-z0-9][a-z0-9._-]*$/i.test(path.slice(7))) file = PAGES_DIR + path.slice(7);
     let body: Buffer | null = null;
     try {
