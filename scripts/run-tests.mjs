@@ -34,6 +34,8 @@ if (files.length === 0) {
 // Integration tests start their own redis-server, workers and nginx; two at a
 // time keeps a 2-core machine responsive without serialising the whole suite.
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
-const args = ['--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, ...files];
+// A test that hangs fails after this instead of holding the whole run (and CI) hostage.
+const timeout = process.env.TEST_TIMEOUT ?? '240000';
+const args = ['--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, `--test-timeout=${timeout}`, ...files];
 const child = spawn(process.execPath, args, { stdio: 'inherit', cwd: root });
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

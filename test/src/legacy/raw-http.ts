@@ -198,11 +198,22 @@ export class RawConn {
     );
   }
 
+  private owesCrlf = false;
+
   /** Reads one chunk of a chunked body; null = the terminating chunk (trailers consumed). */
   chunk(timeoutMs = 5000): Promise<Buffer | null> {
     return this.until(
       'a chunk',
       () => {
+        // uWebSockets.js sends a chunk's closing CRLF with the next chunk
+        // (`\r\n<size>\r\n<data>`): a chunk is complete once its data is in,
+        // as browsers treat it; the CRLF is checked when the next one is read.
+        if (this.owesCrlf) {
+          if (this.buf.length < 2) return undefined;
+          if (!this.buf.subarray(0, 2).equals(CRLF)) throw new Error('chunk not followed by CRLF');
+          this.buf = this.buf.subarray(2);
+          this.owesCrlf = false;
+        }
         const i = this.buf.indexOf(CRLF);
         if (i < 0) return undefined;
         const sizeLine = this.buf.subarray(0, i).toString('latin1');
@@ -218,10 +229,10 @@ export class RawConn {
           this.buf = this.buf.subarray(end + 4);
           return null;
         }
-        if (this.buf.length < i + 2 + size + 2) return undefined;
+        if (this.buf.length < i + 2 + size) return undefined;
         const data = this.buf.subarray(i + 2, i + 2 + size);
-        if (!this.buf.subarray(i + 2 + size, i + 4 + size).equals(CRLF)) throw new Error('chunk not followed by CRLF');
-        this.buf = this.buf.subarray(i + 4 + size);
+        this.buf = this.buf.subarray(i + 2 + size);
+        this.owesCrlf = true;
         return data;
       },
       timeoutMs,

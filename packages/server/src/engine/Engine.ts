@@ -449,10 +449,12 @@ export class Engine extends EventEmitter implements SocketHost {
 
   async #handleHttp(ex: Exchange, info: RequestInfo): Promise<void> {
     await this.ready;
-    if (this.legacy || this.sio06) {
-      const route = routeOf(this.options.path, info.path);
-      if (route.kind === 'legacy' && this.legacy) return this.legacy.handle(ex, info, route);
-      if (route.kind === 'sio06' && this.sio06) return this.sio06.handle(ex, info, route);
+    const route = routeOf(this.options.path, info.path);
+    if (route.kind === 'legacy' && this.legacy) return this.legacy.handle(ex, info, route);
+    if (route.kind === 'sio06' && this.sio06) return this.sio06.handle(ex, info, route);
+    if (route.kind === 'none' || route.kind === 'sio06') {
+      ex.respond(404, 'text/plain', 'Not Found');
+      return;
     }
     const cors = this.options.cors;
     if (cors) {

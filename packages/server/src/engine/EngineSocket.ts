@@ -82,6 +82,8 @@ export class EngineSocket extends EventEmitter implements WheelItem {
   readyState: ReadyState = 'open';
   /** False once ownership moved to another worker. */
   owned = true;
+  /** When the client last answered a ping that reached this owner as an entry (0.6 streams), epoch ms. */
+  lastPong = 0;
   wheelSlot = 0;
 
   readonly #host: SocketHost;
@@ -199,8 +201,14 @@ export class EngineSocket extends EventEmitter implements WheelItem {
       this.#acks += stored;
       if (!this.#pumping) this.#startPump();
     }
+    const isPong = this.#dialect.isPongEntry;
     for (let i = 0; i < entries.length; i++) {
       if (this.readyState === 'closed') return;
+      if (isPong?.(entries[i]!)) {
+        this.lastPong = Date.now();
+        this.emit('heartbeat');
+        continue;
+      }
       let data: string | Uint8Array | null;
       try {
         data = this.#dialect.messageOfEntry(entries[i]!);

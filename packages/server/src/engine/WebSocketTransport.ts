@@ -73,6 +73,10 @@ export class WebSocketTransport {
     const route = routeOf(o.path, info.path);
     if (route.kind === 'legacy' && engine.legacy) return engine.legacy.upgrade(ex, info, keys, route);
     if (route.kind === 'sio06' && engine.sio06) return engine.sio06.upgrade(ex, info, keys, route);
+    if (route.kind === 'none' || route.kind === 'sio06') {
+      ex.respond(404, 'text/plain', 'Not Found', undefined, true);
+      return;
+    }
     const rejection = verifyRequest(o, info, true);
     if (rejection) return this.#refuse(ex, info, rejection);
     const sid = info.query['sid'];

@@ -9,6 +9,8 @@
  */
 export type Route =
   | { kind: 'eio' }
+  /** Under the path but none of ours (0.6 and engine.io left such requests to the application: 404). */
+  | { kind: 'none' }
   /** `/<n>/[<transport>/[<sid>]]`; empty strings for parts not given. */
   | { kind: 'legacy'; revision: string; transport: string; sid: string }
   /** Socket.IO 0.6: `/<transport>[/<sid>[/<more>...]]`; sid '' asks for a new session. */
@@ -26,6 +28,6 @@ export function routeOf(base: string, path: string): Route {
   const parts = rest.slice(1).split('/');
   if (SIO06_TRANSPORTS.has(parts[0]!)) return { kind: 'sio06', transport: parts[0]!, sid: parts[1] ?? '', rest: parts.slice(2) };
   const m = LEGACY.exec(rest);
-  if (!m || !/^\d+$/.test(m[1]!)) return { kind: 'eio' };
+  if (!m || !/^\d+$/.test(m[1]!)) return { kind: 'none' };
   return { kind: 'legacy', revision: m[1]!, transport: m[2] ?? '', sid: m[3] ?? '' };
 }

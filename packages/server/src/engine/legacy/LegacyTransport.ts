@@ -23,6 +23,7 @@ import type { PollSink } from '../Poller.js';
 import type { Route } from '../routes.js';
 import { generateId, isValidSid } from '../sid.js';
 import type { UpgradeKeys } from '../WebSocketTransport.js';
+import { keepAlive } from './keep-alive.js';
 
 type LegacyRoute = Extract<Route, { kind: 'legacy' }>;
 
@@ -413,7 +414,8 @@ class HtmlfileStream implements PollSink {
   begin(): boolean {
     if (!this.ex.beginStream(200, HTML, HTMLFILE_PRELUDE)) return false;
     this.#timer = setInterval(() => {
-      if (!this.ex.write(htmlfileChunk('2::'))) this.#stopHeartbeats();
+      if (!this.ex.write(htmlfileChunk('2::'))) return this.#stopHeartbeats();
+      keepAlive(this.#engine, this.#sid);
     }, this.#interval);
     return true;
   }

@@ -23,6 +23,7 @@ import type { PollSink } from '../Poller.js';
 import type { Route } from '../routes.js';
 import { generateId, isValidSid } from '../sid.js';
 import type { UpgradeKeys } from '../WebSocketTransport.js';
+import { keepAlive } from './keep-alive.js';
 
 type Sio06Route = Extract<Route, { kind: 'sio06' }>;
 
@@ -91,6 +92,8 @@ export class Sio06Transport {
     if (sid === '') return this.#create(ex, info, transport, sink);
     if (!isValidSid(sid)) return sink.unknown();
     const r = await engine.store.ingest(sid, 'polling', { messages: [], heartbeat: 'activity' });
+    // 0.6 has no close packet to hand out: an unknown or closed session is unknown.
+    if (r.kind === 'unknown') return sink.unknown();
     if (r.kind === 'local' && r.entries.length > 0) engine.sockets.get(sid)?.receiveEntries(r.entries, r.stored);
     if (sink instanceof Sio06Stream && !sink.begin()) return;
     await engine.poller.start(sid, 'polling', sink);
@@ -163,10 +166,10 @@ export class Sio06Transport {
     const o = this.#o;
     switch (transport) {
       case 'htmlfile':
-        return new Sio06Stream(engine, ex, route.sid, o.heartbeatInterval, HTML, SIO06_HTMLFILE_PRELUDE, [], (m) => sio06HtmlfileChunk(m));
+        return new Sio06Stream(engine, ex, route.sid, o.heartbeatInterval, o.heartbeatTimeout, HTML, SIO06_HTMLFILE_PRELUDE, [], (m) => sio06HtmlfileChunk(m));
       case 'xhr-multipart': {
         const cors: HeaderList = info.headers['origin'] === undefined ? [] : [['Access-Control-Allow-Origin', '*'], ['Access-Control-Allow-Credentials', 'true']];
-        return new Sio06Stream(engine, ex, route.sid, o.heartbeatInterval, SIO06_MULTIPART_CONTENT_TYPE, SIO06_MULTIPART_PRELUDE, cors, (m) => sio06MultipartPart(m));
+        return new Sio06Stream(engine, ex, route.sid, o.heartbeatInterval, o.heartbeatTimeout, SIO06_MULTIPART_CONTENT_TYPE, SIO06_MULTIPART_PRELUDE, cors, (m) => sio06MultipartPart(m));
       }
       case 'jsonp-polling':
         return new Sio06Poll(engine, ex, route.sid, o.pollingDuration, jsonpIndex(route.rest), []);
@@ -213,8 +216,12 @@ export class Sio06Transport {
       await engine.store.destroy(sid);
       return;
     }
+    if (sink instanceof Sio06Stream) {
+      engine.announce(engine.adopt(sid, 'sio06', 'polling', hs, false));
+      await engine.poller.start(sid, 'polling', sink);
+      return;
+    }
     engine.announce(engine.adopt(sid, 'sio06', 'polling', hs, false));
-    if (sink instanceof Sio06Stream) await engine.poller.start(sid, 'polling', sink);
   }
 
   // ---- POST ------------------------------------------------------------------------
@@ -252,10 +259,8 @@ export class Sio06Transport {
     }
     const read = decodeSio06PayloadLenient(payload);
     if (read.error) engine.metrics.error('decode');
-    for (const m of read.messages) {
-      // The echo of a stream heartbeat: as a request it is activity already.
-      if (!m.startsWith('~h~')) input.messages.push(m);
-    }
+    // Heartbeat echoes go to the owner too: a stream's worker checks them.
+    for (const m of read.messages) input.messages.push(m);
     const r = await engine.store.ingest(sid, 'polling', input);
     if (r.kind === 'unknown' || r.kind === 'transport') {
       engine.metrics.error('1');
@@ -385,9 +390,10 @@ class Sio06Stream implements PollSink {
   readonly #chunk: (framed: string) => string;
   #timer: NodeJS.Timeout | null = null;
   #beats = 0;
-  #delivered = false;
+  readonly #timeout: number;
 
-  constructor(engine: Engine, ex: Exchange, sid: string, heartbeatInterval: number, contentType: string, prelude: string, headers: HeaderList, chunk: (framed: string) => string) {
+  constructor(engine: Engine, ex: Exchange, sid: string, heartbeatInterval: number, heartbeatTimeout: number, contentType: string, prelude: string, headers: HeaderList, chunk: (framed: string) => string) {
+    this.#timeout = heartbeatTimeout;
     this.#engine = engine;
     this.ex = ex;
     this.#sid = sid;
@@ -405,24 +411,35 @@ class Sio06Stream implements PollSink {
   /** Writes the prelude and starts heartbeats; false if the client is gone. */
   begin(): boolean {
     if (!this.ex.beginStream(200, this.#contentType, this.#prelude, this.#headers)) return false;
-    this.#timer = setInterval(() => {
-      if (!this.ex.write(this.#chunk(encodeSio06Frame(`~h~${++this.#beats}`)))) this.#stopHeartbeats();
-    }, this.#interval);
+    this.#scheduleBeat(this.#interval);
     return true;
   }
 
+  /** As 0.6: one heartbeat at a time; the next one `interval` after the last, once it was answered. */
+  #scheduleBeat(delay: number): void {
+    this.#timer = setTimeout(() => {
+      const sentAt = Date.now();
+      if (!this.ex.write(this.#chunk(encodeSio06Frame(`~h~${++this.#beats}`)))) return this.#stopHeartbeats();
+      keepAlive(this.#engine, this.#sid);
+      this.#expectAnswer(sentAt);
+    }, delay);
+  }
+
   deliver(entries: string[], _generation: Generation, _flags: string): boolean {
-    this.#delivered = true;
     let ok = this.ex.open;
     for (const e of entries) if (ok) ok = this.ex.write(this.#chunk(encodeSio06Frame(e)));
     return ok;
   }
 
-  /** Unknown from the start, or the session ended while streaming: the stream ends. */
+  /** Unknown from the start (404), or the session ended while streaming: the stream ends. */
   unknown(): void {
     this.#stopHeartbeats();
-    if (!this.#delivered) this.#engine.metrics.error('1');
-    this.ex.end();
+    if (this.ex.streaming) {
+      this.ex.end();
+      return;
+    }
+    this.#engine.metrics.error('1');
+    this.ex.respond(404, TEXT, 'Unknown session', this.#headers);
   }
 
   moved(): void {
@@ -451,8 +468,31 @@ class Sio06Stream implements PollSink {
     this.ex.end();
   }
 
+  /**
+   * The echo comes by POST, through the owner: a stream is created where
+   * its session is owned, so this worker sees it (after a takeover it
+   * cannot, and only the stream's end ends the session).
+   */
+  #expectAnswer(sentAt: number): void {
+    const check = (): void => {
+      this.#timer = null;
+      if (!this.ex.open) return;
+      const socket = this.#engine.sockets.get(this.#sid);
+      // Owned elsewhere after a takeover: the answer cannot be seen here.
+      if (!socket || socket.lastPong >= sentAt) return this.#scheduleBeat(Math.max(0, sentAt + this.#interval - Date.now()));
+      const left = sentAt + this.#timeout - Date.now();
+      if (left > 0) {
+        this.#timer = setTimeout(check, Math.min(left, 50));
+        return;
+      }
+      this.#engine.metrics.heartbeatTimeout(1);
+      void this.#engine.closeSession(this.#sid, 'ping timeout');
+    };
+    this.#timer = setTimeout(check, Math.min(this.#interval, this.#timeout));
+  }
+
   #stopHeartbeats(): void {
-    if (this.#timer) clearInterval(this.#timer);
+    if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
   }
 }

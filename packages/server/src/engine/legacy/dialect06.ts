@@ -22,6 +22,7 @@ export const SIO06_DIALECT: SessionDialect = {
   closeFrame: null,
   entryOfMessage: text,
   messageOfEntry: (entry) => entry,
+  isPongEntry: (entry) => entry.startsWith('~h~'),
   frameOfEntry: (entry) => encodeSio06Frame(entry),
   frameOfMessage: (data) => encodeSio06Frame(text(data)),
   frameOfPacket(packet: EioPacket) {
