@@ -6,7 +6,7 @@ import { Exchange } from '../http/Exchange.js';
 import { NOOP_METRICS, type Metrics, type MetricsErrorCode } from '../metrics/Metrics.js';
 import { snapshotRequest, type RequestInfo } from '../http/RequestInfo.js';
 import { MemoryStore } from '../store/MemoryStore.js';
-import type { Generation, SessionRecord, SettleResult, Store, WorkerMessage } from '../store/Store.js';
+import type { Generation, IngestResult, SessionRecord, SettleResult, Store, WorkerMessage } from '../store/Store.js';
 import { loadUws, type Uws } from '../uws.js';
 import { dialectOf } from './dialects.js';
 import { EngineSocket, type SocketHost } from './EngineSocket.js';
@@ -416,6 +416,23 @@ export class Engine extends EventEmitter implements SocketHost {
     this.announce(socket);
     if (r.inbox.length > 0) socket.receiveEntries(r.inbox);
     return socket;
+  }
+
+  /**
+   * Runs what a POST's ingest says: entries for this worker go to the local
+   * socket and the POST is answered once their effects are stored; entries
+   * relayed to a dead owner's inbox run as soon as the session is taken over.
+   */
+  async runIngested(sid: string, r: Extract<IngestResult, { kind: 'local' | 'relayed' }>, messages: number): Promise<void> {
+    if (r.kind === 'local') {
+      const socket = this.sockets.get(sid);
+      if (!socket) return;
+      if (r.entries.length > 0) socket.receiveEntries(r.entries, r.stored);
+      await socket.settled();
+      return;
+    }
+    if (r.owner !== this.workerId) this.metrics.relayed(messages);
+    if (this.deadWorkers.has(r.owner)) await this.claim(sid, r.owner);
   }
 
   /**

@@ -285,17 +285,7 @@ export class LegacyTransport {
       ex.respond(200, TEXT, NOT_HANDSHAKEN, cors);
       return;
     }
-    if (r.kind === 'local') {
-      const socket = engine.sockets.get(sid);
-      if (socket) {
-        if (r.entries.length > 0) socket.receiveEntries(r.entries, r.stored);
-        await socket.settled();
-      }
-    } else {
-      if (r.owner !== engine.workerId) engine.metrics.relayed(input.messages.length);
-      // The owner is dead: take the session over so its messages run now.
-      if (engine.deadWorkers.has(r.owner)) await engine.claim(sid, r.owner);
-    }
+    await engine.runIngested(sid, r, input.messages.length);
     ex.respond(200, TEXT, '1', cors);
   }
 

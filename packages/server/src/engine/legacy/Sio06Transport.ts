@@ -267,16 +267,7 @@ export class Sio06Transport {
       ex.respond(404, TEXT, 'Unknown session', headers, true);
       return;
     }
-    if (r.kind === 'local') {
-      const socket = engine.sockets.get(sid);
-      if (socket) {
-        if (r.entries.length > 0) socket.receiveEntries(r.entries, r.stored);
-        await socket.settled();
-      }
-    } else {
-      if (r.owner !== engine.workerId) engine.metrics.relayed(input.messages.length);
-      if (engine.deadWorkers.has(r.owner)) await engine.claim(sid, r.owner);
-    }
+    await engine.runIngested(sid, r, input.messages.length);
     ex.respond(200, TEXT, 'ok', headers);
   }
 }
