@@ -181,10 +181,10 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
     return false;
   }
 
-  async poll(sid: string, transport: string, pollId: string, steal?: PollHolder): Promise<PollResult> {
+  async poll(sid: string, transport: string, pollId: string, steal?: PollHolder, request = ''): Promise<PollResult> {
     if (!isTaggable(sid)) return { kind: 'unknown' };
     const r = (await this.#scripts.nsPoll(
-      this.keys.allKeys(sid), this.#me, transport, pollId, steal?.worker ?? '', steal?.pollId ?? '', Date.now(),
+      this.keys.allKeys(sid), this.#me, transport, pollId, steal?.worker ?? '', steal?.pollId ?? '', Date.now(), request,
     )) as Reply;
     if (r === 1) return { kind: 'wait' };
     if (r === 0) return { kind: 'unknown' };

@@ -123,6 +123,28 @@ describe('Engine.IO rules across workers (3 workers on Redis, requests sent to c
     ws.close();
   });
 
+  it('a GET replayed with the same t (nginx, after the first worker died unanswered) is answered the same again; the next t is not', async () => {
+    const sid = await handshake(w1);
+    await w1.waitFor('connection', (e) => e['sid'] === sid);
+    const get = (w: WorkerProcess, t: string) => http(`${w.url}${q(sid)}&t=${t}`).then((r) => packets(r.text));
+    const pending = get(w3, 'req-1');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal((await http(w2.url + q(sid), { method: 'POST', body: '4burst:3' })).text, 'ok');
+    const first = await pending;
+    assert.equal(first[0], '4s0', JSON.stringify(first));
+    // Worker 3 "died" with that answer unsent: the same request, replayed elsewhere, gets it again.
+    const replay = await get(w1, 'req-1');
+    assert.deepEqual(replay.slice(0, first.length), first, 'the drained entries again, first');
+    const got = [...replay];
+    for (let i = 2; got.length < 3 && i < 50; i++) got.push(...(await get([w2, w3][i % 2]!, `req-${i}`)));
+    assert.deepEqual(got, ['4s0', '4s1', '4s2'], 'each once after the replay');
+    // The client read that answer and polls again: nothing is repeated.
+    const next = get(w2, 'req-next');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal((await http(w3.url + q(sid), { method: 'POST', body: '4last' })).text, 'ok');
+    assert.deepEqual(await next, ['4last']);
+  });
+
   it('a second concurrent GET on another worker is an error that closes the session', async () => {
     const sid = await handshake(w1);
     const first = http(w2.url + q(sid));

@@ -27,6 +27,8 @@ import { RECORD_FIELDS } from '../decode.js';
  *   cr  created (ms)          mk  mark (last `push` mark, absent = '')
  *   sg  '1' while settling (not announced yet; absent once settled)
  *   fs  first client request after creation, while settling (ms, absent = not yet)
+ *   fr  request token of the last drain (absent = nothing in flight)
+ *   fl  the entries of that drain, cmsgpack-encoded (in flight until the next poll)
  *
  * Times always come from the caller (ARGV), never from TIME, so a sweep at an
  * explicit `now` behaves like MemoryStore's. Times written back by Lua are

@@ -37,12 +37,14 @@ return 1
 
 /**
  * Drain-or-wait. KEYS: s q i p x. ARGV: me, transport, pollId, stealWorker,
- * stealPollId (both '' when not stealing), now.
+ * stealPollId (both '' when not stealing), now, request ('' = none).
  * Returns 0 unknown | 1 wait | {'t', transport} | {'b', worker, pollId}
  * | {'d', generation, flags, {entries}}.
  * A closed session hands out what is left once, then is deleted (unless
  * inbound entries still wait for its owner). The first request to a settling
- * session is timestamped ('fs') in the same step as it is served.
+ * session is timestamped ('fs') in the same step as it is served. Entries
+ * drained for a named request stay in flight ('fr', 'fl') until the next
+ * poll: the same request gets them again, ahead of the queue (Store.poll).
  */
 export const poll = {
   name: 'nsPoll',
@@ -50,7 +52,8 @@ export const poll = {
   prelude: true,
   lua: `
 local me, poll_id = ARGV[1], ARGV[3]
-local f = redis.call('HMGET', KS, 't', 'ww', 'wp', 'c', 'p', 'g', 'f', 'sg', 'fs')
+local request = ARGV[7]
+local f = redis.call('HMGET', KS, 't', 'ww', 'wp', 'c', 'p', 'g', 'f', 'sg', 'fs', 'fr')
 if not f[1] then return 0 end
 if f[1] ~= ARGV[2] then return {'t', f[1]} end
 if f[8] and not f[9] then redis.call('HSET', KS, 'fs', ARGV[6]) end
@@ -59,7 +62,16 @@ if ww and not (ww == me and wp == poll_id) and not (ww == ARGV[4] and wp == ARGV
   return {'b', ww, wp}
 end
 local entries = take(KQ)
+if f[10] then
+  if request ~= '' and f[10] == request then
+    local replay = cmsgpack.unpack(redis.call('HGET', KS, 'fl'))
+    for i = 1, #entries do replay[#replay + 1] = entries[i] end
+    entries = replay
+  end
+  redis.call('HDEL', KS, 'fr', 'fl')
+end
 if #entries > 0 then
+  if request ~= '' then redis.call('HSET', KS, 'fr', request, 'fl', cmsgpack.pack(entries)) end
   if f[5] == '1' then
     redis.call('HSET', KS, 'ww', me, 'wp', '*')
     redis.call('HDEL', KS, 'wk')

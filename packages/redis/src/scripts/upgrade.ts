@@ -39,7 +39,8 @@ local f = redis.call('HMGET', KS, 'o', 'u', 'c', 'ww', 'wp', 'sg')
 local previous = f[1]
 if not previous or f[3] or f[2] ~= me then return 0 end
 redis.call('HSET', KS, 't', ARGV[2], 'p', '1', 'h', '0', 'ww', me, 'wp', '*')
-redis.call('HDEL', KS, 'u', 'wk', 'sg')
+-- 'fr'/'fl': the client upgrades only after reading its last poll's answer.
+redis.call('HDEL', KS, 'u', 'wk', 'sg', 'fr', 'fl')
 local entries = take(KQ)
 move_inbox()
 local inbound = redis.call('LRANGE', KP, 0, -1)

@@ -14,6 +14,13 @@ export interface PollSink {
   readonly stream: boolean;
   /** End an idle poll after this many ms (0: only data, a wake or the client ends it). */
   readonly idleAfter: number;
+  /**
+   * Names this GET among the client's requests, '' if it cannot (see
+   * `Store.poll`): what it is answered stays in flight, so a replay of the
+   * same GET by the load balancer, after this worker died with the answer
+   * unsent, gets it again.
+   */
+  readonly request: string;
   /** Entries drained for the client, in order; false if the client is gone. */
   deliver(entries: string[], generation: Generation, flags: string): boolean;
   unknown(): void;
@@ -124,7 +131,7 @@ export class Poller {
     p.wokenEarly = false;
     let r: PollResult;
     try {
-      r = await engine.store.poll(p.sid, p.transport, p.pollId, steal);
+      r = await engine.store.poll(p.sid, p.transport, p.pollId, steal, p.sink.request);
     } catch (err) {
       this.#forget(p);
       if (p.sink.ex.streaming) p.sink.ex.end();

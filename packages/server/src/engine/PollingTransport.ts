@@ -165,6 +165,7 @@ function respondPoll(ex: Exchange, d: EioDialect, entries: string[], supportsBin
 class EioPoll implements PollSink {
   readonly stream = false;
   readonly idleAfter = 0;
+  readonly request: string;
   readonly ex: Exchange;
   readonly #engine: Engine;
   readonly #info: RequestInfo;
@@ -177,6 +178,8 @@ class EioPoll implements PollSink {
     this.#info = info;
     this.#sid = sid;
     this.#jsonp = info.query['j'];
+    // engine.io-client stamps every request with a `t` of its own (yeast: unique per client).
+    this.request = info.query['t'] ?? '';
   }
 
   deliver(entries: string[], generation: Generation, flags: string): boolean {

@@ -30,6 +30,9 @@ interface MemSession {
   closed: string | null;
   upgrading: string | null;
   queue: string[];
+  /** Entries last drained for a named poll request (see `Store.poll`), and that request. */
+  inflight: string[];
+  inflightRequest: string;
   inbox: string[];
   /** Inbound entries handed to the owner and not yet acknowledged. */
   pending: string[];
@@ -135,6 +138,8 @@ export class MemoryStore implements Store {
       closed: null,
       upgrading: null,
       queue: [],
+      inflight: [],
+      inflightRequest: '',
       inbox: [],
       pending: [],
       waiter: init.persistent ? { worker: init.owner, pollId: PERSISTENT } : null,
@@ -173,7 +178,7 @@ export class MemoryStore implements Store {
     return true;
   }
 
-  async poll(sid: string, transport: string, pollId: string, steal?: PollHolder): Promise<PollResult> {
+  async poll(sid: string, transport: string, pollId: string, steal?: PollHolder, request = ''): Promise<PollResult> {
     const s = this.cluster.sessions.get(sid);
     if (!s) return { kind: 'unknown' };
     if (s.transport !== transport) return { kind: 'transport', transport: s.transport };
@@ -183,9 +188,17 @@ export class MemoryStore implements Store {
       const stealable = steal && w.worker === steal.worker && w.pollId === steal.pollId;
       if (!stealable) return { kind: 'busy', holder: { ...w } };
     }
+    const replay = request !== '' && s.inflightRequest === request ? s.inflight : null;
+    s.inflight = [];
+    s.inflightRequest = '';
+    if (replay) s.queue = replay.concat(s.queue);
     if (s.queue.length > 0) {
       const entries = s.queue;
       s.queue = [];
+      if (request !== '') {
+        s.inflight = entries.slice(); // the caller owns `entries`
+        s.inflightRequest = request;
+      }
       s.woken = false;
       s.waiter = s.persistent ? { worker: this.#me, pollId: PERSISTENT } : null;
       if (s.closed !== null && s.inbox.length === 0 && s.pending.length === 0) this.#remove(sid, s);
@@ -327,6 +340,9 @@ export class MemoryStore implements Store {
     s.woken = false;
     const entries = s.queue;
     s.queue = [];
+    // The client upgraded only after reading its last poll's answer.
+    s.inflight = [];
+    s.inflightRequest = '';
     this.#takeInbox(s);
     const inbox = s.pending.slice();
     if (previousOwner !== this.#me) {

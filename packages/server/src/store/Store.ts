@@ -108,8 +108,10 @@ export interface PollHolder {
 
 export type PollResult =
   /**
-   * Entries drained, in FIFO order; the caller must deliver them or they are
-   * gone. Generation and flags tell any worker how to encode them.
+   * Entries drained, in FIFO order. Generation and flags tell any worker how
+   * to encode them. Without a request token the caller must deliver them or
+   * they are gone; with one they stay in flight until the next poll (see
+   * `Store.poll`).
    */
   | { kind: 'data'; entries: string[]; generation: Generation; flags: string }
   /** Nothing queued; this poll is now the session's waiter and will get a `wake`. */
@@ -252,8 +254,16 @@ export interface Store {
    * Drain-or-wait: returns all queued entries, or registers `pollId` of this
    * worker as the waiter. `steal` replaces a stale holder (one whose worker
    * died) if it is still the registered one.
+   *
+   * `request` names the client's request (Engine.IO's `t` query value, new
+   * for every request a client makes; '' when there is none). Entries
+   * drained for a named request stay in flight: a poll naming the same
+   * request again gets them first, then whatever was queued since. That is
+   * a load balancer replaying a GET whose worker died after draining but
+   * before its answer left. A poll naming another request, or none, drops
+   * them: a client only asks again once it has read the previous answer.
    */
-  poll(sid: string, transport: string, pollId: string, steal?: PollHolder): Promise<PollResult>;
+  poll(sid: string, transport: string, pollId: string, steal?: PollHolder, request?: string): Promise<PollResult>;
   /** Removes this worker's waiter `pollId` if it is still registered; true if it was. */
   unpoll(sid: string, pollId: string): Promise<boolean>;
 

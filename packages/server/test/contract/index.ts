@@ -120,6 +120,47 @@ export function runStoreContract(name: string, factory: ContractFactory): void {
       assert.deepEqual(await b!.store.poll(id, 'polling', 'p2'), { kind: 'wait' });
     });
 
+    it('keeps what a named poll request drained in flight: the same request gets it again, the next one does not', async () => {
+      const [a, b, c] = await cluster(3);
+      const id = sid();
+      await a!.store.create(sessionInit(id, a!.id));
+      const data = (entries: string[]) => ({ kind: 'data', entries, generation: 'eio4', flags: '' });
+      await a!.store.push(id, ['4one', '4two']);
+      assert.deepEqual(await b!.store.poll(id, 'polling', 'p1', undefined, 'T1'), data(['4one', '4two']));
+      // b died before answering; the load balancer replays T1 on c. What was queued since comes after.
+      await a!.store.push(id, ['4three']);
+      assert.deepEqual(await c!.store.poll(id, 'polling', 'p2', undefined, 'T1'), data(['4one', '4two', '4three']), 'a replay gets the drained entries again, first');
+      assert.deepEqual(await c!.store.poll(id, 'polling', 'p3', undefined, 'T1'), data(['4one', '4two', '4three']), 'as often as it is replayed');
+      // The client read that answer and polls again: nothing is repeated.
+      assert.deepEqual(await c!.store.poll(id, 'polling', 'p4', undefined, 'T2'), { kind: 'wait' });
+      assert.equal(await c!.store.unpoll(id, 'p4'), true);
+      assert.deepEqual(await b!.store.poll(id, 'polling', 'p5', undefined, 'T1'), { kind: 'wait' }, 'an old request cannot bring them back');
+      assert.equal(await b!.store.unpoll(id, 'p5'), true);
+      await a!.store.push(id, ['4four']);
+      assert.deepEqual(await b!.store.poll(id, 'polling', 'p6', undefined, 'T3'), data(['4four']));
+      assert.deepEqual(await b!.store.poll(id, 'polling', 'p7'), { kind: 'wait' }, 'a poll without a request name drops them too');
+      assert.equal(await b!.store.unpoll(id, 'p7'), true);
+      assert.deepEqual(await b!.store.poll(id, 'polling', 'p8', undefined, 'T3'), { kind: 'wait' });
+      assert.equal(await b!.store.unpoll(id, 'p8'), true);
+      // Without a request name nothing stays in flight.
+      await a!.store.push(id, ['4five']);
+      assert.deepEqual(await b!.store.poll(id, 'polling', 'p9'), data(['4five']));
+      assert.deepEqual(await b!.store.poll(id, 'polling', 'p10', undefined, ''), { kind: 'wait' });
+    });
+
+    it('drops what was in flight when the session upgrades', async () => {
+      const [a, b] = await cluster(2);
+      const id = sid();
+      await a!.store.create(sessionInit(id, a!.id));
+      await a!.store.push(id, ['4x']);
+      assert.equal((await a!.store.poll(id, 'polling', 'p1', undefined, 'T1')).kind, 'data');
+      assert.equal((await b!.store.beginUpgrade(id)).kind, 'ok');
+      const up = await b!.store.completeUpgrade(id, 'websocket');
+      assert.deepEqual(up?.entries, [], 'the in-flight answer is not written to the new transport');
+      await a!.store.push(id, ['4y']);
+      assert.deepEqual(await b!.store.poll(id, 'websocket', '*'), { kind: 'data', entries: ['4y'], generation: 'eio4', flags: '' });
+    });
+
     it('wakes a waiting poll exactly once per wait, on its own worker', async () => {
       const [a, b, c] = await cluster(3);
       const id = sid();

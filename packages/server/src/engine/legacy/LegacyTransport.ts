@@ -318,6 +318,9 @@ function payloadOf(entries: string[]): string {
 /** A protocol 1 xhr-polling or jsonp-polling GET. */
 class LegacyPoll implements PollSink {
   readonly stream = false;
+  // 0.9 and 0.6 stamp requests with the time in ms, which two consecutive
+  // polls can share: a replay could not be told from the next poll.
+  readonly request = '';
   readonly ex: Exchange;
   readonly idleAfter: number;
   readonly #engine: Engine;
@@ -386,6 +389,8 @@ class LegacyPoll implements PollSink {
  */
 class HtmlfileStream implements PollSink {
   readonly stream = true;
+  // One answer carries many deliveries: none of them can be replayed.
+  readonly request = '';
   readonly idleAfter = 0;
   readonly ex: Exchange;
   readonly #engine: Engine;

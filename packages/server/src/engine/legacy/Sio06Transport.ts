@@ -302,6 +302,9 @@ function jsonpIndex(rest: string[]): string {
 /** An xhr-polling or jsonp-polling GET. */
 class Sio06Poll implements PollSink {
   readonly stream = false;
+  // 0.9 and 0.6 stamp requests with the time in ms, which two consecutive
+  // polls can share: a replay could not be told from the next poll.
+  readonly request = '';
   readonly ex: Exchange;
   readonly idleAfter: number;
   readonly #engine: Engine;
@@ -370,6 +373,8 @@ class Sio06Poll implements PollSink {
  */
 class Sio06Stream implements PollSink {
   readonly stream = true;
+  // One answer carries many deliveries: none of them can be replayed.
+  readonly request = '';
   readonly idleAfter = 0;
   readonly ex: Exchange;
   readonly #engine: Engine;
