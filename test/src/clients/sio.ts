@@ -145,6 +145,14 @@ export async function connectSio(version: SioVersion, url: string, mode: SioMode
     throw new Error(`connect_error: ${String((e[0] as Error)?.message ?? e[0])}`);
   });
   err.catch(() => {});
-  await Promise.race([c.connected(15_000), err]);
+  try {
+    await Promise.race([c.connected(15_000), err]);
+  } catch (e) {
+    // Say how far the connection got: the engine session (and its id) or not even that.
+    const engine = c.raw.io?.engine;
+    const where = engine ? `engine ${String(engine.id)} ${String(engine.readyState)} over ${String(engine.transport?.name)}` : 'no engine';
+    c.close();
+    throw new Error(`${version} ${mode} connect to ${url}${opts.nsp ?? ''} failed (${where}): ${(e as Error).message}`);
+  }
   return c;
 }

@@ -484,12 +484,17 @@ async function coreScenario(t: TestContext, lp: LegacyPage, target: Target, serv
   });
 
   await step(t, lp, "client disconnect: socket.disconnect() ends the server's session", async () => {
-    await sleep(150); // let any POST in flight finish, so that 0:: is not stuck in the client's buffer
-    // Checks that the socket is still connected and disconnects it in one page turn; -1 if it was not.
+    // 0.9 buffers packets while a POST is in flight (socket.doBuffer until its XHR or iframe
+    // completes) and disconnect() drops that buffer: a 0:: sent then never leaves the page.
+    // So wait for the buffer to be off, then check that the socket is still connected and
+    // disconnect it in the same page turn; -1 if it was not connected.
     const disconnectIfConnected = (n: number) =>
-      lp.eval((k: number) => {
+      lp.eval(async (k: number) => {
         const main = (globalThis as any).H.sockets[k].nsps[''];
+        const until = Date.now() + 5000;
+        while (main.socket.doBuffer && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
         if (!main.socket.connected) return -1;
+        if (main.socket.doBuffer) throw new Error('a POST of the client never completed (socket.doBuffer stayed on for 5 s)');
         const at = main.__log.length as number;
         main.disconnect();
         return at;

@@ -240,11 +240,16 @@ for (const kind of TARGETS) {
       const ws = new WebSocket(`${target.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
       const frames: string[] = [];
       ws.on('message', (d) => frames.push(String(d)));
-      await new Promise((r) => ws.once('open', r));
+      const within = <T>(p: Promise<T>, what: string): Promise<T> =>
+        Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} within 10 s (frames ${JSON.stringify(frames)})`)), 10_000))]);
+      await within(new Promise((r, reject) => ws.once('open', r).once('error', reject)), 'websocket open');
       ws.send('40');
-      while (!frames.some((f) => f.startsWith('40'))) await new Promise((r) => setTimeout(r, 10));
+      for (const until = Date.now() + 10_000; !frames.some((f) => f.startsWith('40')); ) {
+        if (Date.now() > until) throw new Error(`CONNECT not answered within 10 s (frames ${JSON.stringify(frames)})`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
       ws.send('4{"not":"a packet"');
-      const code = await new Promise<number>((r) => ws.once('close', (c) => r(c)));
+      const code = await within(new Promise<number>((r) => ws.once('close', (c) => r(c))), 'connection closed');
       assert.ok(code > 0);
       assert.deepEqual(await bystander.ack('echo', 'fine'), ['fine']);
     });
