@@ -19,11 +19,12 @@ import type { EngineSocket } from '../EngineSocket.js';
 import { parseHandshake } from '../Engine.js';
 import { checkAllowRequest, type HandshakeRecord } from '../handshake.js';
 import type { LegacyTransportName, ResolvedLegacyOptions } from '../options.js';
-import type { PollSink } from '../Poller.js';
 import type { Route } from '../routes.js';
 import { generateId, isValidSid } from '../sid.js';
 import type { UpgradeKeys } from '../WebSocketTransport.js';
 import { keepAlive } from './keep-alive.js';
+import { createLegacyPollingSession } from './polling-session.js';
+import { LegacyAnswerPoll, LegacyStream } from './sinks.js';
 
 type LegacyRoute = Extract<Route, { kind: 'legacy' }>;
 
@@ -155,27 +156,9 @@ export class LegacyTransport {
     const o = this.#o;
     const sid = generateId();
     const hs: HandshakeRecord = { request: info, issued: Date.now(), supportsBinary: false };
-    await engine.store.create({
-      sid,
-      generation: 'sio1',
-      transport: 'polling',
-      owner: engine.workerId,
-      persistent: false,
-      // Activity deadline: closeTimeout after the end of a poll held pollingDuration.
-      pingInterval: o.closeTimeout,
-      pingTimeout: o.pollingDuration,
-      heartbeat: 'client',
-      pingEntry: '2::',
-      // A session that timed out says nothing: the next poll finds it
-      // unknown (`7:::1+0`) and the client starts over, as with 0.9.
-      closeEntry: '',
-      storeHeartbeat: true,
-      handshake: JSON.stringify(hs),
-      flags: '',
-      // Not announced until a transport opens: `connection` runs then, on
-      // the worker serving that first request (where a websocket stays).
-      settling: true,
-    });
+    // Not announced until a transport opens: `connection` runs then, on the
+    // worker serving that first request (where a websocket stays).
+    await createLegacyPollingSession(engine, 'sio1', sid, hs, o, { pingEntry: '2::', settling: true });
     engine.metrics.handshake('sio1', 'handshake');
     // A number even when tiny: the 0.9.16 client arms a zero-delay watchdog for ''.
     const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
@@ -316,23 +299,13 @@ function payloadOf(entries: string[]): string {
 }
 
 /** A protocol 1 xhr-polling or jsonp-polling GET. */
-class LegacyPoll implements PollSink {
-  readonly stream = false;
-  // 0.9 and 0.6 stamp requests with the time in ms, which two consecutive
-  // polls can share: a replay could not be told from the next poll.
-  readonly request = '';
-  readonly ex: Exchange;
-  readonly idleAfter: number;
-  readonly #engine: Engine;
-  readonly #sid: string;
+class LegacyPoll extends LegacyAnswerPoll {
+  protected readonly nothing = NOOP;
   readonly #jsonp: string | undefined;
   readonly #headers: HeaderList;
 
   constructor(engine: Engine, ex: Exchange, info: RequestInfo, transport: LegacyTransportName, sid: string, pollingDuration: number) {
-    this.#engine = engine;
-    this.ex = ex;
-    this.#sid = sid;
-    this.idleAfter = pollingDuration;
+    super(engine, ex, sid, pollingDuration);
     if (transport === 'jsonp-polling') {
       this.#jsonp = digits(info.query['i']) ?? '0';
       this.#headers = [['X-XSS-Protection', '0']];
@@ -343,74 +316,37 @@ class LegacyPoll implements PollSink {
   }
 
   deliver(entries: string[], _generation: Generation, _flags: string): boolean {
-    return this.#answer(payloadOf(entries));
+    return this.answer(payloadOf(entries));
   }
 
   unknown(): void {
-    this.#engine.metrics.error('1');
-    this.#answer(NOT_HANDSHAKEN);
+    this.engine.metrics.error('1');
+    this.answer(NOT_HANDSHAKEN);
   }
 
-  moved(): void {
-    this.#answer(NOOP);
-  }
-
-  /** Another poll of the session waits: this one ends at once, the client polls again. */
-  async overlap(): Promise<void> {
-    this.#answer(NOOP);
-  }
-
-  /** The client gave up the poll: its session lives on until the close timeout. */
-  async dropped(): Promise<void> {}
-
-  /** The client left with packets in flight: the session cannot go on consistently. */
-  lost(): Promise<void> {
-    return this.#engine.closeSession(this.#sid, 'transport error', 'poll connection closed prematurely');
-  }
-
-  idle(): void {
-    this.#answer(NOOP);
-  }
-
-  stop(): void {
-    this.#answer(NOOP);
-  }
-
-  #answer(payload: string): boolean {
+  protected answer(payload: string): boolean {
     if (this.#jsonp !== undefined) return this.ex.respond(200, JS, legacyJsonp(this.#jsonp, payload), this.#headers);
     return this.ex.respond(200, TEXT, payload, this.#headers);
   }
 }
 
-/**
- * An htmlfile stream: one endless chunked HTML answer, a `<script>` chunk
- * per delivery, with `2::` heartbeats written by the worker holding it.
- * When it ends the session ends (0.9 gave streams no grace period).
- */
-class HtmlfileStream implements PollSink {
-  readonly stream = true;
-  // One answer carries many deliveries: none of them can be replayed.
-  readonly request = '';
-  readonly idleAfter = 0;
-  readonly ex: Exchange;
-  readonly #engine: Engine;
-  readonly #sid: string;
+/** A protocol 1 htmlfile stream: a `<script>` chunk per packet, `2::` heartbeats every interval. */
+class HtmlfileStream extends LegacyStream {
   readonly #interval: number;
-  #timer: NodeJS.Timeout | null = null;
+  /** Whether the stream said anything yet (a session that ends after that just ends the stream). */
+  #delivered = false;
 
   constructor(engine: Engine, ex: Exchange, sid: string, heartbeatInterval: number) {
-    this.#engine = engine;
-    this.ex = ex;
-    this.#sid = sid;
+    super(engine, ex, sid);
     this.#interval = heartbeatInterval;
   }
 
   /** Writes the prelude and starts heartbeats; false if the client is gone. */
   begin(): boolean {
     if (!this.ex.beginStream(200, HTML, HTMLFILE_PRELUDE)) return false;
-    this.#timer = setInterval(() => {
-      if (!this.ex.write(htmlfileChunk('2::'))) return this.#stopHeartbeats();
-      keepAlive(this.#engine, this.#sid);
+    this.timer = setInterval(() => {
+      if (!this.ex.write(htmlfileChunk('2::'))) return this.stopHeartbeats();
+      keepAlive(this.engine, this.sid);
     }, this.#interval);
     return true;
   }
@@ -425,46 +361,12 @@ class HtmlfileStream implements PollSink {
 
   /** Unknown from the start (`7:::1+0`), or the session ended while streaming (its `0::` went out): the stream ends. */
   unknown(): void {
-    this.#stopHeartbeats();
+    this.stopHeartbeats();
     if (this.#delivered) {
       this.ex.end();
       return;
     }
-    this.#engine.metrics.error('1');
+    this.engine.metrics.error('1');
     if (this.ex.streaming || this.ex.beginStream(200, HTML, HTMLFILE_PRELUDE)) this.ex.end(htmlfileChunk(NOT_HANDSHAKEN));
-  }
-
-  /** Whether the stream said anything yet (a session that ends after that just ends the stream). */
-  #delivered = false;
-
-  moved(): void {
-    this.#stopHeartbeats();
-    this.ex.end();
-  }
-
-  async overlap(): Promise<void> {
-    this.#stopHeartbeats();
-    this.ex.end();
-  }
-
-  dropped(): Promise<void> {
-    this.#stopHeartbeats();
-    return this.#engine.closeSession(this.#sid, 'transport close');
-  }
-
-  lost(): Promise<void> {
-    return this.dropped();
-  }
-
-  idle(): void {}
-
-  stop(): void {
-    this.#stopHeartbeats();
-    this.ex.end();
-  }
-
-  #stopHeartbeats(): void {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
   }
 }

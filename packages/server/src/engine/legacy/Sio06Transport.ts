@@ -19,11 +19,12 @@ import type { Engine } from '../Engine.js';
 import { parseHandshake } from '../Engine.js';
 import { checkAllowRequest, type HandshakeRecord } from '../handshake.js';
 import type { ResolvedSio06Options, Sio06TransportName } from '../options.js';
-import type { PollSink } from '../Poller.js';
 import type { Route } from '../routes.js';
 import { generateId, isValidSid } from '../sid.js';
 import type { UpgradeKeys } from '../WebSocketTransport.js';
 import { keepAlive } from './keep-alive.js';
+import { createLegacyPollingSession } from './polling-session.js';
+import { LegacyAnswerPoll, LegacyStream } from './sinks.js';
 
 type Sio06Route = Extract<Route, { kind: 'sio06' }>;
 
@@ -191,23 +192,7 @@ export class Sio06Transport {
     const o = this.#o;
     const sid = generateId();
     const hs: HandshakeRecord = { request: info, issued: Date.now(), supportsBinary: false };
-    await engine.store.create({
-      sid,
-      generation: 'sio06',
-      transport: 'polling',
-      owner: engine.workerId,
-      persistent: false,
-      // Activity deadline: closeTimeout after the end of a poll held pollingDuration.
-      pingInterval: o.closeTimeout,
-      pingTimeout: o.pollingDuration,
-      heartbeat: 'client',
-      pingEntry: '',
-      closeEntry: '',
-      storeHeartbeat: true,
-      handshake: JSON.stringify(hs),
-      flags: '',
-      settling: false,
-    });
+    await createLegacyPollingSession(engine, 'sio06', sid, hs, o, { pingEntry: '', settling: false });
     engine.metrics.handshake('sio06', transport);
     sink.setSid(sid);
     // The session id is the first message; `connection` runs once it is on its way.
@@ -300,100 +285,56 @@ function jsonpIndex(rest: string[]): string {
 }
 
 /** An xhr-polling or jsonp-polling GET. */
-class Sio06Poll implements PollSink {
-  readonly stream = false;
-  // 0.9 and 0.6 stamp requests with the time in ms, which two consecutive
-  // polls can share: a replay could not be told from the next poll.
-  readonly request = '';
-  readonly ex: Exchange;
-  readonly idleAfter: number;
-  readonly #engine: Engine;
-  #sid: string;
+class Sio06Poll extends LegacyAnswerPoll {
+  /** An idle poll ends with an empty body. */
+  protected readonly nothing = '';
   readonly #jsonp: string | null;
   readonly #headers: HeaderList;
 
   constructor(engine: Engine, ex: Exchange, sid: string, pollingDuration: number, jsonp: string | null, headers: HeaderList) {
-    this.#engine = engine;
-    this.ex = ex;
-    this.#sid = sid;
-    this.idleAfter = pollingDuration;
+    super(engine, ex, sid, pollingDuration);
     this.#jsonp = jsonp;
     this.#headers = jsonp === null ? headers : [];
   }
 
   setSid(sid: string): void {
-    this.#sid = sid;
+    this.sid = sid;
   }
 
   deliver(entries: string[], _generation: Generation, _flags: string): boolean {
-    return this.#answer(encodeSio06Payload(entries));
+    return this.answer(encodeSio06Payload(entries));
   }
 
   /** 0.6 dropped the connection; the client reacts the same to an error status. */
   unknown(): void {
-    this.#engine.metrics.error('1');
+    this.engine.metrics.error('1');
     this.ex.respond(404, TEXT, 'Unknown session', this.#headers);
   }
 
-  moved(): void {
-    this.#answer('');
-  }
-
-  async overlap(): Promise<void> {
-    this.#answer('');
-  }
-
-  /** The client gave up the poll: its session lives on until the close timeout. */
-  async dropped(): Promise<void> {}
-
-  lost(): Promise<void> {
-    return this.#engine.closeSession(this.#sid, 'transport error', 'poll connection closed prematurely');
-  }
-
-  /** An idle poll ends with an empty body. */
-  idle(): void {
-    this.#answer('');
-  }
-
-  stop(): void {
-    this.#answer('');
-  }
-
-  #answer(payload: string): boolean {
+  protected answer(payload: string): boolean {
     if (this.#jsonp !== null) return this.ex.respond(200, JS, sio06JsonpPoll(this.#jsonp, payload));
     return this.ex.respond(200, TEXT, payload, this.#headers);
   }
 }
 
 /**
- * An htmlfile or xhr-multipart stream: one endless answer, one chunk (a
- * `<script>` or a multipart part) per message, and numbered `~h~`
- * heartbeats written by the worker holding it, echoed by the client's
- * POSTs. When the stream ends the session ends.
+ * An htmlfile or xhr-multipart stream: one chunk (a `<script>` or a
+ * multipart part) per message, and numbered `~h~` heartbeats echoed by the
+ * client's POSTs; unlike 0.9's, a missing echo ends the session.
  */
-class Sio06Stream implements PollSink {
-  readonly stream = true;
-  // One answer carries many deliveries: none of them can be replayed.
-  readonly request = '';
-  readonly idleAfter = 0;
-  readonly ex: Exchange;
-  readonly #engine: Engine;
-  #sid: string;
+class Sio06Stream extends LegacyStream {
   readonly #interval: number;
+  readonly #timeout: number;
   readonly #contentType: string;
   readonly #prelude: string;
   readonly #headers: HeaderList;
   readonly #chunk: (framed: string) => string;
-  #timer: NodeJS.Timeout | null = null;
   #beats = 0;
-  readonly #timeout: number;
 
   constructor(engine: Engine, ex: Exchange, sid: string, heartbeatInterval: number, heartbeatTimeout: number, contentType: string, prelude: string, headers: HeaderList, chunk: (framed: string) => string) {
-    this.#timeout = heartbeatTimeout;
-    this.#engine = engine;
-    this.ex = ex;
-    this.#sid = sid;
+    super(engine, ex, sid);
     this.#interval = heartbeatInterval;
+    this.#timeout = heartbeatTimeout;
     this.#contentType = contentType;
     this.#prelude = prelude;
     this.#headers = headers;
@@ -401,7 +342,7 @@ class Sio06Stream implements PollSink {
   }
 
   setSid(sid: string): void {
-    this.#sid = sid;
+    this.sid = sid;
   }
 
   /** Writes the prelude and starts heartbeats; false if the client is gone. */
@@ -413,10 +354,10 @@ class Sio06Stream implements PollSink {
 
   /** As 0.6: one heartbeat at a time; the next one `interval` after the last, once it was answered. */
   #scheduleBeat(delay: number): void {
-    this.#timer = setTimeout(() => {
+    this.timer = setTimeout(() => {
       const sentAt = Date.now();
-      if (!this.ex.write(this.#chunk(encodeSio06Frame(`~h~${++this.#beats}`)))) return this.#stopHeartbeats();
-      keepAlive(this.#engine, this.#sid);
+      if (!this.ex.write(this.#chunk(encodeSio06Frame(`~h~${++this.#beats}`)))) return this.stopHeartbeats();
+      keepAlive(this.engine, this.sid);
       this.#expectAnswer(sentAt);
     }, delay);
   }
@@ -429,39 +370,13 @@ class Sio06Stream implements PollSink {
 
   /** Unknown from the start (404), or the session ended while streaming: the stream ends. */
   unknown(): void {
-    this.#stopHeartbeats();
+    this.stopHeartbeats();
     if (this.ex.streaming) {
       this.ex.end();
       return;
     }
-    this.#engine.metrics.error('1');
+    this.engine.metrics.error('1');
     this.ex.respond(404, TEXT, 'Unknown session', this.#headers);
-  }
-
-  moved(): void {
-    this.#stopHeartbeats();
-    this.ex.end();
-  }
-
-  async overlap(): Promise<void> {
-    this.#stopHeartbeats();
-    this.ex.end();
-  }
-
-  dropped(): Promise<void> {
-    this.#stopHeartbeats();
-    return this.#engine.closeSession(this.#sid, 'transport close');
-  }
-
-  lost(): Promise<void> {
-    return this.dropped();
-  }
-
-  idle(): void {}
-
-  stop(): void {
-    this.#stopHeartbeats();
-    this.ex.end();
   }
 
   /**
@@ -471,24 +386,19 @@ class Sio06Stream implements PollSink {
    */
   #expectAnswer(sentAt: number): void {
     const check = (): void => {
-      this.#timer = null;
+      this.timer = null;
       if (!this.ex.open) return;
-      const socket = this.#engine.sockets.get(this.#sid);
+      const socket = this.engine.sockets.get(this.sid);
       // Owned elsewhere after a takeover: the answer cannot be seen here.
       if (!socket || socket.lastPong >= sentAt) return this.#scheduleBeat(Math.max(0, sentAt + this.#interval - Date.now()));
       const left = sentAt + this.#timeout - Date.now();
       if (left > 0) {
-        this.#timer = setTimeout(check, Math.min(left, 50));
+        this.timer = setTimeout(check, Math.min(left, 50));
         return;
       }
-      this.#engine.metrics.heartbeatTimeout(1);
-      void this.#engine.closeSession(this.#sid, 'ping timeout');
+      this.engine.metrics.heartbeatTimeout(1);
+      void this.engine.closeSession(this.sid, 'ping timeout');
     };
-    this.#timer = setTimeout(check, Math.min(this.#interval, this.#timeout));
-  }
-
-  #stopHeartbeats(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = null;
+    this.timer = setTimeout(check, Math.min(this.#interval, this.#timeout));
   }
 }
