@@ -500,8 +500,9 @@ async function coreScenario(t: TestContext, lp: LegacyPage, target: Target, serv
         return at;
       }, n);
     let netBefore = lp.net.length;
-    let t0 = Date.now();
+    // Timed from when disconnect() ran: waiting for the client's buffer is not the server's time.
     let since = await disconnectIfConnected(id);
+    let t0 = Date.now();
     if (since < 0) {
       // An earlier step lost the connection (and failed for it): test the disconnect on a new one.
       t.diagnostic('the first socket is no longer connected: using a new one');
@@ -511,8 +512,8 @@ async function coreScenario(t: TestContext, lp: LegacyPage, target: Target, serv
       socketId = await server.socketId(sid, '/');
       await sleep(150);
       netBefore = lp.net.length;
-      t0 = Date.now();
       since = await disconnectIfConnected(id);
+      t0 = Date.now();
       assert.ok(since >= 0, 'the new socket is connected');
     }
     const [d] = await lp.waitFor(id, '', 'disconnect', 1, 8000, since);
