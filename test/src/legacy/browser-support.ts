@@ -19,6 +19,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { ChildEvent } from '../support/children.js';
 import type { WorkerProcess } from '../fixtures/cluster.js';
 import { freePort, isAddrInUse } from '../support/ports.js';
+import { PageTraffic, type NetEntry } from '../clients/page-traffic.js';
+
+export type { NetEntry };
 
 export const CHROMIUM = process.env['NONSTICK_CHROMIUM'] ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
@@ -125,16 +128,6 @@ export class ServerLog {
 // ---------------------------------------------------------------------------
 // Pages
 
-export interface NetEntry {
-  t: number;
-  kind: 'request' | 'response' | 'ws-open' | 'ws-sent' | 'ws-received' | 'ws-close' | 'failed';
-  method?: string;
-  url: string;
-  status?: number;
-  /** POST body, response body (polling GETs only) or frame payload. */
-  body?: string;
-}
-
 export interface EventRecord {
   name: string;
   args: unknown[];
@@ -165,22 +158,25 @@ const POLLING_GET = /\/socket\.io\/1\/(xhr-polling|jsonp-polling)\/[^/?]+/;
 
 /** One browser context + page with the harness loaded, and its traffic. */
 export class LegacyPage {
-  readonly net: NetEntry[] = [];
-  readonly problems: string[] = [];
-  private readonly pending: Array<Promise<unknown>> = [];
+  readonly net: NetEntry[];
+  readonly problems: string[];
+  readonly #traffic: PageTraffic;
 
   private constructor(
     readonly context: BrowserContext,
     readonly page: Page,
     readonly pageUrl: string,
-  ) {}
+  ) {
+    this.#traffic = new PageTraffic(page, POLLING_GET);
+    this.net = this.#traffic.net;
+    this.problems = this.#traffic.problems;
+  }
 
   static async open(browser: Browser, pageUrl: string): Promise<LegacyPage> {
     const context = await browser.newContext();
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);
     const lp = new LegacyPage(context, page, pageUrl);
-    lp.record();
     const res = await page.goto(pageUrl);
     assert.equal(res?.status(), 200, `loading ${pageUrl}`);
     const ok = await lp.eval(() => typeof (globalThis as any).io === 'object' && (globalThis as any).io.version === '0.9.16' && typeof (globalThis as any).H === 'object');
@@ -188,52 +184,14 @@ export class LegacyPage {
     return lp;
   }
 
-  private record(): void {
-    const push = (e: Omit<NetEntry, 't'>) => this.net.push({ t: Date.now(), ...e });
-    this.page.on('pageerror', (err) => this.problems.push(`pageerror: ${err.message}`));
-    this.page.on('console', (m) => {
-      if (m.type() === 'error') this.problems.push(`console: ${m.text()}`);
-    });
-    this.page.on('request', (r) => {
-      const body = r.postData();
-      push({ kind: 'request', method: r.method(), url: r.url(), ...(body !== null ? { body } : {}) });
-    });
-    this.page.on('requestfailed', (r) => push({ kind: 'failed', method: r.method(), url: r.url(), body: r.failure()?.errorText ?? '' }));
-    this.page.on('response', (r) => {
-      const req = r.request();
-      if (req.method() === 'GET' && POLLING_GET.test(r.url())) {
-        // Polling responses are complete bodies; record them for assertions (8::, framing).
-        this.pending.push(
-          r.text().then(
-            (body) => push({ kind: 'response', method: 'GET', url: r.url(), status: r.status(), body }),
-            () => push({ kind: 'response', method: 'GET', url: r.url(), status: r.status() }),
-          ),
-        );
-      } else {
-        push({ kind: 'response', method: req.method(), url: r.url(), status: r.status() });
-      }
-    });
-    this.page.on('websocket', (ws) => {
-      push({ kind: 'ws-open', url: ws.url() });
-      ws.on('framesent', (f) => push({ kind: 'ws-sent', url: ws.url(), body: String(f.payload) }));
-      ws.on('framereceived', (f) => push({ kind: 'ws-received', url: ws.url(), body: String(f.payload) }));
-      ws.on('close', () => push({ kind: 'ws-close', url: ws.url() }));
-    });
-  }
-
   /** Network entries so far, once recorded polling bodies are in. */
-  async traffic(): Promise<NetEntry[]> {
-    await Promise.allSettled(this.pending.splice(0));
-    return [...this.net];
+  traffic(): Promise<NetEntry[]> {
+    return this.#traffic.entries();
   }
 
   /** A short readable dump of the traffic, for failure messages. */
-  async dump(max = 60): Promise<string> {
-    const t0 = this.net[0]?.t ?? 0;
-    return (await this.traffic())
-      .slice(-max)
-      .map((e) => `+${e.t - t0}ms ${e.kind} ${e.method ?? ''} ${e.url.replace(/^https?:\/\/[^/]+/, '')}${e.status !== undefined ? ` ${e.status}` : ''}${e.body !== undefined ? ` ${JSON.stringify(e.body.length > 300 ? `${e.body.slice(0, 300)}…` : e.body)}` : ''}`)
-      .join('\n');
+  dump(max = 60): Promise<string> {
+    return this.#traffic.dump(max);
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -6,8 +6,7 @@
  * 0.9.16 client, an htmlfile stream reader, and waits on worker events.
  */
 import assert from 'node:assert/strict';
-import type { IncomingMessage } from 'node:http';
-import WebSocket from 'ws';
+import { HeartbeatWs, type Heartbeat } from '../clients/heartbeat-ws.js';
 import type { ChildEvent } from '../support/children.js';
 import type { Target } from '../engine/targets.js';
 import { RawConn, rawRequest, type RawHead, type RawResponse } from './raw-http.js';
@@ -155,138 +154,14 @@ export class Polling {
   }
 }
 
-export interface WsFrame {
-  data: string;
-  binary: boolean;
-  at: number;
-}
-
-/** A websocket/flashsocket transport connection, frames recorded in order. */
-export class LegacyWs {
-  /** Every frame (heartbeats included). */
-  readonly all: WsFrame[] = [];
-  /** Frames other than `2::`, in order. */
-  readonly frames: string[] = [];
-  readonly heartbeats: number[] = [];
-  readonly openedAt = Date.now();
-  private cursor = 0;
-  private waiters: Array<() => void> = [];
-  readonly closed: Promise<{ code: number; reason: string; at: number }>;
-  isClosed = false;
-
-  private constructor(
-    readonly ws: WebSocket,
-    readonly upgrade: IncomingMessage,
-    public autoHeartbeat: boolean,
-  ) {
-    ws.on('message', (d, isBinary) => {
-      const data = (Array.isArray(d) ? Buffer.concat(d) : Buffer.from(d as ArrayBuffer)).toString('utf8');
-      const f = { data, binary: isBinary, at: Date.now() };
-      this.all.push(f);
-      if (data === '2::' && !isBinary) {
-        this.heartbeats.push(f.at);
-        if (this.autoHeartbeat) ws.send('2::');
-      } else this.frames.push(isBinary ? `<binary>${data}` : data);
-      this.wake();
-    });
-    this.closed = new Promise((resolve) => {
-      ws.on('close', (code, reason) => {
-        this.isClosed = true;
-        this.wake();
-        resolve({ code, reason: reason.toString(), at: Date.now() });
-      });
-    });
-    ws.on('error', () => undefined);
-  }
-
+/** A protocol 1 websocket: `2::` heartbeats, answered with `2::`. */
+export class LegacyWs extends HeartbeatWs<Heartbeat> {
   static open(url: string, path: string, opts: { origin?: string; autoHeartbeat?: boolean } = {}): Promise<LegacyWs> {
-    const wsUrl = url.replace(/^http/, 'ws') + path;
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(wsUrl, { perMessageDeflate: false, ...(opts.origin ? { origin: opts.origin } : {}) });
-      let done = false;
-      ws.once('upgrade', (res) => {
-        done = true;
-        resolve(new LegacyWs(ws, res, opts.autoHeartbeat ?? true));
-      });
-      ws.once('unexpected-response', (_req, res) => {
-        done = true;
-        reject(new Error(`websocket ${path}: HTTP ${res.statusCode} instead of 101`));
-      });
-      ws.once('error', (e) => {
-        if (!done) reject(e);
-      });
-    });
+    return HeartbeatWs.connect(url, path, opts.origin, (ws, res) => new LegacyWs(ws, res, opts.autoHeartbeat ?? true));
   }
 
-  private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
-  }
-
-  send(data: string): void {
-    this.ws.send(data);
-  }
-
-  /** The next `n` frames other than `2::`. */
-  take(n: number, timeoutMs = 5000): Promise<string[]> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${n} frame(s); got since last read: ${JSON.stringify(this.frames.slice(this.cursor))}; all: ${JSON.stringify(this.frames.slice(-8))}`)), timeoutMs);
-      const check = (): void => {
-        if (this.frames.length >= this.cursor + n) {
-          clearTimeout(timer);
-          const out = this.frames.slice(this.cursor, this.cursor + n);
-          this.cursor += n;
-          resolve(out);
-        } else if (this.isClosed) {
-          clearTimeout(timer);
-          reject(new Error(`closed while waiting for ${n} frame(s); got ${JSON.stringify(this.frames.slice(this.cursor))}`));
-        } else this.waiters.push(check);
-      };
-      check();
-    });
-  }
-
-  /** Sends `send` (if any) and asserts the next frames are exactly `expected`. */
-  async exchange(send: string | string[] | null, expected: string[], timeoutMs = 5000): Promise<void> {
-    for (const s of send === null ? [] : Array.isArray(send) ? send : [send]) this.send(s);
-    const got = await this.take(expected.length, timeoutMs);
-    assert.deepEqual(got, expected, `after sending ${JSON.stringify(send)}`);
-    this.assertText();
-  }
-
-  /** No frame so far was binary. */
-  assertText(): void {
-    assert.deepEqual(
-      this.all.filter((f) => f.binary).map((f) => f.data),
-      [],
-      'every server frame must be a text frame',
-    );
-  }
-
-  /** Waits until at least n heartbeats arrived. */
-  async waitHeartbeats(n: number, timeoutMs: number): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while (this.heartbeats.length < n) {
-      assert.ok(Date.now() < end, `only ${this.heartbeats.length}/${n} heartbeats after ${timeoutMs} ms`);
-      assert.ok(!this.isClosed, `closed after ${this.heartbeats.length} heartbeats`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-
-  /** Asserts no further frames (other than heartbeats) beyond what was taken. */
-  assertNoMore(): void {
-    assert.deepEqual(this.frames.slice(this.cursor), [], 'unexpected extra frames');
-  }
-
-  /** Resolves whether the connection closed within timeoutMs. */
-  async waitClosed(timeoutMs = 5000): Promise<boolean> {
-    const r = await Promise.race([this.closed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs))]);
-    return r;
-  }
-
-  terminate(): void {
-    this.ws.terminate();
+  protected heartbeat(data: string, at: number): Heartbeat | null {
+    return data === '2::' ? { data, at } : null;
   }
 }
 

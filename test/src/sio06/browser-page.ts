@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { NetEntry } from '../legacy/browser-support.js';
+import { PageTraffic, type NetEntry } from '../clients/page-traffic.js';
 
 /** The Socket.IO 0.6.3 browser client as socket.io@0.6.18 ships it. */
 export const SIO06_CLIENT_JS = createRequire(import.meta.url).resolve('socket.io-v06/support/socket.io-client/socket.io.js');
@@ -84,22 +84,25 @@ export function frames(payload: string): string[] {
 
 /** One browser context + page with the 0.6 harness loaded, and its traffic. */
 export class Sio06Page {
-  readonly net: NetEntry[] = [];
-  readonly problems: string[] = [];
-  private readonly pending: Array<Promise<unknown>> = [];
+  readonly net: NetEntry[];
+  readonly problems: string[];
+  readonly #traffic: PageTraffic;
 
   private constructor(
     readonly context: BrowserContext,
     readonly page: Page,
     readonly pageUrl: string,
-  ) {}
+  ) {
+    this.#traffic = new PageTraffic(page, POLLING_GET);
+    this.net = this.#traffic.net;
+    this.problems = this.#traffic.problems;
+  }
 
   static async open(browser: Browser, pageUrl: string): Promise<Sio06Page> {
     const context = await browser.newContext();
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);
     const p = new Sio06Page(context, page, pageUrl);
-    p.record();
     const res = await page.goto(pageUrl);
     assert.equal(res?.status(), 200, `loading ${pageUrl}`);
     // The client's XHR transports (io.util.defer) and the Flash shim wait for the load event.
@@ -109,52 +112,14 @@ export class Sio06Page {
     return p;
   }
 
-  private record(): void {
-    const push = (e: Omit<NetEntry, 't'>) => this.net.push({ t: Date.now(), ...e });
-    this.page.on('pageerror', (err) => this.problems.push(`pageerror: ${err.message}`));
-    this.page.on('console', (m) => {
-      if (m.type() === 'error') this.problems.push(`console: ${m.text()}`);
-    });
-    this.page.on('request', (r) => {
-      const body = r.postData();
-      push({ kind: 'request', method: r.method(), url: r.url(), ...(body !== null ? { body } : {}) });
-    });
-    this.page.on('requestfailed', (r) => push({ kind: 'failed', method: r.method(), url: r.url(), body: r.failure()?.errorText ?? '' }));
-    this.page.on('response', (r) => {
-      const req = r.request();
-      if (req.method() === 'GET' && POLLING_GET.test(r.url())) {
-        this.pending.push(
-          r.text().then(
-            (body) => push({ kind: 'response', method: 'GET', url: r.url(), status: r.status(), body }),
-            () => push({ kind: 'response', method: 'GET', url: r.url(), status: r.status() }),
-          ),
-        );
-      } else {
-        push({ kind: 'response', method: req.method(), url: r.url(), status: r.status() });
-      }
-    });
-    this.page.on('websocket', (ws) => {
-      push({ kind: 'ws-open', url: ws.url() });
-      ws.on('framesent', (f) => push({ kind: 'ws-sent', url: ws.url(), body: String(f.payload) }));
-      ws.on('framereceived', (f) => push({ kind: 'ws-received', url: ws.url(), body: String(f.payload) }));
-      ws.on('close', () => push({ kind: 'ws-close', url: ws.url() }));
-    });
-  }
-
   /** Network entries so far, once recorded polling bodies are in. */
-  async traffic(): Promise<NetEntry[]> {
-    await Promise.allSettled(this.pending.splice(0));
-    return [...this.net];
+  traffic(): Promise<NetEntry[]> {
+    return this.#traffic.entries();
   }
 
   /** A short readable dump of the traffic, for failure messages. */
-  async dump(max = 60): Promise<string> {
-    const t0 = this.net[0]?.t ?? 0;
-    return (await this.traffic())
-      .filter((e) => !/\/pages\/|\/sio06-client\//.test(e.url))
-      .slice(-max)
-      .map((e) => `+${e.t - t0}ms ${e.kind} ${e.method ?? ''} ${e.url.replace(/^https?:\/\/[^/]+/, '')}${e.status !== undefined ? ` ${e.status}` : ''}${e.body !== undefined ? ` ${JSON.stringify(e.body.length > 300 ? `${e.body.slice(0, 300)}…` : e.body)}` : ''}`)
-      .join('\n');
+  dump(max = 60): Promise<string> {
+    return this.#traffic.dump(max, /\/pages\/|\/sio06-client\//);
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any

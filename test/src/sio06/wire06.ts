@@ -9,8 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-import WebSocket from 'ws';
+import { HeartbeatWs, type Heartbeat } from '../clients/heartbeat-ws.js';
 import type { Target } from '../engine/targets.js';
 import { RawConn, rawRequest, type RawHead, type RawResponse } from '../legacy/raw-http.js';
 
@@ -452,133 +451,19 @@ export class Stream06 {
 
 // ---- websocket / flashsocket over the ws package --------------------------------------------
 
-export interface WsFrame {
-  data: string;
-  binary: boolean;
-  at: number;
-}
-
-export class Ws06 {
-  readonly all: WsFrame[] = [];
-  /** Frames other than heartbeats. */
-  readonly frames: string[] = [];
-  readonly heartbeats: Array<{ n: number; at: number }> = [];
-  readonly openedAt = Date.now();
-  readonly closed: Promise<{ code: number; reason: string; at: number }>;
-  isClosed = false;
-  private cursor = 0;
-  private waiters: Array<() => void> = [];
-
-  private constructor(
-    readonly ws: WebSocket,
-    readonly upgrade: IncomingMessage,
-    public autoHeartbeat: boolean,
-  ) {
-    ws.on('message', (d, isBinary) => {
-      const data = (Array.isArray(d) ? Buffer.concat(d) : Buffer.from(d as ArrayBuffer)).toString('utf8');
-      const at = Date.now();
-      this.all.push({ data, binary: isBinary, at });
-      const n = isBinary ? null : heartbeatOf(data);
-      if (n !== null) {
-        this.heartbeats.push({ n, at });
-        if (this.autoHeartbeat) ws.send(data);
-      } else this.frames.push(isBinary ? `<binary>${data}` : data);
-      this.wake();
-    });
-    this.closed = new Promise((resolve) => {
-      ws.on('close', (code, reason) => {
-        this.isClosed = true;
-        this.wake();
-        resolve({ code, reason: reason.toString(), at: Date.now() });
-      });
-    });
-    ws.on('error', () => undefined);
-  }
-
+/** A 0.6 websocket: numbered `~h~` heartbeats, answered by echoing them. */
+export class Ws06 extends HeartbeatWs<Heartbeat & { n: number }> {
   static open(url: string, path: string, opts: { origin?: string; autoHeartbeat?: boolean } = {}): Promise<Ws06> {
-    const wsUrl = url.replace(/^http/, 'ws') + path;
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(wsUrl, { perMessageDeflate: false, ...(opts.origin ? { origin: opts.origin } : {}) });
-      let done = false;
-      ws.once('upgrade', (res) => {
-        done = true;
-        resolve(new Ws06(ws, res, opts.autoHeartbeat ?? true));
-      });
-      ws.once('unexpected-response', (_req, res) => {
-        done = true;
-        let body = '';
-        res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => reject(Object.assign(new Error(`websocket ${path}: HTTP ${res.statusCode} instead of 101: ${JSON.stringify(body)}`), { status: res.statusCode, body, headers: res.headers })));
-        res.on('error', () => reject(new Error(`websocket ${path}: HTTP ${res.statusCode}`)));
-      });
-      ws.once('error', (e) => {
-        if (!done) reject(e);
-      });
-    });
+    return HeartbeatWs.connect(url, path, opts.origin, (ws, res) => new Ws06(ws, res, opts.autoHeartbeat ?? true));
   }
 
   get sid(): string {
     return sidOf(this.frames[0] ?? '', 'websocket first frame');
   }
 
-  private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
-  }
-
-  send(data: string): void {
-    this.ws.send(data);
-  }
-
-  take(n: number, timeoutMs = 5000): Promise<string[]> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${n} frame(s); got ${JSON.stringify(this.frames.slice(this.cursor))}`)), timeoutMs);
-      const check = (): void => {
-        if (this.frames.length >= this.cursor + n) {
-          clearTimeout(timer);
-          const out = this.frames.slice(this.cursor, this.cursor + n);
-          this.cursor += n;
-          resolve(out);
-        } else if (this.isClosed) {
-          clearTimeout(timer);
-          reject(new Error(`closed while waiting for ${n} frame(s); got ${JSON.stringify(this.frames.slice(this.cursor))}`));
-        } else this.waiters.push(check);
-      };
-      check();
-    });
-  }
-
-  /** Sends each of `send` as one frame and asserts the next frames are exactly `expected` (text frames). */
-  async exchange(send: string | string[] | null, expected: string[], timeoutMs = 5000): Promise<void> {
-    for (const s of send === null ? [] : Array.isArray(send) ? send : [send]) this.send(s);
-    assert.deepEqual(await this.take(expected.length, timeoutMs), expected, `after sending ${JSON.stringify(send)?.slice(0, 200)}`);
-    assert.deepEqual(
-      this.all.filter((f) => f.binary).map((f) => f.data),
-      [],
-      'every server frame is a text frame',
-    );
-  }
-
-  async waitHeartbeats(n: number, timeoutMs: number): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while (this.heartbeats.length < n) {
-      assert.ok(Date.now() < end, `only ${this.heartbeats.length}/${n} heartbeats after ${timeoutMs} ms`);
-      assert.ok(!this.isClosed, `closed after ${this.heartbeats.length} heartbeats`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-
-  assertNoMore(): void {
-    assert.deepEqual(this.frames.slice(this.cursor), [], 'unexpected extra frames');
-  }
-
-  async waitClosed(timeoutMs = 5000): Promise<boolean> {
-    return Promise.race([this.closed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs))]);
-  }
-
-  terminate(): void {
-    this.ws.terminate();
+  protected heartbeat(data: string, at: number): (Heartbeat & { n: number }) | null {
+    const n = heartbeatOf(data);
+    return n === null ? null : { n, data, at };
   }
 }
 
