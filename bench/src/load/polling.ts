@@ -74,6 +74,7 @@ export class PollingClient extends SioClient {
   #queue: string[] = [];
   #posting = false;
   readonly #inflight = new Set<ReturnType<typeof request>>();
+  #requests = 0;
 
   async connect(opts: PollConnectOptions): Promise<void> {
     this.#agent = opts.agent;
@@ -103,7 +104,8 @@ export class PollingClient extends SioClient {
   }
 
   #url(): URL {
-    return new URL(`${this.#base}&sid=${encodeURIComponent(this.sid)}&t=${Date.now().toString(36)}`);
+    // Unique per request, like engine.io-client's yeast: a repeated `t` is a load balancer's replay to Nonstick.
+    return new URL(`${this.#base}&sid=${encodeURIComponent(this.sid)}&t=${Date.now().toString(36)}.${(++this.#requests).toString(36)}`);
   }
 
   #deliver(payload: string): void {
