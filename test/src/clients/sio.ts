@@ -156,3 +156,20 @@ export async function connectSio(version: SioVersion, url: string, mode: SioMode
   }
   return c;
 }
+
+/**
+ * A socket.io-client 4.x websocket client whose handlers run on a worker
+ * other than `avoid`, found through round robin in up to `tries` connects
+ * (the last one tried if none is elsewhere). Every client made is pushed to
+ * `made`, for the caller to close.
+ */
+export async function v4ClientAvoiding(url: string, avoid: string, tries: number, made: SioClient[]): Promise<SioClient> {
+  let c: SioClient | null = null;
+  for (let attempt = 0; attempt < tries; attempt++) {
+    c = await connectSio('v4', url, 'websocket');
+    made.push(c);
+    const [w] = await c.ack('whoami');
+    if (String(w) !== avoid) break;
+  }
+  return c!;
+}

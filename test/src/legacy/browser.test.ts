@@ -24,7 +24,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
-import { SioClient } from '../clients/sio.js';
+import { v4ClientAvoiding, type SioClient } from '../clients/sio.js';
 import { LEGACY_WORKER } from '../fixtures/cluster.js';
 import { startTarget, TARGETS, type Target } from '../engine/targets.js';
 import { CHROMIUM, CHROMIUM_ARGS, LegacyPage, ServerLog, requestFlashPolicy, sleep, startStaticServer, type NetEntry, type StaticServer } from './browser-support.js';
@@ -257,14 +257,7 @@ describe('socket.io-client 0.9.16 in headless Chromium', { timeout: 170_000 }, (
             legacyWorker = String((await lp.emitAck(id, '', 'whoami', []))[0]);
             // On the cluster, look for a v4 client whose handlers run on another worker
             // (round robin makes that a matter of a few tries).
-            for (let attempt = 0; attempt < (kind === 'cluster' ? 6 : 1); attempt++) {
-              const c = new SioClient('v4', url, 'websocket');
-              v4s.push(c);
-              await c.connected();
-              const [w] = await c.ack('whoami');
-              v4 = c;
-              if (String(w) !== legacyWorker) break;
-            }
+            v4 = await v4ClientAvoiding(url, legacyWorker, kind === 'cluster' ? 6 : 1, v4s);
             const [v4Worker] = await v4!.ack('whoami');
             t.diagnostic(`0.9 client's handlers on ${legacyWorker}, v4 client's on ${String(v4Worker)}`);
             if (kind === 'cluster') assert.notEqual(String(v4Worker), legacyWorker, 'the two clients are served by different workers');

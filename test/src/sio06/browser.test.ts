@@ -26,7 +26,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
-import { SioClient } from '../clients/sio.js';
+import { v4ClientAvoiding, type SioClient } from '../clients/sio.js';
 import { SIO06_WORKER } from '../fixtures/cluster.js';
 import { startTarget, TARGETS, type Target } from '../engine/targets.js';
 import { CHROMIUM, CHROMIUM_ARGS, ServerLog, requestFlashPolicy, sleep, startStaticServer, type NetEntry, type StaticServer } from '../legacy/browser-support.js';
@@ -206,14 +206,7 @@ describe('Socket.IO 0.6.3 browser client in headless Chromium', { timeout: 150_0
             const sio06Worker = String(conn['worker']);
             // On the cluster, look for a v4 client whose handlers run on another worker
             // (round robin makes that a matter of a few tries).
-            for (let attempt = 0; attempt < (kind === 'cluster' ? 6 : 1); attempt++) {
-              const c = new SioClient('v4', url, 'websocket');
-              v4s.push(c);
-              await c.connected();
-              const [w] = await c.ack('whoami');
-              v4 = c;
-              if (String(w) !== sio06Worker) break;
-            }
+            v4 = await v4ClientAvoiding(url, sio06Worker, kind === 'cluster' ? 6 : 1, v4s);
             const [v4Worker] = await v4!.ack('whoami');
             t.diagnostic(`0.6 client's session on ${sio06Worker}, v4 client's on ${String(v4Worker)}`);
             if (kind === 'cluster') assert.notEqual(String(v4Worker), sio06Worker, 'the two clients are served by different workers');
