@@ -1,3 +1,4 @@
+import type { TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
 
 export interface NetEntry {
@@ -68,4 +69,28 @@ export class PageTraffic {
       .map((e) => `+${e.t - t0}ms ${e.kind} ${e.method ?? ''} ${e.url.replace(/^https?:\/\/[^/]+/, '')}${e.status !== undefined ? ` ${e.status}` : ''}${e.body !== undefined ? ` ${JSON.stringify(e.body.length > 300 ? `${e.body.slice(0, 300)}…` : e.body)}` : ''}`)
       .join('\n');
   }
+}
+
+/** What `pageStep` needs of a page driver. */
+export interface TrafficPage {
+  readonly problems: string[];
+  dump(max?: number): Promise<string>;
+}
+
+/**
+ * Runs `fn` as a subtest; its failure message gets the page's traffic. Returns
+ * false when it failed, so the caller can stop a scenario that cannot go on.
+ */
+export async function pageStep(t: TestContext, page: TrafficPage, name: string, fn: () => Promise<void>): Promise<boolean> {
+  let ok = true;
+  await t.test(name, async () => {
+    try {
+      await fn();
+    } catch (err) {
+      ok = false;
+      const e = err as Error;
+      throw new Error(`${e.message}\n--- page traffic (last 60) ---\n${await page.dump()}\n--- page problems: ${page.problems.join('; ') || 'none'}`, { cause: e });
+    }
+  });
+  return ok;
 }

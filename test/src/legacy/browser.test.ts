@@ -25,6 +25,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import { v4ClientAvoiding, type SioClient } from '../clients/sio.js';
+import { pageStep } from '../clients/page-traffic.js';
 import { LEGACY_WORKER } from '../fixtures/cluster.js';
 import { startTarget, TARGETS, type Target } from '../engine/targets.js';
 import { CHROMIUM, CHROMIUM_ARGS, LegacyPage, ServerLog, requestFlashPolicy, sleep, startStaticServer, type NetEntry, type StaticServer } from './browser-support.js';
@@ -118,23 +119,7 @@ function sentPackets(net: NetEntry[]): string[] {
   return out;
 }
 
-/**
- * Runs `fn` as a subtest; its failure message gets the page's traffic. Returns
- * false when it failed, so the caller can stop a scenario that cannot go on.
- */
-async function step(t: TestContext, lp: LegacyPage, name: string, fn: () => Promise<void>): Promise<boolean> {
-  let ok = true;
-  await t.test(name, async () => {
-    try {
-      await fn();
-    } catch (err) {
-      ok = false;
-      const e = err as Error;
-      throw new Error(`${e.message}\n--- page traffic (last 60) ---\n${await lp.dump()}\n--- page problems: ${lp.problems.join('; ') || 'none'}`, { cause: e });
-    }
-  });
-  return ok;
-}
+const step = pageStep;
 
 describe('socket.io-client 0.9.16 in headless Chromium', { timeout: 170_000 }, () => {
   let browser: Browser | undefined;

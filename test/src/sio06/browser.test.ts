@@ -27,6 +27,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import { v4ClientAvoiding, type SioClient } from '../clients/sio.js';
+import { pageStep } from '../clients/page-traffic.js';
 import { SIO06_WORKER } from '../fixtures/cluster.js';
 import { startTarget, TARGETS, type Target } from '../engine/targets.js';
 import { CHROMIUM, CHROMIUM_ARGS, ServerLog, requestFlashPolicy, sleep, startStaticServer, type NetEntry, type StaticServer } from '../legacy/browser-support.js';
@@ -104,23 +105,7 @@ function sentMessages(net: NetEntry[]): string[] {
 
 const isHeartbeat = (m: string) => m.startsWith('~h~');
 
-/**
- * Runs `fn` as a subtest; its failure message gets the page's traffic. Returns
- * false when it failed, so the caller can stop a scenario that cannot go on.
- */
-async function step(t: TestContext, p: Sio06Page, name: string, fn: () => Promise<void>): Promise<boolean> {
-  let ok = true;
-  await t.test(name, async () => {
-    try {
-      await fn();
-    } catch (err) {
-      ok = false;
-      const e = err as Error;
-      throw new Error(`${e.message}\n--- page traffic (last 60) ---\n${await p.dump()}\n--- page problems: ${p.problems.join('; ') || 'none'}`, { cause: e });
-    }
-  });
-  return ok;
-}
+const step = pageStep;
 
 /** What a GET to the old session id gets once the session is gone (Nonstick: 404; 0.6.18 dropped the connection). */
 async function sessionGone(url: string, sid: string): Promise<number> {
