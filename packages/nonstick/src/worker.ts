@@ -1,4 +1,4 @@
-import { Engine, MemoryStore, PromMetrics, Server, type Bus, type HttpResponse, type ServerOptions, type Store, type TemplatedApp } from '@nonstick/server';
+import { createHost, Engine, MemoryStore, PromMetrics, Server, type Bus, type Host, type RawResponse, type ServerOptions, type Store } from '@nonstick/server';
 import { RedisBus, RedisStore, type Client } from '@nonstick/redis';
 import type { WorkerConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
@@ -27,8 +27,8 @@ export type SocketIoApp = {
   kind: 'socket.io';
   options?: Partial<ServerOptions>;
   setup(io: Server): void;
-  /** Extra HTTP routes on the worker's app (e.g. a demo page). */
-  routes?: (app: TemplatedApp) => void;
+  /** Extra HTTP routes on the worker's host (e.g. a demo page). */
+  routes?: (host: Host) => void;
 };
 
 /** Starts one worker: the store and bus the config asks for, the engine or Socket.IO server, and the app. */
@@ -95,18 +95,18 @@ export async function startWorker(config: WorkerConfig, app: EngineApp | SocketI
     () => {},
   );
   /** /health, /ready and (unless off) the metrics path. */
-  const opsRoutes = (app: TemplatedApp, withMetricsRoute: boolean): void => {
-    app.get('/health', (res) => json(res, '200 OK', { status: 'ok' }));
-    app.get('/ready', (res) => {
+  const opsRoutes = (host: Host, withMetricsRoute: boolean): void => {
+    host.route('/health', (res) => json(res, 200, { status: 'ok' }));
+    host.route('/ready', (res) => {
       const r = readiness();
-      json(res, r.status === 'ready' ? '200 OK' : '503 Service Unavailable', r);
+      json(res, r.status === 'ready' ? 200 : 503, r);
     });
-    if (withMetricsRoute && metrics && config.metricsPath) metrics.serve(app, config.metricsPath);
+    if (withMetricsRoute && metrics && config.metricsPath) metrics.serve(host, config.metricsPath);
   };
   const ops = config.metricsPort > 0 ? await listenOps(engine, config.host, config.metricsPort, opsRoutes) : null;
-  const routes = (extra?: (app: TemplatedApp) => void) => (app: TemplatedApp) => {
-    opsRoutes(app, ops === null);
-    extra?.(app);
+  const routes = (extra?: (host: Host) => void) => (host: Host) => {
+    opsRoutes(host, ops === null);
+    extra?.(host);
   };
   const stopWith = (close: () => Promise<void>) => async () => {
     stopping = true;
@@ -145,28 +145,25 @@ function redisStatus(metrics: PromMetrics, client: 'store' | 'bus', e: { connect
   else if (e.status === 'reconnecting' || e.status === 'end') metrics.redisStatus(client, e.connection, false);
 }
 
-function json(res: HttpResponse, status: string, body: unknown): void {
-  res.cork(() => {
-    res.writeStatus(status).writeHeader('Content-Type', 'application/json').writeHeader('Cache-Control', 'no-store').end(JSON.stringify(body));
-  });
+function json(res: RawResponse, status: number, body: unknown): void {
+  res.send(status, [['Content-Type', 'application/json'], ['Cache-Control', 'no-store']], JSON.stringify(body), false);
 }
 
-/** The separate metrics port: its own uWS app with the ops routes only. */
-async function listenOps(engine: Engine, host: string, port: number, routes: (app: TemplatedApp, withMetrics: boolean) => void): Promise<{ port: number; close(): void }> {
-  const uws = engine.uws;
-  const app = uws.App();
-  routes(app, true);
-  app.any('/*', (res) => {
-    res.cork(() => res.writeStatus('404 Not Found').end('Not Found'));
-  });
-  const ls = await new Promise<NonNullable<Parameters<Parameters<TemplatedApp['listen']>[2]>[0]>>((resolve, reject) => {
-    app.listen(host, port, (s) => (s ? resolve(s) : reject(new Error(`cannot listen on ${host}:${port} (metrics)`))));
-  });
+/** The separate metrics port: a host of its own with the ops routes only. */
+async function listenOps(engine: Engine, addr: string, port: number, routes: (host: Host, withMetrics: boolean) => void): Promise<{ port: number; close(): void }> {
+  const o = engine.options;
+  const { host } = createHost(o.httpServer, { allowUwsFallback: o.allowUwsFallback });
+  routes(host, true);
+  let bound: number;
+  try {
+    bound = await host.listen(port, addr);
+  } catch (cause) {
+    throw new Error(`cannot listen on ${addr}:${port} (metrics)`, { cause });
+  }
   return {
-    port: uws.us_socket_local_port(ls as unknown as Parameters<typeof uws.us_socket_local_port>[0]),
+    port: bound,
     close() {
-      uws.us_listen_socket_close(ls);
-      (app as TemplatedApp & { close?(): void }).close?.();
+      void host.close();
     },
   };
 }

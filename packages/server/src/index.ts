@@ -21,4 +21,6 @@ export { compareIds, ID_PATTERN, type Bus, type BusEntry, type BusHandler, type 
 export { MemoryBus, MemoryLog, type MemoryBusOptions } from './bus/MemoryBus.js';
 export { NOOP_METRICS, type Metrics, type MetricsErrorCode, type MetricsGeneration, type MetricsRedisClient, type MetricsSource } from './metrics/Metrics.js';
 export { PromMetrics, type PromMetricsOptions } from './metrics/PromMetrics.js';
-export type { TemplatedApp, HttpRequest, HttpResponse } from 'uWebSockets.js';
+export type { Host, HostKind, RawResponse, RouteHandler, EngineHandlers, WsConnection, WsUpgrade, WsLimits } from './host/Host.js';
+export { UwsHost, type UwsHostOptions } from './host/uws/UwsHost.js';
+export { createHost, type HostChoice, type HostSelectOptions } from './host/select.js';

@@ -6,6 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { Engine } from '../src/engine/Engine.js';
 import type { EngineSocket } from '../src/engine/EngineSocket.js';
+import { UwsHost } from '../src/host/uws/UwsHost.js';
+import { loadUws } from '../src/uws.js';
 import { startEngine, until, type RunningEngine } from './helpers/engine.js';
 import { http, openData } from './helpers/http.js';
 
@@ -244,12 +246,13 @@ describe('transport options, path, and attaching to an existing uWS app', () => 
   it('serves a custom path, and attaches to an existing uWS app next to its own routes', async () => {
     const engine = new Engine({ path: '/realtime/' });
     engine.on('connection', (s: EngineSocket) => s.on('message', (d: string | Buffer) => s.send(d)));
-    const app = engine.uws.App();
+    const uws = loadUws();
+    const app = uws.App();
     app.get('/health', (res) => void res.end('fine'));
-    engine.attach(app);
+    engine.attach(UwsHost.attach(app));
     await engine.ready;
     const port = await new Promise<number>((resolve, reject) =>
-      app.listen('127.0.0.1', 0, (ls) => (ls ? resolve(engine.uws.us_socket_local_port(ls as never)) : reject(new Error('listen')))),
+      app.listen('127.0.0.1', 0, (ls) => (ls ? resolve(uws.us_socket_local_port(ls as never)) : reject(new Error('listen')))),
     );
     try {
       assert.equal((await http(`http://127.0.0.1:${port}/health`)).text, 'fine');

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { HttpResponse, Server, Socket, TemplatedApp } from '@nonstick/server';
+import type { Host, RawResponse, Server, Socket } from '@nonstick/server';
 import type { SocketIoApp } from '../worker.js';
 
 /**
@@ -542,10 +542,8 @@ function pageScript(enginePath: string): string {
 `;
 }
 
-function answer(res: HttpResponse, status: string, headers: Record<string, string>, body: string | Buffer): void {
-  res.writeStatus(status);
-  for (const [k, v] of Object.entries(headers)) res.writeHeader(k, v);
-  res.end(body);
+function answer(res: RawResponse, status: number, headers: Record<string, string>, body: string | Buffer): void {
+  res.send(status, Object.entries(headers), body, false);
 }
 
 /** The chat demo app for `startWorker`. Reads the client bundle now, once. */
@@ -558,13 +556,12 @@ export function chatApp(): SocketIoApp {
       page = pageHtml(io.path());
       chatSetup(io);
     },
-    routes(app: TemplatedApp) {
+    routes(host: Host) {
       const p = page ?? pageHtml('/socket.io');
-      // Answered synchronously inside the handler: uWS corks these itself.
-      app.get('/', (res) =>
+      host.route('/', (res) =>
         answer(
           res,
-          '200 OK',
+          200,
           {
             'Content-Type': 'text/html; charset=utf-8',
             'Cache-Control': 'no-cache',
@@ -575,10 +572,10 @@ export function chatApp(): SocketIoApp {
           p.html,
         ),
       );
-      app.get('/socket.io-client.js', (res) =>
-        answer(res, '200 OK', { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=3600', 'X-Content-Type-Options': 'nosniff' }, clientJs),
+      host.route('/socket.io-client.js', (res) =>
+        answer(res, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=3600', 'X-Content-Type-Options': 'nosniff' }, clientJs),
       );
-      app.get('/favicon.ico', (res) => answer(res, '204 No Content', {}, ''));
+      host.route('/favicon.ico', (res) => answer(res, 204, {}, ''));
     },
   };
 }

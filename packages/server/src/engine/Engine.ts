@@ -1,28 +1,31 @@
 import { EventEmitter } from 'node:events';
-import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
-import { corsHeaders, preflightHeaders } from '../http/cors.js';
+import { flashPolicyXml } from '@nonstick/protocol';
+import type { Host, WsLimits } from '../host/Host.js';
+import { createHost } from '../host/select.js';
 import { resolveCookie, serializeCookie } from '../http/cookie.js';
-import { Exchange } from '../http/Exchange.js';
+import type { Exchange } from '../http/Exchange.js';
+import type { RequestInfo } from '../http/RequestInfo.js';
 import { NOOP_METRICS, type Metrics, type MetricsErrorCode } from '../metrics/Metrics.js';
-import { snapshotRequest, type RequestInfo } from '../http/RequestInfo.js';
 import { MemoryStore } from '../store/MemoryStore.js';
-import type { Generation, IngestResult, SessionRecord, SettleResult, Store, WorkerMessage } from '../store/Store.js';
-import { loadUws, type Uws } from '../uws.js';
+import type { Generation, IngestResult, SessionRecord, Store, WorkerMessage } from '../store/Store.js';
 import { dialectOf } from './dialects.js';
+import { EngineEntry } from './EngineEntry.js';
 import { EngineSocket, type SocketHost } from './EngineSocket.js';
 import { ERROR_MESSAGES, errorStatus, type ConnectionErrorEvent, type EngineErrorCode } from './errors.js';
-import { upgradesFor, type HandshakeRecord, type Rejection } from './handshake.js';
-import { resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js';
-import { Poller } from './Poller.js';
-import { PollingTransport } from './PollingTransport.js';
-import { generateWorkerId } from './sid.js';
-import { TimerWheel } from './TimerWheel.js';
-import { WebSocketTransport } from './WebSocketTransport.js';
+import { parseHandshake, upgradesFor, type HandshakeRecord, type Rejection } from './handshake.js';
 import { FlashPolicyServer } from './legacy/FlashPolicyServer.js';
 import { LegacyTransport } from './legacy/LegacyTransport.js';
 import { Sio06Transport } from './legacy/Sio06Transport.js';
-import { routeOf } from './routes.js';
-import { flashPolicyXml } from '@nonstick/protocol';
+import { Membership } from './Membership.js';
+import { resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js';
+import { Poller } from './Poller.js';
+import { PollingTransport } from './PollingTransport.js';
+import { RpcAnswers } from './RpcAnswers.js';
+import type { EngineServices } from './services.js';
+import { Settler } from './Settler.js';
+import { generateWorkerId } from './sid.js';
+import { TimerWheel } from './TimerWheel.js';
+import { WebSocketTransport } from './WebSocketTransport.js';
 import { WorkerRpc } from './WorkerRpc.js';
 
 export interface EngineEvents {
@@ -42,38 +45,23 @@ export interface EngineEvents {
  *   engine.on('connection', (s) => s.on('message', (d) => s.send(d)));
  *   await engine.listen(3000);
  *
- * or attached to an existing uWebSockets.js app with `attach(app)`.
+ * or mounted on a network host with `attach(host)` (e.g. `UwsHost.attach(app)`
+ * for an existing uWebSockets.js app).
  */
-/** A polling session created here and not announced yet. */
-interface Settling {
-  timer: NodeJS.Timeout;
-  generation: Generation;
-  handshake: HandshakeRecord;
-  /** [min, max] ms of the settle window. */
-  window: [number, number];
-  /** The `settle` call in flight, if any: whatever ends the settling otherwise waits for it. */
-  asking: Promise<unknown> | null;
-  /** An inbox message came while `settle` was in flight: its entries may have missed the settle. */
-  missed: boolean;
-  /** Since when the settling has waited on a probe (0 = not waiting). */
-  probing: number;
-}
-
-export class Engine extends EventEmitter implements SocketHost {
+export class Engine extends EventEmitter implements SocketHost, EngineServices {
   readonly options: ResolvedEngineOptions;
   readonly store: Store;
   readonly workerId: string;
-  readonly uws: typeof Uws;
   /** Monitoring hooks (`options.metrics`, no-op by default). */
   readonly metrics: Metrics;
   /** Sessions this worker owns, by id. */
   readonly sockets = new Map<string, EngineSocket>();
-  /** Workers this worker knows to be dead (refreshed by the orphan sweep). */
-  readonly deadWorkers = new Set<string>();
   readonly wheel: TimerWheel<EngineSocket>;
   readonly rpc: WorkerRpc;
   /** The long-polls held on this worker, of every protocol. */
   readonly poller: Poller;
+  /** Polling sessions this worker created that are not announced yet. */
+  readonly settler: Settler;
   readonly polling: PollingTransport;
   readonly websocket: WebSocketTransport;
   /** Socket.IO 0.7–0.9 clients (null when `legacy: false`). */
@@ -84,38 +72,35 @@ export class Engine extends EventEmitter implements SocketHost {
   /** Resolves once the store has registered this worker. */
   readonly ready: Promise<void>;
 
-  #app: TemplatedApp | null = null;
-  #ownApp = false;
-  #listenSocket: us_listen_socket | null = null;
-  #sweepTimer: NodeJS.Timeout | null = null;
-  #orphanTimer: NodeJS.Timeout | null = null;
-  #sweeping = false;
-  #orphaning = false;
+  /** The host this engine created in `listen` (closed with the engine), or the last one it was attached to. */
+  #host: Host | null = null;
+  #ownHost = false;
+  readonly #entry: EngineEntry;
+  readonly #membership: Membership;
+  readonly #answers: RpcAnswers;
   #closed = false;
   #cookie: ReturnType<typeof resolveCookie>;
-  /** Polling sessions this worker created that are not announced yet, with their settle timers. */
-  readonly #settling = new Map<string, Settling>();
-  /** Whether fresh polling sessions settle before being announced (see `settleUpgrades`). */
-  readonly settles: boolean;
 
   constructor(opts: EngineOptions = {}) {
     super();
     this.options = resolveEngineOptions(opts);
-    this.uws = loadUws(this.options.allowUwsFallback);
     this.store = opts.store ?? new MemoryStore();
     this.workerId = opts.workerId ?? generateWorkerId();
     this.metrics = opts.metrics ?? NOOP_METRICS;
     this.#cookie = resolveCookie(this.options.cookie);
-    this.settles = (this.options.settleUpgrades ?? this.store.distributed) && upgradesFor(this.options, 'polling').length > 0;
     const o = this.options;
+    this.settler = new Settler(this, (o.settleUpgrades ?? this.store.distributed) && upgradesFor(o, 'polling').length > 0);
     const shortest = Math.min(o.pingInterval, o.pingTimeout, o.legacy?.heartbeatInterval ?? Infinity, o.legacy?.heartbeatTimeout ?? Infinity, o.sio06?.heartbeatInterval ?? Infinity, o.sio06?.heartbeatTimeout ?? Infinity);
     this.wheel = new TimerWheel(clamp(shortest / 10, 5, 1000), (s, now) => s.heartbeatDue(now));
-    this.rpc = new WorkerRpc(this.store, this.workerId, o.rpcTimeout, (body) => this.#answerRpc(body));
+    this.#answers = new RpcAnswers((sid, pollId) => this.poller.isWaiting(sid, pollId));
+    this.rpc = new WorkerRpc(this.store, this.workerId, o.rpcTimeout, (body) => this.#answers.answer(body));
     this.poller = new Poller(this);
+    this.#membership = new Membership(this);
     this.polling = new PollingTransport(this);
     this.websocket = new WebSocketTransport(this);
-    this.legacy = this.options.legacy ? new LegacyTransport(this, this.options.legacy) : null;
-    this.sio06 = this.options.sio06 ? new Sio06Transport(this, this.options.sio06) : null;
+    this.legacy = o.legacy ? new LegacyTransport(this, o.legacy) : null;
+    this.sio06 = o.sio06 ? new Sio06Transport(this, o.sio06) : null;
+    this.#entry = new EngineEntry(this, { polling: this.polling, websocket: this.websocket, legacy: this.legacy, sio06: this.sio06 });
     this.metrics.source({ sessions: () => this.sockets.values(), pollsWaiting: () => this.poller.waitingCount() });
     this.ready = this.store.start(this.workerId, (m) => this.#onMessage(m)).then(() => this.#startTimers());
     // Surface a failed start through `ready`, not as an unhandled rejection.
@@ -126,37 +111,42 @@ export class Engine extends EventEmitter implements SocketHost {
     return this.sockets.size;
   }
 
-  /** Registers the engine's routes (HTTP and WebSocket) on an existing uWebSockets.js app. */
-  attach(app: TemplatedApp): this {
-    this.#app = app;
-    const pattern = `${this.options.path}/*`;
-    app.any(pattern, (res, req) => this.#onHttp(res, req));
-    app.ws(pattern, this.websocket.behavior());
+  /** Workers this worker knows to be dead (refreshed by the orphan sweep). */
+  get deadWorkers(): ReadonlySet<string> {
+    return this.#membership.deadWorkers;
+  }
+
+  /** Whether fresh polling sessions settle before being announced (see `settleUpgrades`). */
+  get settles(): boolean {
+    return this.settler.enabled;
+  }
+
+  /** Mounts the engine (HTTP and websocket, everything under its path) on a network host. */
+  attach(host: Host): this {
+    this.#host = host;
+    host.mount(this.options.path, this.#entry, this.#wsLimits());
     return this;
   }
 
   /**
-   * Starts a uWebSockets.js app on `port` (0 picks a free one); resolves with
-   * the port. `routes` may register more routes (e.g. pages) on the app;
-   * anything unrouted gets 404.
+   * Listens on `port` (0 picks a free one) on a host of its own (the kind
+   * `httpServer` asks for); resolves with the port. `routes` may add routes
+   * (e.g. pages) to the host; anything unrouted gets 404.
    */
-  async listen(port: number, host = '0.0.0.0', routes?: (app: TemplatedApp) => void): Promise<number> {
-    const app = this.uws.App();
-    this.#ownApp = true;
-    this.attach(app);
-    routes?.(app);
-    app.any('/*', (res) => {
-      res.cork(() => res.writeStatus('404 Not Found').end('Not Found'));
-    });
+  async listen(port: number, hostAddr = '0.0.0.0', routes?: (host: Host) => void): Promise<number> {
+    const { host } = createHost(this.options.httpServer, { allowUwsFallback: this.options.allowUwsFallback });
+    this.#ownHost = true;
+    this.attach(host);
+    routes?.(host);
     await this.ready;
-    return new Promise((resolve, reject) => {
-      app.listen(host, port, (ls) => {
-        if (!ls) return reject(new Error(`cannot listen on ${host}:${port}`));
-        this.#listenSocket = ls;
-        const bound = this.uws.us_socket_local_port(ls as unknown as Uws.us_socket);
-        this.listenFlashPolicy(host).then(() => resolve(bound), reject);
-      });
-    });
+    const bound = await host.listen(port, hostAddr);
+    await this.listenFlashPolicy(hostAddr);
+    return bound;
+  }
+
+  /** The host `listen` created or `attach` mounted the engine on (null before either). */
+  get host(): Host | null {
+    return this.#host;
   }
 
   /**
@@ -181,28 +171,35 @@ export class Engine extends EventEmitter implements SocketHost {
     if (this.#closed) return;
     this.#closed = true;
     this.#stopTimers();
-    for (const sid of [...this.#settling.keys()]) this.forgetSettling(sid);
+    this.settler.forgetAll();
     for (const socket of [...this.sockets.values()]) socket.closeWs('forced close');
     this.poller.closeAll();
     this.rpc.close();
     this.#policy?.close();
     this.#policy = null;
-    if (this.#listenSocket) this.uws.us_listen_socket_close(this.#listenSocket);
-    this.#listenSocket = null;
-    if (this.#ownApp && this.#app) (this.#app as TemplatedApp & { close(): void }).close();
+    if (this.#ownHost && this.#host) await this.#host.close();
     await this.ready.catch(() => {});
     await this.store.stop();
   }
 
+  #wsLimits(): WsLimits {
+    const o = this.options;
+    return { maxPayloadLength: o.maxHttpBufferSize, maxBackpressure: o.maxBackpressure, perMessageDeflate: o.perMessageDeflate };
+  }
+
   // ---- shared with transports (internal) ---------------------------------
 
-  /** Answers with one of engine.io's errors and emits `connection_error`. */
-  reject(ex: Exchange, info: RequestInfo, r: Rejection): void {
+  rejected(info: RequestInfo, r: Rejection): string {
     this.metrics.error(String(r.code) as MetricsErrorCode);
-    const message = typeof r.context['message'] === 'string' ? (r.context['message'] as string) : ERROR_MESSAGES[r.code]!;
     if (this.listenerCount('connection_error') > 0) {
       this.emit('connection_error', { req: info, code: r.code, message: ERROR_MESSAGES[r.code]!, context: r.context });
     }
+    return typeof r.context['message'] === 'string' ? (r.context['message'] as string) : ERROR_MESSAGES[r.code]!;
+  }
+
+  /** Answers with one of engine.io's errors and emits `connection_error`. */
+  reject(ex: Exchange, info: RequestInfo, r: Rejection): void {
+    const message = this.rejected(info, r);
     ex.json(errorStatus(r.code), { code: r.code, message });
   }
 
@@ -232,8 +229,8 @@ export class Engine extends EventEmitter implements SocketHost {
       this.storeFailed(err, 'close');
     }
     // Still settling here: announce it, with what the client sent, before it closes.
-    await this.#afterSettle(sid, () => {});
-    if (this.#announceSettling(sid)) await this.drainInbox(sid);
+    await this.settler.afterSettle(sid, () => {});
+    if (this.settler.announceSettling(sid)) await this.drainInbox(sid);
     this.sockets.get(sid)?.closeWs(reason, description);
   }
 
@@ -269,116 +266,6 @@ export class Engine extends EventEmitter implements SocketHost {
     this.emit('connection', socket);
   }
 
-  /**
-   * A polling session created here waits before being announced: if its
-   * client upgrades, the worker holding the websocket announces it instead,
-   * and `connection` runs once, where the session stays.
-   */
-  settleLater(sid: string, generation: Generation, handshake: HandshakeRecord, window = this.options.settleWindow): void {
-    const entry: Settling = { timer: null as unknown as NodeJS.Timeout, generation, handshake, window, asking: null, missed: false, probing: 0 };
-    this.#settling.set(sid, entry);
-    this.#armSettle(sid, entry, Date.now() + window[0]);
-  }
-
-  /**
-   * A session still settling here closed before it was announced: it is
-   * announced now (then closed by the caller), so that what its client sent
-   * is not lost and the application sees `connection` then `close`, as for
-   * any other session. Returns the new socket, or null if it was not settling.
-   */
-  #announceSettling(sid: string): EngineSocket | null {
-    const e = this.#settling.get(sid);
-    if (!e) return null;
-    this.forgetSettling(sid);
-    const socket = this.adopt(sid, e.generation, 'polling', e.handshake, false);
-    this.announce(socket);
-    return socket;
-  }
-
-  /** Stops settling `sid` here (it was upgraded elsewhere, claimed, or closed). */
-  forgetSettling(sid: string): void {
-    const e = this.#settling.get(sid);
-    if (!e) return;
-    clearTimeout(e.timer);
-    this.#settling.delete(sid);
-  }
-
-  #armSettle(sid: string, entry: Settling, at: number): void {
-    entry.timer = setTimeout(() => void this.#trySettle(sid), Math.max(0, at - Date.now()));
-  }
-
-  async #trySettle(sid: string): Promise<void> {
-    const entry = this.#settling.get(sid);
-    if (!entry) return;
-    const [min, max] = entry.window;
-    let r: SettleResult;
-    const asking = this.store.settle(sid, Date.now(), min, max);
-    entry.asking = asking;
-    try {
-      r = await asking;
-    } catch (err) {
-      this.storeFailed(err, 'settle');
-      r = { kind: 'wait', at: Date.now() + 100 };
-    } finally {
-      entry.asking = null;
-    }
-    if (this.#settling.get(sid) !== entry) return;
-    switch (r.kind) {
-      case 'wait':
-        this.#armSettle(sid, entry, r.at);
-        return;
-      case 'upgrading': {
-        // The probe's worker will take the session (we hear a handover) or
-        // give up within upgradeTimeout, unless it died mid-probe.
-        const now = Date.now();
-        if (entry.probing === 0) entry.probing = now;
-        else if (now - entry.probing > this.options.upgradeTimeout + this.options.rpcTimeout) {
-          entry.probing = now;
-          void this.#clearDeadProbe(sid);
-        }
-        this.#armSettle(sid, entry, now + 50);
-        return;
-      }
-      case 'done': {
-        // Closed before it was announced, and the close message may still be
-        // on its way (or lost in a store outage): close it now.
-        const rec = await this.store.get(sid).catch(() => null);
-        if (this.#settling.get(sid) !== entry) return;
-        if (rec && rec.closed !== null && rec.owner === this.workerId) return this.sessionClosed(sid, rec.closed);
-        this.#settling.delete(sid);
-        return;
-      }
-      case 'settled': {
-        this.#settling.delete(sid);
-        const socket = this.adopt(sid, entry.generation, 'polling', entry.handshake, false);
-        this.announce(socket);
-        if (r.inbox.length > 0) socket.receiveEntries(r.inbox);
-        // Relayed after the settle, and told of before we had the socket.
-        if (entry.missed) void this.drainInbox(sid);
-        return;
-      }
-    }
-  }
-
-  /** Runs `then` once the settle call in flight for `sid` (if any) is answered and handled. */
-  #afterSettle(sid: string, then: () => void | Promise<void>): void | Promise<void> {
-    const asking = this.#settling.get(sid)?.asking;
-    if (!asking) return then();
-    return asking.then(then, then);
-  }
-
-  /** A probe outlived upgradeTimeout: if its worker does not answer, it died, and its probe is cleared. */
-  async #clearDeadProbe(sid: string): Promise<void> {
-    try {
-      const prober = (await this.store.get(sid))?.upgrading;
-      if (!prober || prober === this.workerId) return;
-      const alive = !this.deadWorkers.has(prober) && (await this.rpc.call(prober, `p ${sid} -`)) !== null;
-      if (!alive) await this.store.abortUpgrade(sid, prober);
-    } catch (err) {
-      this.storeFailed(err, 'probe');
-    }
-  }
-
   /** Takes over a session whose owner died; the new local socket is announced as resumed. */
   async claim(sid: string, from: string): Promise<EngineSocket | null> {
     const r = await this.store.claim(sid, from);
@@ -391,7 +278,7 @@ export class Engine extends EventEmitter implements SocketHost {
     if (existing) return existing;
     const rec = r.record;
     const hs = parseHandshake(rec.handshake);
-    this.forgetSettling(sid);
+    this.settler.forgetSettling(sid);
     const socket = this.adopt(sid, rec.generation, 'polling', hs, !r.fresh);
     this.announce(socket);
     if (r.inbox.length > 0) socket.receiveEntries(r.inbox);
@@ -454,43 +341,6 @@ export class Engine extends EventEmitter implements SocketHost {
     }
   }
 
-  // ---- HTTP entry point ----------------------------------------------------
-
-  #onHttp(res: HttpResponse, req: HttpRequest): void {
-    const info = snapshotRequest(req, res);
-    const ex = new Exchange(res);
-    this.#handleHttp(ex, info).catch((err) => {
-      this.storeUnavailable(ex, err);
-    });
-  }
-
-  async #handleHttp(ex: Exchange, info: RequestInfo): Promise<void> {
-    await this.ready;
-    const route = routeOf(this.options.path, info.path);
-    if (route.kind === 'legacy' && this.legacy) return this.legacy.handle(ex, info, route);
-    if (route.kind === 'sio06' && this.sio06) return this.sio06.handle(ex, info, route);
-    if (route.kind === 'none' || route.kind === 'sio06') {
-      ex.respond(404, 'text/plain', 'Not Found');
-      return;
-    }
-    const cors = this.options.cors;
-    if (cors) {
-      const origin = info.headers['origin'];
-      if (info.method === 'OPTIONS') {
-        const h = await preflightHeaders(cors, origin, info.headers['access-control-request-headers']);
-        if (h) {
-          ex.headers = h;
-          ex.respond(cors.optionsSuccessStatus ?? 204, null, '');
-          return;
-        }
-      } else {
-        const h = await corsHeaders(cors, origin);
-        if (h) ex.headers = h;
-      }
-    }
-    await this.polling.handle(ex, info);
-  }
-
   // ---- cluster messages ------------------------------------------------------
 
   #onMessage(m: WorkerMessage): void {
@@ -499,20 +349,14 @@ export class Engine extends EventEmitter implements SocketHost {
         if (m.pollId === '*') this.sockets.get(m.sid)?.wakeWebSocket();
         else this.poller.wake(m.sid, m.pollId);
         return;
-      case 'inbox': {
-        const e = this.#settling.get(m.sid);
-        if (e) {
-          // Taken by the settle, or by the drain after it.
-          if (e.asking) e.missed = true;
-          return;
-        }
-        void this.drainInbox(m.sid, performance.now());
+      case 'inbox':
+        // A settling session's entries are taken by the settle, or by the drain after it.
+        if (!this.settler.onInbox(m.sid)) void this.drainInbox(m.sid, performance.now());
         return;
-      }
       case 'handover':
         // A settle answered first announced it here: then it moves on.
-        void this.#afterSettle(m.sid, () => {
-          this.forgetSettling(m.sid);
+        void this.settler.afterSettle(m.sid, () => {
+          this.settler.forgetSettling(m.sid);
           const socket = this.sockets.get(m.sid);
           if (socket) {
             this.sockets.delete(m.sid);
@@ -565,8 +409,8 @@ export class Engine extends EventEmitter implements SocketHost {
    */
   async sessionClosed(sid: string, reason: string): Promise<void> {
     // A settle answered first has the inbox entries: let it announce the session.
-    await this.#afterSettle(sid, () => {});
-    this.#announceSettling(sid);
+    await this.settler.afterSettle(sid, () => {});
+    this.settler.announceSettling(sid);
     const socket = this.sockets.get(sid);
     if (!socket) return;
     // Whatever the client sent before the close is processed first.
@@ -576,19 +420,7 @@ export class Engine extends EventEmitter implements SocketHost {
 
   /** Lets a layer above answer requests from other workers whose body starts with `prefix` (e.g. `sio:`). */
   onRpc(prefix: string, handler: (body: string) => string | Promise<string>): void {
-    this.#rpcHandlers.set(prefix, handler);
-  }
-
-  readonly #rpcHandlers = new Map<string, (body: string) => string | Promise<string>>();
-
-  #answerRpc(body: string): string | Promise<string> {
-    for (const [prefix, h] of this.#rpcHandlers) if (body.startsWith(prefix)) return h(body.slice(prefix.length));
-    // `p <sid> <pollId>`: is this poll of ours still waiting?
-    if (body.startsWith('p ')) {
-      const [, sid, pollId] = body.split(' ');
-      return sid !== undefined && pollId !== undefined && this.poller.isWaiting(sid, pollId) ? '1' : '0';
-    }
-    return '';
+    this.#answers.onRpc(prefix, handler);
   }
 
   // ---- background sweeps -----------------------------------------------------
@@ -596,73 +428,13 @@ export class Engine extends EventEmitter implements SocketHost {
   #startTimers(): void {
     if (this.#closed) return;
     this.wheel.start();
-    this.#sweepTimer = setInterval(() => void this.#sweep(), this.options.sweepInterval);
-    this.#sweepTimer.unref();
-    this.#orphanTimer = setInterval(() => void this.#adoptOrphans(), this.options.orphanInterval);
-    this.#orphanTimer.unref();
+    this.#membership.start();
   }
 
   #stopTimers(): void {
     this.wheel.stop();
-    if (this.#sweepTimer) clearInterval(this.#sweepTimer);
-    if (this.#orphanTimer) clearInterval(this.#orphanTimer);
-    this.#sweepTimer = this.#orphanTimer = null;
+    this.#membership.stop();
   }
-
-  async #sweep(): Promise<void> {
-    if (this.#sweeping) return;
-    this.#sweeping = true;
-    const batch = 500;
-    try {
-      // Bounded so one sweep never monopolises the event loop.
-      for (let i = 0; i < 20; i++) {
-        const r = await this.store.sweepHeartbeats(Date.now(), batch);
-        this.metrics.heartbeatTimeout(r.timedOut);
-        if (r.pinged + r.timedOut < batch) break;
-      }
-      this.poller.repoll(Date.now() - this.options.pingInterval);
-    } catch (err) {
-      this.storeFailed(err, 'sweep');
-    } finally {
-      this.#sweeping = false;
-    }
-  }
-
-  async #adoptOrphans(): Promise<void> {
-    if (this.#orphaning) return;
-    this.#orphaning = true;
-    try {
-      const dead = await this.store.deadWorkers();
-      this.deadWorkers.clear();
-      for (const d of dead) this.deadWorkers.add(d);
-      for (const d of dead) {
-        for (;;) {
-          const sids = await this.store.orphans(d, 100);
-          if (sids.length === 0) break;
-          await Promise.all(sids.map((sid) => this.claim(sid, d)));
-        }
-        await this.store.forgetWorker(d);
-      }
-    } catch (err) {
-      this.storeFailed(err, 'orphans');
-    } finally {
-      this.#orphaning = false;
-    }
-  }
-}
-
-export function parseHandshake(json: string): HandshakeRecord {
-  try {
-    const v = JSON.parse(json) as HandshakeRecord;
-    if (v && typeof v === 'object' && v.request) return v;
-  } catch {
-    // fall through: a record we cannot read still gets a usable socket
-  }
-  return {
-    request: { method: 'GET', url: '', path: '', query: Object.create(null), headers: Object.create(null), remoteAddress: '' },
-    issued: Date.now(),
-    supportsBinary: false,
-  };
 }
 
 function clamp(v: number, lo: number, hi: number): number {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { EioPacket } from '@nonstick/protocol';
-import type { WebSocket } from 'uWebSockets.js';
+import type { WsConnection } from '../host/Host.js';
 import type { RequestInfo } from '../http/RequestInfo.js';
 import type { Metrics } from '../metrics/Metrics.js';
 import type { Store } from '../store/Store.js';
@@ -13,7 +13,7 @@ import type { TimerWheel, WheelItem } from './TimerWheel.js';
 export type ReadyState = 'open' | 'closing' | 'closed';
 export type SendData = string | Buffer | ArrayBuffer | ArrayBufferView;
 
-/** Per-websocket data uWebSockets.js keeps for us. */
+/** Per-websocket state the host keeps for us. */
 export interface WsData {
   sid: string;
   /**
@@ -30,7 +30,7 @@ export interface WsData {
   /** Set when the server decides to close, so the close handler knows why. */
   closeReason: string | null;
   closeDescription: string | undefined;
-  /** The websocket closed (uWS invalidates it after its close handler). */
+  /** The websocket closed (the host's connection is unusable after its close handler). */
   closed: boolean;
   /** Frames that arrived while the upgrade was being committed to the store. */
   backlog: Array<string | Uint8Array> | null;
@@ -89,7 +89,7 @@ export class EngineSocket extends EventEmitter implements WheelItem {
   readonly #host: SocketHost;
   readonly #dialect: SessionDialect;
   readonly #supportsBinary: boolean;
-  #ws: WebSocket<WsData> | null = null;
+  #ws: WsConnection<WsData> | null = null;
   /** Sends go straight to #ws. */
   #direct = false;
   #queueDrained = false;
@@ -151,7 +151,9 @@ export class EngineSocket extends EventEmitter implements WheelItem {
       return this;
     }
     if (this.#direct && this.#ws) {
-      this.#write(this.#dialect.frameOfMessage(payload, this.#supportsBinary));
+      // Like engine.io: compressed unless asked not to (the host ignores it without permessage-deflate).
+      const compress = typeof options === 'object' ? options.compress !== false : true;
+      this.#write(this.#dialect.frameOfMessage(payload, this.#supportsBinary), compress);
       if (cb) queueMicrotask(cb);
       return this;
     }
@@ -262,7 +264,7 @@ export class EngineSocket extends EventEmitter implements WheelItem {
    * queued for the old transport and go out first; then anything pushed to
    * the store meanwhile; then this socket's own outbox; then sends go direct.
    */
-  attachWebSocket(ws: WebSocket<WsData>, entries: string[]): void {
+  attachWebSocket(ws: WsConnection<WsData>, entries: string[]): void {
     this.#ws = ws;
     this.transport = 'websocket';
     // Noops only mattered to polls (a probe repeats them); they carry nothing.
@@ -276,7 +278,7 @@ export class EngineSocket extends EventEmitter implements WheelItem {
   }
 
   /** A websocket session opened by handshake: nothing can be queued yet. */
-  attachFreshWebSocket(ws: WebSocket<WsData>): void {
+  attachFreshWebSocket(ws: WsConnection<WsData>): void {
     this.#ws = ws;
     this.transport = 'websocket';
     this.#queueDrained = true;
@@ -321,7 +323,7 @@ export class EngineSocket extends EventEmitter implements WheelItem {
       this.onClose(reason, description);
       return;
     }
-    const ud = ws.getUserData();
+    const ud = ws.data;
     if (ud.closeReason === null) {
       ud.closeReason = reason;
       ud.closeDescription = description;
@@ -329,7 +331,7 @@ export class EngineSocket extends EventEmitter implements WheelItem {
     ws.end(1000);
   }
 
-  /** The websocket is gone (uWS close handler). */
+  /** The websocket is gone (the host's close handler). */
   webSocketClosed(): void {
     this.#ws = null;
     this.#direct = false;
@@ -488,22 +490,29 @@ export class EngineSocket extends EventEmitter implements WheelItem {
     const d = this.#dialect;
     const bin = this.#supportsBinary;
     ws.cork(() => {
-      for (const e of entries) this.#send(ws, d.frameOfEntry(e, bin));
+      for (const e of entries) {
+        const frame = d.frameOfEntry(e, bin);
+        ws.send(frame, worthCompressing(frame, true));
+      }
     });
   }
 
-  #write(frame: string | Uint8Array): void {
+  #write(frame: string | Uint8Array, compress = true): void {
     const ws = this.#ws;
-    if (ws) this.#send(ws, frame);
-  }
-
-  #send(ws: WebSocket<WsData>, frame: string | Uint8Array): void {
-    // 2 = dropped: the client is too slow; uWS closes it (closeOnBackpressureLimit).
-    ws.send(frame, typeof frame !== 'string');
+    // False: the client is too slow and the host is closing the connection.
+    if (ws) ws.send(frame, worthCompressing(frame, compress));
   }
 }
 
 const RESOLVED = Promise.resolve();
+
+/** engine.io's default permessage-deflate threshold: smaller frames cost more to deflate than they save. */
+const COMPRESS_THRESHOLD = 1024;
+
+function worthCompressing(frame: string | Uint8Array, compress: boolean): boolean {
+  // Characters for text: a cheap lower bound of its UTF-8 size.
+  return compress && frame.length >= COMPRESS_THRESHOLD;
+}
 
 function normalize(data: SendData): string | Uint8Array {
   if (typeof data === 'string') return data;

@@ -1,6 +1,6 @@
 import type { Exchange } from '../http/Exchange.js';
 import type { Generation, PollHolder, PollResult } from '../store/Store.js';
-import type { Engine } from './Engine.js';
+import type { EngineServices } from './services.js';
 
 /**
  * What a held GET does with what the store gives it. One implementation per
@@ -67,11 +67,11 @@ interface PendingPoll {
  * woken (by any worker's push) through a store message.
  */
 export class Poller {
-  readonly #engine: Engine;
+  readonly #engine: EngineServices;
   readonly #polls = new Map<string, PendingPoll>();
   #seq = 0;
 
-  constructor(engine: Engine) {
+  constructor(engine: EngineServices) {
     this.#engine = engine;
   }
 

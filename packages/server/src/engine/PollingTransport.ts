@@ -3,7 +3,7 @@ import { readBody, type Exchange } from '../http/Exchange.js';
 import type { RequestInfo } from '../http/RequestInfo.js';
 import type { Generation, Ingest } from '../store/Store.js';
 import { dialect, entryOf, jsonpUnwrap, jsonpWrap, type EioDialect } from './eio.js';
-import type { Engine } from './Engine.js';
+import type { EngineServices } from './services.js';
 import type { PollSink } from './Poller.js';
 import { EngineErrorCode } from './errors.js';
 import { checkAllowRequest, openPacketData, protocolOf, upgradesFor, verifyRequest, type HandshakeRecord } from './handshake.js';
@@ -21,9 +21,9 @@ const BINARY = 'application/octet-stream';
  * them here when this worker owns the session and relays them otherwise.
  */
 export class PollingTransport {
-  readonly #engine: Engine;
+  readonly #engine: EngineServices;
 
-  constructor(engine: Engine) {
+  constructor(engine: EngineServices) {
     this.#engine = engine;
   }
 
@@ -56,7 +56,7 @@ export class PollingTransport {
     // EIO3 clients without XHR2 ask for base64 (`b64`) at handshake only.
     const supportsBinary = protocol === 3 && info.query['b64'] === undefined && jsonp === undefined;
     const hs: HandshakeRecord = { request: info, issued: Date.now(), supportsBinary };
-    const settling = engine.settles;
+    const settling = engine.settler.enabled;
     await engine.store.create({
       sid,
       generation: protocol === 4 ? 'eio4' : 'eio3',
@@ -79,7 +79,7 @@ export class PollingTransport {
       await engine.store.destroy(sid);
       return;
     }
-    if (settling) return engine.settleLater(sid, d.generation, hs);
+    if (settling) return engine.settler.settleLater(sid, d.generation, hs);
     const socket = engine.adopt(sid, d.generation, 'polling', hs, false);
     engine.announce(socket);
   }
@@ -167,12 +167,12 @@ class EioPoll implements PollSink {
   readonly idleAfter = 0;
   readonly request: string;
   readonly ex: Exchange;
-  readonly #engine: Engine;
+  readonly #engine: EngineServices;
   readonly #info: RequestInfo;
   readonly #sid: string;
   readonly #jsonp: string | undefined;
 
-  constructor(engine: Engine, ex: Exchange, info: RequestInfo, sid: string) {
+  constructor(engine: EngineServices, ex: Exchange, info: RequestInfo, sid: string) {
     this.#engine = engine;
     this.ex = ex;
     this.#info = info;

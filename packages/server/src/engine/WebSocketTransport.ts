@@ -1,25 +1,15 @@
 import type { EioPacket } from '@nonstick/protocol';
-import type { HttpRequest, HttpResponse, us_socket_context_t, WebSocket, WebSocketBehavior } from 'uWebSockets.js';
-import { Exchange } from '../http/Exchange.js';
-import type { MetricsErrorCode } from '../metrics/Metrics.js';
-import { snapshotRequest, type RequestInfo } from '../http/RequestInfo.js';
+import type { WsConnection, WsUpgrade } from '../host/Host.js';
+import type { Exchange } from '../http/Exchange.js';
+import type { RequestInfo } from '../http/RequestInfo.js';
 import { dialectOf } from './dialects.js';
 import { dialect } from './eio.js';
-import type { Engine } from './Engine.js';
-import { parseHandshake } from './Engine.js';
 import type { WsData } from './EngineSocket.js';
-import { EngineErrorCode, ERROR_MESSAGES, errorStatus } from './errors.js';
-import { checkAllowRequest, openPacketData, protocolOf, verifyRequest, type HandshakeRecord, type Rejection } from './handshake.js';
-import { routeOf } from './routes.js';
+import { EngineErrorCode, errorStatus } from './errors.js';
+import { checkAllowRequest, openPacketData, parseHandshake, protocolOf, verifyRequest, type HandshakeRecord, type Rejection } from './handshake.js';
+import type { EngineServices } from './services.js';
 import { generateId, isValidSid } from './sid.js';
-import type { Generation } from '../store/Store.js';
-
-export interface UpgradeKeys {
-  key: string;
-  protocol: string;
-  extensions: string;
-  context: us_socket_context_t;
-}
+import { acceptUpgrade, wsData } from './ws-upgrade.js';
 
 /**
  * The websocket transport: a handshake straight over websocket, or the probe
@@ -28,55 +18,16 @@ export interface UpgradeKeys {
  * so frames of an established websocket never touch the store.
  */
 export class WebSocketTransport {
-  readonly #engine: Engine;
+  readonly #engine: EngineServices;
 
-  constructor(engine: Engine) {
+  constructor(engine: EngineServices) {
     this.#engine = engine;
   }
 
-  behavior(): WebSocketBehavior<WsData> {
+  /** An Engine.IO websocket request (a handshake, or a probe with `sid`). */
+  async upgrade(ex: Exchange, info: RequestInfo, upgrade: WsUpgrade<WsData>): Promise<void> {
     const engine = this.#engine;
     const o = engine.options;
-    return {
-      compression: o.perMessageDeflate ? engine.uws.SHARED_COMPRESSOR : engine.uws.DISABLED,
-      maxPayloadLength: o.maxHttpBufferSize,
-      maxBackpressure: o.maxBackpressure,
-      // Dropping a frame would silently break the session's ordering; closing
-      // lets the client reconnect (and recover, at the Socket.IO layer).
-      closeOnBackpressureLimit: 1,
-      // Engine.IO has its own heartbeats.
-      idleTimeout: 0,
-      sendPingsAutomatically: false,
-      upgrade: (res, req, context) => this.#onUpgrade(res, req, context),
-      open: (ws) => this.#onOpen(ws),
-      message: (ws, message, isBinary) => this.#onFrame(ws, message, isBinary),
-      close: (ws) => this.#onClose(ws),
-    };
-  }
-
-  #onUpgrade(res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void {
-    const info = snapshotRequest(req, res);
-    const keys: UpgradeKeys = {
-      key: req.getHeader('sec-websocket-key'),
-      protocol: req.getHeader('sec-websocket-protocol'),
-      extensions: req.getHeader('sec-websocket-extensions'),
-      context,
-    };
-    const ex = new Exchange(res);
-    this.#handleUpgrade(ex, info, keys).catch((err) => this.#engine.storeUnavailable(ex, err));
-  }
-
-  async #handleUpgrade(ex: Exchange, info: RequestInfo, keys: UpgradeKeys): Promise<void> {
-    const engine = this.#engine;
-    const o = engine.options;
-    await engine.ready;
-    const route = routeOf(o.path, info.path);
-    if (route.kind === 'legacy' && engine.legacy) return engine.legacy.upgrade(ex, info, keys, route);
-    if (route.kind === 'sio06' && engine.sio06) return engine.sio06.upgrade(ex, info, keys, route);
-    if (route.kind === 'none' || route.kind === 'sio06') {
-      ex.respond(404, 'text/plain', 'Not Found', undefined, true);
-      return;
-    }
     const rejection = verifyRequest(o, info, true);
     if (rejection) return this.#refuse(ex, info, rejection);
     const sid = info.query['sid'];
@@ -87,7 +38,7 @@ export class WebSocketTransport {
       if (r.kind === 'unknown') return this.#refuse(ex, info, { code: EngineErrorCode.UNKNOWN_SID, context: { sid } });
       if (r.kind !== 'ok') return this.#refuse(ex, info, { code: EngineErrorCode.BAD_REQUEST, context: { name: 'TRANSPORT_MISMATCH', transport: 'websocket' } });
       const hs = parseHandshake(r.record.handshake);
-      if (!this.accept(ex, keys, this.data(sid, 'probe', r.record.generation, hs.supportsBinary, hs.request))) {
+      if (!acceptUpgrade(ex, upgrade, wsData(sid, 'probe', r.record.generation, hs.supportsBinary, hs.request))) {
         await engine.store.abortUpgrade(sid);
       }
       return;
@@ -115,56 +66,23 @@ export class WebSocketTransport {
       settling: false,
     });
     engine.metrics.handshake(protocol === 4 ? 'eio4' : 'eio3', 'websocket');
-    const ud = this.data(newSid, 'session', protocol === 4 ? 'eio4' : 'eio3', hs.supportsBinary, info);
+    const ud = wsData(newSid, 'session', protocol === 4 ? 'eio4' : 'eio3', hs.supportsBinary, info);
     ud.handshake = hs;
     // No Set-Cookie here: uWebSockets.js cannot add headers to a 101 answer
     // (writing one turns the answer into a 200). Documented in the README.
-    if (!this.accept(ex, keys, ud)) await engine.store.destroy(newSid);
-  }
-
-  /** Per-websocket state for an upgrade about to be accepted. */
-  data(sid: string, kind: WsData['kind'], generation: Generation, supportsBinary: boolean, request: RequestInfo): WsData {
-    return {
-      sid,
-      kind,
-      generation,
-      firstFrame: null,
-      supportsBinary,
-      socket: null,
-      closeReason: null,
-      closeDescription: undefined,
-      closed: false,
-      backlog: null,
-      upgradeTimer: null,
-      noopTimer: null,
-      request,
-      handshake: null,
-    };
-  }
-
-  /** Answers the upgrade with 101; false if the client is gone. */
-  accept(ex: Exchange, keys: UpgradeKeys, ud: WsData): boolean {
-    if (!ex.open) return false;
-    ex.done = true;
-    const res = ex.res;
-    res.cork(() => res.upgrade(ud, keys.key, keys.protocol, keys.extensions, keys.context));
-    return true;
+    if (!acceptUpgrade(ex, upgrade, ud)) await engine.store.destroy(newSid);
   }
 
   /** engine.io refuses a websocket with a plain-text HTTP error carrying the message. */
   #refuse(ex: Exchange, info: RequestInfo, r: Rejection): void {
-    const engine = this.#engine;
-    engine.metrics.error(String(r.code) as MetricsErrorCode);
-    if (engine.listenerCount('connection_error') > 0) {
-      engine.emit('connection_error', { req: info, code: r.code, message: ERROR_MESSAGES[r.code]!, context: r.context });
-    }
-    const message = typeof r.context['message'] === 'string' ? (r.context['message'] as string) : ERROR_MESSAGES[r.code]!;
+    const message = this.#engine.rejected(info, r);
     ex.respond(errorStatus(r.code), 'text/html', message, undefined, true);
   }
 
-  #onOpen(ws: WebSocket<WsData>): void {
+  /** The accepted websocket is open. */
+  open(ws: WsConnection<WsData>): void {
     const engine = this.#engine;
-    const ud = ws.getUserData();
+    const ud = ws.data;
     if (ud.kind === 'refused') {
       // The client learns why in its own protocol before the close.
       ws.send(ud.firstFrame ?? '', false);
@@ -195,10 +113,9 @@ export class WebSocketTransport {
     engine.announce(socket);
   }
 
-  #onFrame(ws: WebSocket<WsData>, message: ArrayBuffer, isBinary: boolean): void {
-    const ud = ws.getUserData();
-    // uWS reuses `message` after we return: text is decoded (copied) now, binary copied.
-    const frame: string | Uint8Array = isBinary ? new Uint8Array(message.slice(0)) : Buffer.from(message).toString('utf8');
+  /** A complete inbound message (a copy the host made). */
+  message(ws: WsConnection<WsData>, frame: string | Uint8Array): void {
+    const ud = ws.data;
     if (ud.backlog) {
       ud.backlog.push(frame);
       return;
@@ -220,7 +137,7 @@ export class WebSocketTransport {
     }
   }
 
-  #onProbeFrame(ws: WebSocket<WsData>, ud: WsData, packet: EioPacket): void {
+  #onProbeFrame(ws: WsConnection<WsData>, ud: WsData, packet: EioPacket): void {
     const engine = this.#engine;
     if (packet.type === 'ping' && packet.data === 'probe') {
       ws.send('3probe', false);
@@ -256,7 +173,7 @@ export class WebSocketTransport {
     ws.end(1002);
   }
 
-  async #completeUpgrade(ws: WebSocket<WsData>, ud: WsData): Promise<void> {
+  async #completeUpgrade(ws: WsConnection<WsData>, ud: WsData): Promise<void> {
     const engine = this.#engine;
     let r;
     try {
@@ -282,7 +199,7 @@ export class WebSocketTransport {
     // time; one that lived on another worker is announced as resumed.
     const announce = r.fresh || !socket || r.previousOwner !== engine.workerId;
     if (announce) {
-      engine.forgetSettling(ud.sid);
+      engine.settler.forgetSettling(ud.sid);
       socket = engine.adopt(ud.sid, ud.generation, 'websocket', parseHandshake(r.record.handshake), !r.fresh);
     }
     const s = socket!;
@@ -308,9 +225,10 @@ export class WebSocketTransport {
     }
   }
 
-  #onClose(ws: WebSocket<WsData>): void {
+  /** The websocket closed, by either side. */
+  close(ws: WsConnection<WsData>): void {
     const engine = this.#engine;
-    const ud = ws.getUserData();
+    const ud = ws.data;
     ud.closed = true;
     stopNoops(ud);
     if (ud.upgradeTimer) clearTimeout(ud.upgradeTimer);

@@ -95,3 +95,18 @@ export function openPacketData(o: ResolvedEngineOptions, sid: string, upgrades: 
 export function upgradesFor(o: ResolvedEngineOptions, transport: string): string[] {
   return transport === 'polling' && o.allowUpgrades && o.transports.includes('websocket') ? ['websocket'] : [];
 }
+
+/** A session's stored handshake record; a usable stand-in if it cannot be read. */
+export function parseHandshake(json: string): HandshakeRecord {
+  try {
+    const v = JSON.parse(json) as HandshakeRecord;
+    if (v && typeof v === 'object' && v.request) return v;
+  } catch {
+    // fall through: a record we cannot read still gets a usable socket
+  }
+  return {
+    request: { method: 'GET', url: '', path: '', query: Object.create(null), headers: Object.create(null), remoteAddress: '' },
+    issued: Date.now(),
+    supportsBinary: false,
+  };
+}

@@ -84,6 +84,8 @@ export interface EngineOptions {
   metrics?: Metrics;
   /** Run on uWebSockets.js's slow JS fallback instead of refusing to start. */
   allowUwsFallback?: boolean;
+  /** The network host `listen` starts: uWebSockets.js, node:http + ws, or whichever runs here ('auto'). */
+  httpServer?: 'uws' | 'node' | 'auto';
   /** How often this worker sweeps store heartbeats, ms. */
   sweepInterval?: number;
   /** How often this worker looks for dead workers' sessions, ms. */
@@ -127,6 +129,7 @@ export function resolveEngineOptions(o: EngineOptions): ResolvedEngineOptions {
     perMessageDeflate: o.perMessageDeflate ?? false,
     maxBackpressure: o.maxBackpressure ?? 16 * 1024 * 1024,
     allowUwsFallback: o.allowUwsFallback ?? false,
+    httpServer: o.httpServer ?? 'auto',
     // Fine enough that a short test pingTimeout still fires on time, coarse
     // enough that the default 20 s timeout costs one sweep a second.
     sweepInterval: o.sweepInterval ?? clamp(Math.min(pingInterval, pingTimeout) / 10, 10, 1000),

@@ -115,7 +115,10 @@ export interface Host {
   readonly kind: HostKind;
   /** Routes everything under `path` (the engine's path) to `handlers`. */
   mount<T>(path: string, handlers: EngineHandlers<T>, limits: WsLimits): void;
-  /** Answers `GET path` (exact match) with `handler`. */
+  /**
+   * Answers `GET path` with `handler`: an exact match, or, when `path` ends
+   * with `/*`, every path under that prefix (the handler reads `info.path`).
+   */
   route(path: string, handler: RouteHandler): void;
   /** Starts listening (exclusively: a port in use is an error); resolves with the bound port. */
   listen(port: number, host: string): Promise<number>;

@@ -1,10 +1,10 @@
-import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import { parseQuery } from './query.js';
 
 /**
- * A snapshot of an HTTP request. uWebSockets.js invalidates its request object
- * when the handler returns, so anything needed after an `await` is copied
- * here first. This is also what `allowRequest` and `socket.request` see.
+ * A snapshot of an HTTP request, taken by the host before the handler
+ * returns (uWebSockets.js invalidates its request object then), so it stays
+ * valid after any `await`. This is also what `allowRequest` and
+ * `socket.request` see.
  */
 export interface RequestInfo {
   /** Upper-case, as Node reports it. */
@@ -18,21 +18,20 @@ export interface RequestInfo {
   remoteAddress: string;
 }
 
-export function snapshotRequest(req: HttpRequest, res: HttpResponse): RequestInfo {
-  const headers: Record<string, string> = Object.create(null);
-  req.forEach((k, v) => {
-    // Repeated headers are joined the way Node joins them.
-    const prev = headers[k];
-    headers[k] = prev === undefined ? v : `${prev}, ${v}`;
-  });
-  const path = req.getUrl();
-  const qs = req.getQuery() ?? '';
+/** Builds a `RequestInfo` from a request head's parts (`qs` without its `?`). */
+export function requestInfo(method: string, path: string, qs: string, headers: Record<string, string>, remoteAddress: string): RequestInfo {
   return {
-    method: req.getMethod().toUpperCase(),
+    method: method.toUpperCase(),
     url: qs ? `${path}?${qs}` : path,
     path,
     query: parseQuery(qs),
     headers,
-    remoteAddress: Buffer.from(res.getRemoteAddressAsText()).toString(),
+    remoteAddress,
   };
+}
+
+/** Adds a header to a snapshot, joining repeated ones the way Node joins them. */
+export function addHeader(headers: Record<string, string>, name: string, value: string): void {
+  const prev = headers[name];
+  headers[name] = prev === undefined ? value : `${prev}, ${value}`;
 }

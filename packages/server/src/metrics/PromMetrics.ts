@@ -1,6 +1,6 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { TemplatedApp } from 'uWebSockets.js';
+import type { Host } from '../host/Host.js';
 import type { Metrics, MetricsErrorCode, MetricsGeneration, MetricsRedisClient, MetricsSource } from './Metrics.js';
 
 export interface PromMetricsOptions {
@@ -24,7 +24,7 @@ const TRANSPORTS = ['polling', 'websocket'] as const;
  * Labelled children used on hot paths are bound once here, so a hook is a
  * counter increment with no allocation.
  *
- * `serve(app, path)` answers Prometheus scrapes on a uWebSockets.js app;
+ * `serve(host, path)` answers Prometheus scrapes on a network host;
  * `metrics()` gives the exposition text for any other server.
  */
 export class PromMetrics implements Metrics {
@@ -271,20 +271,13 @@ export class PromMetrics implements Metrics {
     return this.registry.metrics();
   }
 
-  /** Answers GET `path` on a uWebSockets.js app with the exposition text. */
-  serve(app: TemplatedApp, path = '/metrics'): void {
-    app.get(path, (res) => {
-      let aborted = false;
-      res.onAborted(() => {
-        aborted = true;
-      });
+  /** Answers GET `path` on a network host with the exposition text. */
+  serve(host: Host, path = '/metrics'): void {
+    host.route(path, (res) => {
+      // The host drops the answer if the scraper left meanwhile.
       this.metrics().then(
-        (body) => {
-          if (!aborted) res.cork(() => res.writeStatus('200 OK').writeHeader('Content-Type', this.contentType).end(body));
-        },
-        (err: unknown) => {
-          if (!aborted) res.cork(() => res.writeStatus('500 Internal Server Error').writeHeader('Content-Type', 'text/plain').end(String(err)));
-        },
+        (body) => res.send(200, [['Content-Type', this.contentType]], body, false),
+        (err: unknown) => res.send(500, [['Content-Type', 'text/plain']], String(err), false),
       );
     });
   }

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
-import type { TemplatedApp } from 'uWebSockets.js';
 import { compareIds, type Bus, type BusEntry, type BusInput } from '../bus/Bus.js';
 import { MemoryBus } from '../bus/MemoryBus.js';
 import { Engine } from '../engine/Engine.js';
+import type { Host } from '../host/Host.js';
 import type { EngineSocket } from '../engine/EngineSocket.js';
 import type { EngineOptions } from '../engine/options.js';
 import type { MetricsErrorCode } from '../metrics/Metrics.js';
@@ -165,15 +165,15 @@ export class Server<
     return this.options.recovery !== null;
   }
 
-  /** Starts listening on `port` (0 = any free port); resolves with the port. `routes` may add routes (pages, health checks) to the app. */
-  async listen(port: number, host = '0.0.0.0', routes?: (app: TemplatedApp) => void): Promise<number> {
+  /** Starts listening on `port` (0 = any free port); resolves with the port. `routes` may add routes (pages, health checks) to the host. */
+  async listen(port: number, host = '0.0.0.0', routes?: (host: Host) => void): Promise<number> {
     await this.ready;
     return this.engine.listen(port, host, routes);
   }
 
-  /** Registers the Socket.IO routes on an existing uWebSockets.js app. */
-  attach(app: TemplatedApp): this {
-    this.engine.attach(app);
+  /** Mounts the Socket.IO routes on a network host (e.g. `UwsHost.attach(app)` for an existing uWebSockets.js app). */
+  attach(host: Host): this {
+    this.engine.attach(host);
     return this;
   }
 

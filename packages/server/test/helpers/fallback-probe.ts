@@ -1,10 +1,11 @@
-// Child process for the fallback test: tries to construct an Engine and
-// reports whether it ran and on which uWebSockets.js implementation.
+// Child process for the fallback test: tries to start an Engine on the uWS
+// host and reports whether it ran and on which uWebSockets.js implementation.
 import { Engine } from '../../src/engine/Engine.js';
 import { usingUwsFallback } from '../../src/uws.js';
 
 try {
-  const engine = new Engine({ allowUwsFallback: process.argv[2] === 'allow' });
+  const engine = new Engine({ allowUwsFallback: process.argv[2] === 'allow', httpServer: 'uws' });
+  await engine.listen(0, '127.0.0.1');
   process.stdout.write(`started fallback=${usingUwsFallback()}\n`);
   await engine.close();
   process.exit(0);

@@ -14,14 +14,14 @@ import { isOriginAllowed, type HeaderList } from '../../http/cors.js';
 import { readBody, type Exchange } from '../../http/Exchange.js';
 import type { RequestInfo } from '../../http/RequestInfo.js';
 import type { Generation, Ingest } from '../../store/Store.js';
-import type { Engine } from '../Engine.js';
-import type { EngineSocket } from '../EngineSocket.js';
-import { parseHandshake } from '../Engine.js';
-import { checkAllowRequest, type HandshakeRecord } from '../handshake.js';
+import type { EngineServices } from '../services.js';
+import type { EngineSocket, WsData } from '../EngineSocket.js';
+import { checkAllowRequest, parseHandshake, type HandshakeRecord } from '../handshake.js';
 import type { LegacyTransportName, ResolvedLegacyOptions } from '../options.js';
 import type { Route } from '../routes.js';
 import { generateId, isValidSid } from '../sid.js';
-import type { UpgradeKeys } from '../WebSocketTransport.js';
+import type { WsUpgrade } from '../../host/Host.js';
+import { acceptUpgrade, wsData } from '../ws-upgrade.js';
 import { keepAlive } from './keep-alive.js';
 import { createLegacyPollingSession } from './polling-session.js';
 import { LegacyAnswerPoll, LegacyStream } from './sinks.js';
@@ -51,10 +51,10 @@ const NOOP = '8::';
  * an htmlfile stream it sends `2::` and the client's answer comes by POST.
  */
 export class LegacyTransport {
-  readonly #engine: Engine;
+  readonly #engine: EngineServices;
   readonly #o: ResolvedLegacyOptions;
 
-  constructor(engine: Engine, options: ResolvedLegacyOptions) {
+  constructor(engine: EngineServices, options: ResolvedLegacyOptions) {
     this.#engine = engine;
     this.#o = options;
   }
@@ -96,7 +96,7 @@ export class LegacyTransport {
   }
 
   /** `/socket.io/1/websocket/<sid>` and `/socket.io/1/flashsocket/<sid>`: opening one is the session's upgrade. */
-  async upgrade(ex: Exchange, info: RequestInfo, keys: UpgradeKeys, route: LegacyRoute): Promise<void> {
+  async upgrade(ex: Exchange, info: RequestInfo, upgrade: WsUpgrade<WsData>, route: LegacyRoute): Promise<void> {
     const engine = this.#engine;
     const { transport, sid } = route;
     // Refusals are answered (not a bare close, which a load balancer takes for a dead upstream).
@@ -116,12 +116,11 @@ export class LegacyTransport {
       ex.respond(403, TEXT, 'Origin not allowed', undefined, true);
       return;
     }
-    const ws = engine.websocket;
     const refuse = (): void => {
       engine.metrics.error('1');
-      const ud = ws.data(sid, 'refused', 'sio1', false, info);
+      const ud = wsData(sid, 'refused', 'sio1', false, info);
       ud.firstFrame = NOT_HANDSHAKEN;
-      ws.accept(ex, keys, ud);
+      acceptUpgrade(ex, upgrade, ud);
     };
     if (!isValidSid(sid)) return refuse();
     const r = await engine.store.beginUpgrade(sid);
@@ -130,7 +129,7 @@ export class LegacyTransport {
       return refuse();
     }
     const hs = parseHandshake(r.record.handshake);
-    if (!ws.accept(ex, keys, ws.data(sid, 'attach', 'sio1', false, hs.request))) await engine.store.abortUpgrade(sid);
+    if (!acceptUpgrade(ex, upgrade, wsData(sid, 'attach', 'sio1', false, hs.request))) await engine.store.abortUpgrade(sid);
   }
 
   #enabled(transport: string): transport is LegacyTransportName {
@@ -304,7 +303,7 @@ class LegacyPoll extends LegacyAnswerPoll {
   readonly #jsonp: string | undefined;
   readonly #headers: HeaderList;
 
-  constructor(engine: Engine, ex: Exchange, info: RequestInfo, transport: LegacyTransportName, sid: string, pollingDuration: number) {
+  constructor(engine: EngineServices, ex: Exchange, info: RequestInfo, transport: LegacyTransportName, sid: string, pollingDuration: number) {
     super(engine, ex, sid, pollingDuration);
     if (transport === 'jsonp-polling') {
       this.#jsonp = digits(info.query['i']) ?? '0';
@@ -336,7 +335,7 @@ class HtmlfileStream extends LegacyStream {
   /** Whether the stream said anything yet (a session that ends after that just ends the stream). */
   #delivered = false;
 
-  constructor(engine: Engine, ex: Exchange, sid: string, heartbeatInterval: number) {
+  constructor(engine: EngineServices, ex: Exchange, sid: string, heartbeatInterval: number) {
     super(engine, ex, sid);
     this.#interval = heartbeatInterval;
   }

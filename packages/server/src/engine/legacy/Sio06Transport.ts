@@ -15,13 +15,14 @@ import { isOriginAllowed, type HeaderList } from '../../http/cors.js';
 import { readBody, type Exchange } from '../../http/Exchange.js';
 import type { RequestInfo } from '../../http/RequestInfo.js';
 import type { Generation, Ingest } from '../../store/Store.js';
-import type { Engine } from '../Engine.js';
-import { parseHandshake } from '../Engine.js';
-import { checkAllowRequest, type HandshakeRecord } from '../handshake.js';
+import type { EngineServices } from '../services.js';
+import { checkAllowRequest, parseHandshake, type HandshakeRecord } from '../handshake.js';
 import type { ResolvedSio06Options, Sio06TransportName } from '../options.js';
 import type { Route } from '../routes.js';
 import { generateId, isValidSid } from '../sid.js';
-import type { UpgradeKeys } from '../WebSocketTransport.js';
+import type { WsUpgrade } from '../../host/Host.js';
+import type { WsData } from '../EngineSocket.js';
+import { acceptUpgrade, wsData } from '../ws-upgrade.js';
 import { keepAlive } from './keep-alive.js';
 import { createLegacyPollingSession } from './polling-session.js';
 import { LegacyAnswerPoll, LegacyStream } from './sinks.js';
@@ -47,10 +48,10 @@ const HTML = 'text/html; charset=UTF-8';
  * connection is a dead upstream.
  */
 export class Sio06Transport {
-  readonly #engine: Engine;
+  readonly #engine: EngineServices;
   readonly #o: ResolvedSio06Options;
 
-  constructor(engine: Engine, options: ResolvedSio06Options) {
+  constructor(engine: EngineServices, options: ResolvedSio06Options) {
     this.#engine = engine;
     this.#o = options;
   }
@@ -101,7 +102,7 @@ export class Sio06Transport {
   }
 
   /** `/socket.io/websocket` (a new session) or `/socket.io/websocket/<sid>` (a polling session moving to a websocket). */
-  async upgrade(ex: Exchange, info: RequestInfo, keys: UpgradeKeys, route: Sio06Route): Promise<void> {
+  async upgrade(ex: Exchange, info: RequestInfo, upgrade: WsUpgrade<WsData>, route: Sio06Route): Promise<void> {
     const engine = this.#engine;
     const { transport, sid } = route;
     if ((transport !== 'websocket' && transport !== 'flashsocket') || !this.#enabled(transport)) {
@@ -115,7 +116,6 @@ export class Sio06Transport {
       ex.respond(403, TEXT, 'Origin not allowed', undefined, true);
       return;
     }
-    const ws = engine.websocket;
     if (sid !== '') {
       const r = isValidSid(sid) ? await engine.store.beginUpgrade(sid) : ({ kind: 'unknown' } as const);
       if (r.kind !== 'ok' || r.record.generation !== 'sio06') {
@@ -124,7 +124,7 @@ export class Sio06Transport {
         ex.respond(404, TEXT, 'Unknown session', undefined, true);
         return;
       }
-      if (!ws.accept(ex, keys, ws.data(sid, 'attach', 'sio06', false, parseHandshake(r.record.handshake).request))) await engine.store.abortUpgrade(sid);
+      if (!acceptUpgrade(ex, upgrade, wsData(sid, 'attach', 'sio06', false, parseHandshake(r.record.handshake).request))) await engine.store.abortUpgrade(sid);
       return;
     }
     const denied = await checkAllowRequest(engine.options, info);
@@ -152,10 +152,10 @@ export class Sio06Transport {
       settling: false,
     });
     engine.metrics.handshake('sio06', transport);
-    const ud = ws.data(newSid, 'session', 'sio06', false, info);
+    const ud = wsData(newSid, 'session', 'sio06', false, info);
     ud.handshake = hs;
     ud.firstFrame = encodeSio06Frame(newSid);
-    if (!ws.accept(ex, keys, ud)) await engine.store.destroy(newSid);
+    if (!acceptUpgrade(ex, upgrade, ud)) await engine.store.destroy(newSid);
   }
 
   #enabled(transport: string): transport is Sio06TransportName {
@@ -291,7 +291,7 @@ class Sio06Poll extends LegacyAnswerPoll {
   readonly #jsonp: string | null;
   readonly #headers: HeaderList;
 
-  constructor(engine: Engine, ex: Exchange, sid: string, pollingDuration: number, jsonp: string | null, headers: HeaderList) {
+  constructor(engine: EngineServices, ex: Exchange, sid: string, pollingDuration: number, jsonp: string | null, headers: HeaderList) {
     super(engine, ex, sid, pollingDuration);
     this.#jsonp = jsonp;
     this.#headers = jsonp === null ? headers : [];
@@ -331,7 +331,7 @@ class Sio06Stream extends LegacyStream {
   readonly #chunk: (framed: string) => string;
   #beats = 0;
 
-  constructor(engine: Engine, ex: Exchange, sid: string, heartbeatInterval: number, heartbeatTimeout: number, contentType: string, prelude: string, headers: HeaderList, chunk: (framed: string) => string) {
+  constructor(engine: EngineServices, ex: Exchange, sid: string, heartbeatInterval: number, heartbeatTimeout: number, contentType: string, prelude: string, headers: HeaderList, chunk: (framed: string) => string) {
     super(engine, ex, sid);
     this.#interval = heartbeatInterval;
     this.#timeout = heartbeatTimeout;

@@ -1,5 +1,5 @@
 import type { Generation } from '../../store/Store.js';
-import type { Engine } from '../Engine.js';
+import type { EngineServices } from '../services.js';
 import type { HandshakeRecord } from '../handshake.js';
 
 /**
@@ -10,7 +10,7 @@ import type { HandshakeRecord } from '../handshake.js';
  * request finds it unknown and starts over, as with 0.9 and 0.6).
  */
 export function createLegacyPollingSession(
-  engine: Engine,
+  engine: EngineServices,
   generation: Extract<Generation, 'sio1' | 'sio06'>,
   sid: string,
   handshake: HandshakeRecord,

@@ -1,6 +1,6 @@
 import type { Exchange } from '../../http/Exchange.js';
 import type { Generation } from '../../store/Store.js';
-import type { Engine } from '../Engine.js';
+import type { EngineServices } from '../services.js';
 import type { PollSink } from '../Poller.js';
 
 /**
@@ -15,10 +15,10 @@ export abstract class LegacyAnswerPoll implements PollSink {
   readonly request = '';
   readonly ex: Exchange;
   readonly idleAfter: number;
-  protected readonly engine: Engine;
+  protected readonly engine: EngineServices;
   protected sid: string;
 
-  constructor(engine: Engine, ex: Exchange, sid: string, pollingDuration: number) {
+  constructor(engine: EngineServices, ex: Exchange, sid: string, pollingDuration: number) {
     this.engine = engine;
     this.ex = ex;
     this.sid = sid;
@@ -71,11 +71,11 @@ export abstract class LegacyStream implements PollSink {
   readonly request = '';
   readonly idleAfter = 0;
   readonly ex: Exchange;
-  protected readonly engine: Engine;
+  protected readonly engine: EngineServices;
   protected sid: string;
   protected timer: NodeJS.Timeout | null = null;
 
-  constructor(engine: Engine, ex: Exchange, sid: string) {
+  constructor(engine: EngineServices, ex: Exchange, sid: string) {
     this.engine = engine;
     this.ex = ex;
     this.sid = sid;

@@ -1,0 +1,95 @@
+import type { HttpResponse } from 'uWebSockets.js';
+import type { HeaderList } from '../../http/cors.js';
+import { statusLine } from '../../http/status.js';
+import type { RawResponse } from '../Host.js';
+
+/**
+ * A uWS response under the host contract. uWS requires `onAborted` before
+ * the handler returns, allows one abort handler, crashes on writes to an
+ * aborted response, and wants writes made outside the handler corked: this
+ * registers the handler at once, drops writes once the client is gone, and
+ * corks every write (corking inside the handler is harmless).
+ */
+export class UwsResponse implements RawResponse {
+  readonly #res: HttpResponse;
+  #aborted = false;
+  #finished = false;
+  #onAborted: (() => void) | null = null;
+
+  constructor(res: HttpResponse) {
+    this.#res = res;
+    res.onAborted(() => {
+      this.#aborted = true;
+      const cb = this.#onAborted;
+      this.#onAborted = null;
+      if (cb && !this.#finished) cb();
+    });
+  }
+
+  /** The client is still there and nothing finished the answer. */
+  get writable(): boolean {
+    return !this.#aborted && !this.#finished;
+  }
+
+  /** The answer is finished by other means (a websocket upgrade). */
+  finish(): void {
+    this.#finished = true;
+    this.#onAborted = null;
+  }
+
+  send(status: number, headers: HeaderList, body: string | Uint8Array, closeConnection: boolean): void {
+    if (!this.writable) return;
+    this.finish();
+    const res = this.#res;
+    res.cork(() => {
+      writeHead(res, status, headers);
+      // uWS adds `Connection: close` itself when `end` closes the connection.
+      res.end(body, closeConnection);
+    });
+  }
+
+  startStream(status: number, headers: HeaderList, first: string): void {
+    if (!this.writable) return;
+    const res = this.#res;
+    res.cork(() => {
+      writeHead(res, status, headers);
+      res.write(first);
+    });
+  }
+
+  writeChunk(chunk: string): void {
+    if (!this.writable) return;
+    const res = this.#res;
+    res.cork(() => res.write(chunk));
+  }
+
+  endStream(last?: string): void {
+    if (!this.writable) return;
+    this.finish();
+    const res = this.#res;
+    res.cork(() => {
+      if (last !== undefined) res.write(last);
+      res.end();
+    });
+  }
+
+  destroy(): void {
+    if (!this.writable) return;
+    this.finish();
+    this.#res.close();
+  }
+
+  onAborted(cb: () => void): void {
+    this.#onAborted = cb;
+  }
+
+  onData(cb: (chunk: Buffer, isLast: boolean) => void): void {
+    // uWS reuses each chunk's memory after the callback: copy it.
+    this.#res.onData((ab, isLast) => cb(Buffer.from(ab.slice(0)), isLast));
+  }
+}
+
+function writeHead(res: HttpResponse, status: number, headers: HeaderList): void {
+  res.writeStatus(statusLine(status));
+  for (const [k, v] of headers) res.writeHeader(k, v);
+}
