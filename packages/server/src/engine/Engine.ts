@@ -189,6 +189,7 @@ export class Engine extends EventEmitter implements SocketHost, EngineServices {
 
   // ---- shared with transports (internal) ---------------------------------
 
+  /** Counts a refusal and emits `connection_error`; returns the message the client is told. */
   rejected(info: RequestInfo, r: Rejection): string {
     this.metrics.error(String(r.code) as MetricsErrorCode);
     if (this.listenerCount('connection_error') > 0) {

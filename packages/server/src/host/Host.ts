@@ -94,7 +94,10 @@ export interface EngineHandlers<T> {
 
 /** Limits the host enforces on websockets. */
 export interface WsLimits {
-  /** Largest inbound message, bytes; larger ones close the connection with 1009. */
+  /**
+   * Largest inbound message, bytes; larger ones close the connection, with
+   * 1009 where the host can (uWS drops the connection: the client sees 1006).
+   */
   maxPayloadLength: number;
   /** Most bytes buffered for a slow reader before the connection is closed. */
   maxBackpressure: number;
