@@ -116,11 +116,6 @@ export class Engine extends EventEmitter implements SocketHost, EngineServices {
     return this.#membership.deadWorkers;
   }
 
-  /** Whether fresh polling sessions settle before being announced (see `settleUpgrades`). */
-  get settles(): boolean {
-    return this.settler.enabled;
-  }
-
   /** Mounts the engine (HTTP and websocket, everything under its path) on a network host. */
   attach(host: Host): this {
     this.#host = host;
