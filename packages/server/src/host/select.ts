@@ -1,0 +1,26 @@
+import { probeUws } from '../uws.js';
+import type { Host, HostKind } from './Host.js';
+import { NodeHost } from './node/NodeHost.js';
+import { UwsHost } from './uws/UwsHost.js';
+
+/** Which host to run: one of them, or uWS where it loads natively and node:http + ws elsewhere. */
+export type HostChoice = HostKind | 'auto';
+
+export interface SelectedHost {
+  host: Host;
+  /** One line for the startup log: what was picked and why. */
+  reason: string;
+}
+
+/**
+ * Creates the network host. `'uws'` throws if uWebSockets.js is missing or
+ * only its JS fallback loads (unless that fallback is allowed, see
+ * `loadUws`); `'auto'` never throws over uWS, it falls back to node:http.
+ */
+export function createHost(kind: HostChoice): SelectedHost {
+  if (kind === 'node') return { host: new NodeHost(), reason: 'node:http + ws (asked for)' };
+  const probe = probeUws();
+  if (kind === 'uws') return { host: new UwsHost() as Host, reason: probe.reason };
+  if (!probe.native) return { host: new NodeHost(), reason: `${probe.reason}: using node:http + ws` };
+  return { host: new UwsHost() as Host, reason: probe.reason };
+}
