@@ -91,6 +91,7 @@ export interface FetchInit {
   body?: string | Buffer;
   /** Defaults to a fresh connection per request. */
   agent?: import('node:http').Agent | false;
+  timeoutMs?: number;
 }
 
 /** One request with node:http; resolves with the whole answer. */
@@ -100,7 +101,7 @@ export function get(url: string, init: FetchInit = {}): Promise<Answer> {
       collect(res).then(resolve, reject);
     });
     req.on('error', reject);
-    req.setTimeout(10_000, () => req.destroy(new Error(`timeout: ${url}`)));
+    req.setTimeout(init.timeoutMs ?? 10_000, () => req.destroy(new Error(`timeout: ${url}`)));
     req.end(init.body);
   });
 }
