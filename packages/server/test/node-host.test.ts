@@ -156,6 +156,16 @@ describe('NodeHost on its own server', () => {
     }
   });
 
+  it('says goodbye (1001) to its websockets on close', async () => {
+    const host = new NodeHost();
+    host.mount(ENGINE_PATH, echoEngine(), LIMITS);
+    const port = await host.listen(0, '127.0.0.1');
+    const ws = await openWs(`ws://127.0.0.1:${port}${ENGINE_PATH}/`);
+    const done = closed(ws);
+    await host.close();
+    assert.deepEqual(await done, { code: 1001, reason: 'server closing' });
+  });
+
   it('cuts a client that trickles its request head (slowloris) after about 10 s', { timeout: 30_000 }, async () => {
     const host = new NodeHost();
     host.mount(ENGINE_PATH, echoEngine(), LIMITS);

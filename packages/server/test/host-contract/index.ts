@@ -342,10 +342,13 @@ function websockets(run: Run): void {
     };
     const client = new WebSocket(wsUrl(r));
     const [, res] = (await once(client, 'unexpected-response')) as [unknown, import('node:http').IncomingMessage];
+    const socketClosed = once(res.socket, 'close');
     const answer = await collect(res);
     assert.equal(answer.status, 400);
     assert.equal(answer.headers['content-type'], 'application/json');
-    assert.equal(answer.headers['connection'], 'close');
+    // The host ends the connection after a refusal (the client need not), at once.
+    const late = setTimeout(() => res.socket.emit('error', new Error('connection still open 2 s after the refusal')), 2000);
+    await socketClosed.finally(() => clearTimeout(late));
     assert.deepEqual(JSON.parse(answer.text), { code: 3, message: 'Bad request' });
     assert.equal(r.seen.opened.length, 0);
     assert.equal(aborted, false);
@@ -448,7 +451,7 @@ function listenAndClose(factory: HostFactory, run: Run): void {
     }
   });
 
-  it('closes websockets (1001) and held requests, and stops listening', async () => {
+  it('closes websockets and held requests, and stops listening', async () => {
     const r = await run();
     let aborts = 0;
     r.script.request = (res) => res.onAborted(() => aborts++);
@@ -462,7 +465,8 @@ function listenAndClose(factory: HostFactory, run: Run): void {
     const started = Date.now();
     await r.host.close();
     assert.ok(Date.now() - started < 3000, `close took ${Date.now() - started} ms`);
-    assert.equal((await clientClosed).code, 1001);
+    // 1001 where the host can say goodbye; uWS closing its app drops sockets (1006).
+    assert.ok([1001, 1006].includes((await clientClosed).code));
     await heldError;
     await until(() => r.seen.closed.length === 1, 2000, 'close handler');
     await assert.rejects(get(`${r.base}/`), /ECONNREFUSED/);
