@@ -85,6 +85,10 @@ export function probeUws(): UwsProbe {
   } catch {
     return { native: false, reason: `uWebSockets.js is not installed (${where})` };
   }
+  // The trufflesuite package's own switch: it then loads the JS emulation whatever binary exists.
+  if (/^(1|true)$/i.test(process.env['UWS_USE_FALLBACK'] ?? '')) {
+    return { native: false, reason: `UWS_USE_FALLBACK is set: uWebSockets.js would run its JS emulation (${where})` };
+  }
   const name = `uws_${process.platform}_${process.arch}_${process.versions.modules}.node`;
   // The trufflesuite build keeps binaries in binaries/, upstream next to its main file.
   const binary = [join(dirname(main), '..', 'binaries', name), join(dirname(main), name)].find((p) => existsSync(p));

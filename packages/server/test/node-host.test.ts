@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { Agent, createServer, type Server } from 'node:http';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect as connectH2, createSecureServer } from 'node:http2';
+import { request as httpsRequest } from 'node:https';
 import { connect, createServer as createNetServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import express from 'express';
 import Fastify from 'fastify';
@@ -133,6 +139,73 @@ describe('NodeHost attached to a user server', () => {
     assert.deepEqual(JSON.parse((await get(`${base}/api/items`)).text), { items: [3] });
     assert.equal((await get(`${base}${ENGINE_PATH}/?EIO=4`)).text, `engine ${ENGINE_PATH}/`);
     await echoes(`ws://127.0.0.1:${port}${ENGINE_PATH}/`);
+  });
+});
+
+/** A throwaway self-signed certificate for 127.0.0.1, or null without openssl. */
+function selfSigned(): { key: Buffer; cert: Buffer } | null {
+  const dir = mkdtempSync(join(tmpdir(), 'nodehost-tls-'));
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
+  } catch {
+    return null;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('NodeHost attached to an HTTP/2 server (allowHTTP1)', () => {
+  it('answers HTTP/2 and HTTPS/1.1 requests and takes websockets over TLS', async (t) => {
+    const tls = selfSigned();
+    if (!tls) return t.skip('no openssl to make a certificate');
+    const server = createSecureServer({ ...tls, allowHTTP1: true }, (req, res) => res.end(`user ${req.httpVersion}`));
+    const host = NodeHost.attach(server);
+    host.mount(ENGINE_PATH, {
+      ...echoEngine(),
+      request: (res, info) => res.send(200, [['Content-Type', 'text/plain'], ['Set-Cookie', 'a=1'], ['Set-Cookie', 'b=2']], `engine ${info.headers['host']}`, true),
+    }, LIMITS);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const session = connectH2(`https://127.0.0.1:${port}`, { rejectUnauthorized: false });
+      const h2 = (path: string): Promise<{ headers: Record<string, unknown>; text: string }> =>
+        new Promise((resolve, reject) => {
+          const stream = session.request({ ':path': path });
+          let headers: Record<string, unknown> = {};
+          let text = '';
+          stream.on('response', (h) => (headers = h));
+          stream.on('data', (c) => (text += String(c)));
+          stream.on('end', () => resolve({ headers, text }));
+          stream.on('error', reject);
+        });
+      const engine = await h2(`${ENGINE_PATH}/?EIO=4`);
+      assert.equal(engine.text, `engine 127.0.0.1:${port}`);
+      assert.deepEqual(engine.headers['set-cookie'], ['a=1', 'b=2']);
+      assert.equal((await h2('/other')).text, 'user 2.0', 'closing one answer left the HTTP/2 session usable');
+      session.close();
+
+      const h1 = await new Promise<string>((resolve, reject) => {
+        const req = httpsRequest(`https://127.0.0.1:${port}/other`, { rejectUnauthorized: false, agent: false }, (res) => {
+          let text = '';
+          res.on('data', (c) => (text += String(c)));
+          res.on('end', () => resolve(text));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      assert.equal(h1, 'user 1.1');
+      const ws = await openWs(`wss://127.0.0.1:${port}${ENGINE_PATH}/`, { rejectUnauthorized: false });
+      const next = nextMessage(ws);
+      ws.send('over tls');
+      assert.equal((await next).data.toString(), 'over tls');
+      ws.close();
+    } finally {
+      await host.close();
+      await new Promise((r) => server.close(r));
+    }
   });
 });
 
