@@ -27,7 +27,11 @@ export class NodeConnection<T> implements WsConnection<T> {
     return false;
   }
 
-  /** Writes made in `fn` leave in one writev when it returns. */
+  /**
+   * Writes made in `fn` leave in one writev when it returns. `ws` has no
+   * cork of its own, so this corks its socket (`_socket`, stable across
+   * ws 8); deflated frames are written later, after compression, uncorked.
+   */
   cork(fn: () => void): void {
     const socket = (this.#ws as unknown as { _socket?: Socket | null })._socket;
     if (!socket || socket.destroyed) return fn();

@@ -51,6 +51,8 @@ function ownServer(): HttpServer {
  * `NodeHost.attach(server)` shares a user's server: requests under the
  * engine's path and the host's routes are answered here, everything else
  * goes to the 'request' and 'upgrade' listeners the server had before.
+ * An attached server keeps its own timeouts: Node's defaults never cut a
+ * long-poll either (`requestTimeout` ends once the request is received).
  */
 export class NodeHost implements Host {
   readonly kind = 'node' as const;
@@ -107,6 +109,7 @@ export class NodeHost implements Host {
       };
       server.once('error', onError);
       server.once('listening', onListening);
+      // Exclusive: under node:cluster a worker must get its own port, not a handle shared through the primary.
       server.listen({ port, host, exclusive: true });
     });
   }
