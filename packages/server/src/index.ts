@@ -8,7 +8,10 @@ export type { CookieOptions } from './http/cookie.js';
 export { MemoryStore, MemoryCluster } from './store/MemoryStore.js';
 export * from './store/Store.js';
 export { encodeWorkerMessage, decodeWorkerMessage } from './store/messages.js';
-export { loadUws, isNativeUws, usingUwsFallback, UwsFallbackError } from './uws.js';
+export { loadUws, isNativeUws, probeUws, usingUwsFallback, UwsFallbackError, UwsMissingError, type UwsProbe } from './uws.js';
+export type { Host, HostKind, RawResponse, WsConnection, WsUpgrade, EngineHandlers, WsLimits, RouteHandler } from './host/Host.js';
+export { NodeHost, type AttachableServer } from './host/node/NodeHost.js';
+export { createHost, type HostChoice, type HostSelectOptions, type SelectedHost } from './host/select.js';
 export { Server, type ServerOptions, type ConnectionStateRecoveryOptions } from './sio/Server.js';
 export { Namespace, type ExtendedError, type NamespaceMiddleware } from './sio/Namespace.js';
 export { ParentNamespace, type NamespaceMatcher } from './sio/ParentNamespace.js';
@@ -21,6 +24,4 @@ export { compareIds, ID_PATTERN, type Bus, type BusEntry, type BusHandler, type 
 export { MemoryBus, MemoryLog, type MemoryBusOptions } from './bus/MemoryBus.js';
 export { NOOP_METRICS, type Metrics, type MetricsErrorCode, type MetricsGeneration, type MetricsRedisClient, type MetricsSource } from './metrics/Metrics.js';
 export { PromMetrics, type PromMetricsOptions } from './metrics/PromMetrics.js';
-export type { Host, HostKind, RawResponse, RouteHandler, EngineHandlers, WsConnection, WsUpgrade, WsLimits } from './host/Host.js';
 export { UwsHost, type UwsHostOptions } from './host/uws/UwsHost.js';
-export { createHost, type HostChoice, type HostSelectOptions } from './host/select.js';

@@ -7,6 +7,7 @@ import type { EngineSocket } from '../src/engine/EngineSocket.js';
 import { UwsHost } from '../src/host/uws/UwsHost.js';
 import { loadUws } from '../src/uws.js';
 import { http, openData } from './helpers/http.js';
+import { runHostContract } from './host-contract/index.js';
 
 /** One keep-alive request on a raw socket (Node's http client would say `Connection: close` itself); resolves with the head. */
 function keepAliveRequest(port: number, text: string): Promise<string> {
@@ -21,6 +22,8 @@ function keepAliveRequest(port: number, text: string): Promise<string> {
     sock.on('error', reject);
   });
 }
+
+runHostContract('UwsHost', () => new UwsHost());
 
 describe('UwsHost', () => {
   it('listens exclusively: a second host on a port in use fails', async () => {

@@ -96,7 +96,9 @@ export interface EngineHandlers<T> {
 export interface WsLimits {
   /**
    * Largest inbound message, bytes; larger ones close the connection, with
-   * 1009 where the host can (uWS drops the connection: the client sees 1006).
+   * 1009. (uWS itself drops the connection without a close frame, so its
+   * host lets messages up to twice the limit through to say 1009 itself;
+   * beyond that the client sees 1006.)
    */
   maxPayloadLength: number;
   /** Most bytes buffered for a slow reader before the connection is closed. */

@@ -1,19 +1,32 @@
-import type { Host } from './Host.js';
+import { probeUws } from '../uws.js';
+import type { Host, HostKind } from './Host.js';
+import { NodeHost } from './node/NodeHost.js';
 import { UwsHost } from './uws/UwsHost.js';
 
-export type HostChoice = 'uws' | 'node' | 'auto';
+/** Which host to run: one of them, or uWS where it loads natively and node:http + ws elsewhere. */
+export type HostChoice = HostKind | 'auto';
 
 export interface HostSelectOptions {
   /** Run on uWebSockets.js's slow JS fallback instead of refusing (see `loadUws`). */
   allowUwsFallback?: boolean;
 }
 
+export interface SelectedHost {
+  host: Host;
+  /** One line for the startup log: what was picked and why. */
+  reason: string;
+}
+
 /**
- * The host `Engine.listen` runs on, and why that one. Only uWebSockets.js
- * exists so far: 'auto' picks it, and 'node' is refused.
+ * Creates the network host. `'uws'` throws if uWebSockets.js is missing or
+ * only its JS fallback loads (unless that fallback is allowed, see
+ * `loadUws`); `'auto'` never throws over uWS, it falls back to node:http.
  */
-export function createHost(kind: HostChoice = 'auto', options: HostSelectOptions = {}): { host: Host; reason: string } {
-  if (kind === 'node') throw new Error("httpServer 'node' is not available in this build");
-  const host = new UwsHost({ allowFallback: options.allowUwsFallback ?? false });
-  return { host, reason: kind === 'uws' ? 'asked for uws' : 'uws: the only host built in' };
+export function createHost(kind: HostChoice = 'auto', options: HostSelectOptions = {}): SelectedHost {
+  if (kind === 'node') return { host: new NodeHost(), reason: 'node:http + ws (asked for)' };
+  const allowFallback = options.allowUwsFallback ?? false;
+  const probe = probeUws();
+  if (kind === 'uws') return { host: new UwsHost({ allowFallback }), reason: probe.reason };
+  if (!probe.native) return { host: new NodeHost(), reason: `${probe.reason}: using node:http + ws` };
+  return { host: new UwsHost({ allowFallback }), reason: probe.reason };
 }

@@ -45,7 +45,9 @@ export class UwsHost implements Host {
     this.#app.any(pattern, (res, req) => handlers.request(new UwsResponse(res), snapshotRequest(req, res)));
     this.#app.ws<UwsSlot<T>>(pattern, {
       compression: limits.perMessageDeflate ? this.#uws.SHARED_COMPRESSOR : this.#uws.DISABLED,
-      maxPayloadLength: limits.maxPayloadLength,
+      // uWS drops an oversize message's connection without a close frame;
+      // taking up to twice the limit lets us close with 1009 as ws does.
+      maxPayloadLength: limits.maxPayloadLength * 2,
       maxBackpressure: limits.maxBackpressure,
       // Dropping a frame would silently break the session's ordering; closing
       // lets the client reconnect (and recover, at the Socket.IO layer).
@@ -56,6 +58,7 @@ export class UwsHost implements Host {
       upgrade: (res, req, context) => onUpgrade(handlers, res, req, context),
       open: (ws) => handlers.open(this.#opened(ws)),
       message: (ws, message, isBinary) => {
+        if (message.byteLength > limits.maxPayloadLength) return ws.end(1009, 'Max payload size exceeded');
         // uWS reuses `message` after we return: text is decoded (copied) now, binary copied.
         const frame = isBinary ? new Uint8Array(message.slice(0)) : Buffer.from(message).toString('utf8');
         handlers.message(ws.getUserData().conn!, frame);
@@ -111,7 +114,7 @@ function onUpgrade<T>(handlers: EngineHandlers<T>, res: HttpResponse, req: HttpR
   const key = req.getHeader('sec-websocket-key');
   const protocol = req.getHeader('sec-websocket-protocol');
   const extensions = req.getHeader('sec-websocket-extensions');
-  const raw = new UwsResponse(res);
+  const raw = new UwsResponse(res, true);
   const upgrade: WsUpgrade<T> = {
     accept(data: T): boolean {
       if (!raw.writable) return false;

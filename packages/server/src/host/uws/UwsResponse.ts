@@ -15,9 +15,14 @@ export class UwsResponse implements RawResponse {
   #aborted = false;
   #finished = false;
   #onAborted: (() => void) | null = null;
+  readonly #upgrade: boolean;
+  /** Body chunks are still to come. */
+  #bodyPending = false;
 
-  constructor(res: HttpResponse) {
+  /** `upgrade`: this answers a websocket upgrade request, so only a refusal is ever sent through it. */
+  constructor(res: HttpResponse, upgrade = false) {
     this.#res = res;
+    this.#upgrade = upgrade;
     res.onAborted(() => {
       this.#aborted = true;
       const cb = this.#onAborted;
@@ -37,13 +42,17 @@ export class UwsResponse implements RawResponse {
     this.#onAborted = null;
   }
 
-  send(status: number, headers: HeaderList, body: string | Uint8Array, closeConnection: boolean): void {
+  send(status: number, headers: HeaderList, body: string | Uint8Array, close: boolean): void {
     if (!this.writable) return;
+    // A refused upgrade's connection is never reused (the host contract).
+    const closeConnection = close || this.#upgrade;
     this.finish();
     const res = this.#res;
     res.cork(() => {
       writeHead(res, status, headers);
-      // uWS adds `Connection: close` itself when `end` closes the connection.
+      // uWS says `Connection: close` itself when `end` closes the connection,
+      // but not for an answer given before the request body was read (413).
+      if (closeConnection && this.#bodyPending) res.writeHeader('Connection', 'close');
       res.end(body, closeConnection);
     });
   }
@@ -85,7 +94,11 @@ export class UwsResponse implements RawResponse {
 
   onData(cb: (chunk: Buffer, isLast: boolean) => void): void {
     // uWS reuses each chunk's memory after the callback: copy it.
-    this.#res.onData((ab, isLast) => cb(Buffer.from(ab.slice(0)), isLast));
+    this.#bodyPending = true;
+    this.#res.onData((ab, isLast) => {
+      if (isLast) this.#bodyPending = false;
+      cb(Buffer.from(ab.slice(0)), isLast);
+    });
   }
 }
 

@@ -1,0 +1,53 @@
+import type { Socket } from 'node:net';
+import { WebSocket } from 'ws';
+import type { WsConnection } from '../Host.js';
+
+/** A `WsConnection` over a `ws` WebSocket. */
+export class NodeConnection<T> implements WsConnection<T> {
+  readonly data: T;
+  readonly #ws: WebSocket;
+  readonly #maxBackpressure: number;
+
+  constructor(ws: WebSocket, data: T, maxBackpressure: number) {
+    this.#ws = ws;
+    this.data = data;
+    this.#maxBackpressure = maxBackpressure;
+  }
+
+  send(frame: string | Uint8Array, compress: boolean): boolean {
+    const ws = this.#ws;
+    if (ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(frame, { binary: typeof frame !== 'string', compress });
+    if (ws.bufferedAmount <= this.#maxBackpressure) return true;
+    // Terminate, not close(1008): a close frame would queue behind the
+    // megabytes this reader is not taking, and `ws` would hold them (and the
+    // socket) for its 30 s closing timeout. uWS drops such a socket the same
+    // way (closeOnBackpressureLimit), so the engine sees 1006 on both hosts.
+    ws.terminate();
+    return false;
+  }
+
+  /**
+   * Writes made in `fn` leave in one writev when it returns. `ws` has no
+   * cork of its own, so this corks its socket (`_socket`, stable across
+   * ws 8); deflated frames are written later, after compression, uncorked.
+   */
+  cork(fn: () => void): void {
+    const socket = (this.#ws as unknown as { _socket?: Socket | null })._socket;
+    if (!socket || socket.destroyed) return fn();
+    socket.cork();
+    try {
+      fn();
+    } finally {
+      socket.uncork();
+    }
+  }
+
+  end(code: number, reason?: string): void {
+    this.#ws.close(code, reason);
+  }
+
+  bufferedAmount(): number {
+    return this.#ws.bufferedAmount;
+  }
+}

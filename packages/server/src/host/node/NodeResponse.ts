@@ -1,0 +1,222 @@
+import { STATUS_CODES, type ServerResponse } from 'node:http';
+import type { Http2ServerResponse } from 'node:http2';
+import type { Duplex } from 'node:stream';
+import type { HeaderList } from '../../http/cors.js';
+import type { RawResponse } from '../Host.js';
+import type { NodeRequest } from './requestInfo.js';
+
+const EMPTY = Buffer.alloc(0);
+
+type NodeServerResponse = ServerResponse | Http2ServerResponse;
+
+/** What both response kinds share for body writes (their typings differ only in overloads). */
+interface BodyWriter {
+  write(chunk: string): boolean;
+  end(body?: string | Uint8Array): void;
+}
+
+function byteLength(body: string | Uint8Array): number {
+  return typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+}
+
+/**
+ * A flat `[name, value, name, value]` list: the form `writeHead` takes
+ * without merging repeats, so several Set-Cookie headers stay several.
+ */
+function flat(headers: HeaderList, extra: HeaderList): string[] {
+  const out: string[] = [];
+  for (const [k, v] of headers) out.push(k, v);
+  for (const [k, v] of extra) out.push(k, v);
+  return out;
+}
+
+/** HTTP/2 wants an object (repeats as arrays) and forbids connection-level headers. */
+function h2Headers(headers: HeaderList, extra: HeaderList): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = Object.create(null);
+  for (const [k, v] of [...headers, ...extra]) {
+    const name = k.toLowerCase();
+    if (name === 'connection' || name === 'keep-alive' || name === 'transfer-encoding') continue;
+    const prev = out[name];
+    out[name] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return out;
+}
+
+/** A `RawResponse` over node:http's `ServerResponse` (or http2's compatibility response). */
+export class NodeResponse implements RawResponse {
+  readonly #req: NodeRequest;
+  readonly #res: NodeServerResponse;
+  readonly #body: BodyWriter;
+  readonly #h2: boolean;
+  /** The answer is complete (sent, stream ended) or dropped by us: no abort after this. */
+  #finished = false;
+  #abort: (() => void) | null = null;
+
+  constructor(req: NodeRequest, res: NodeServerResponse) {
+    this.#req = req;
+    this.#res = res;
+    this.#body = res as unknown as BodyWriter;
+    this.#h2 = req.httpVersionMajor === 2;
+    // 'close' also follows a normal finish; only an unfinished answer is an abort.
+    res.once('close', () => {
+      if (this.#finished) return;
+      this.#finished = true;
+      const cb = this.#abort;
+      this.#abort = null;
+      cb?.();
+    });
+  }
+
+  /** Whether an answer may still be written. */
+  get open(): boolean {
+    return !this.#finished;
+  }
+
+  send(status: number, headers: HeaderList, body: string | Uint8Array, closeConnection: boolean): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    const length: HeaderList = [['Content-Length', String(byteLength(body))]];
+    if (this.#h2) {
+      // Closing would end every stream of the HTTP/2 session, not just this one.
+      (this.#res as Http2ServerResponse).writeHead(status, h2Headers(headers, length));
+    } else {
+      const res = this.#res as ServerResponse;
+      // Node then sends `Connection: close` and closes the socket once the answer is out.
+      if (closeConnection) res.shouldKeepAlive = false;
+      res.writeHead(status, flat(headers, length));
+    }
+    // One end() after writeHead: head and body leave in one write.
+    this.#body.end(body);
+  }
+
+  startStream(status: number, headers: HeaderList, first: string): void {
+    if (this.#finished) return;
+    if (this.#h2) {
+      (this.#res as Http2ServerResponse).writeHead(status, h2Headers(headers, []));
+    } else {
+      // htmlfile and multipart clients read chunks as they come: no Nagle delay
+      // (a user's server may have been created with `noDelay: false`).
+      this.#req.socket?.setNoDelay(true);
+      (this.#res as ServerResponse).writeHead(status, flat(headers, []));
+    }
+    this.#body.write(first);
+  }
+
+  writeChunk(chunk: string): void {
+    if (this.#finished) return;
+    this.#body.write(chunk);
+  }
+
+  endStream(last?: string): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#body.end(last);
+  }
+
+  destroy(): void {
+    this.#finished = true;
+    this.#res.destroy();
+  }
+
+  onAborted(cb: () => void): void {
+    this.#abort = cb;
+  }
+
+  /**
+   * The engine calls this synchronously in its handler. Even later would be
+   * safe: node keeps an unread body buffered in the paused request stream,
+   * and only dumps it once the answer is finished.
+   */
+  onData(cb: (chunk: Buffer, isLast: boolean) => void): void {
+    this.#req.on('data', (chunk: Buffer) => cb(chunk, false));
+    this.#req.once('end', () => cb(EMPTY, true));
+  }
+}
+
+/**
+ * A `RawResponse` over the bare socket of an upgrade request, for refusals
+ * (node:http hands upgrade requests over without a `ServerResponse`). Every
+ * answer closes the connection: the client asked to switch protocols, not
+ * for a keep-alive exchange.
+ */
+export class SocketResponse implements RawResponse {
+  readonly #socket: Duplex;
+  #finished = false;
+  #abort: (() => void) | null = null;
+
+  constructor(socket: Duplex) {
+    this.#socket = socket;
+    socket.once('close', () => {
+      if (this.#finished) return;
+      this.#finished = true;
+      const cb = this.#abort;
+      this.#abort = null;
+      cb?.();
+    });
+  }
+
+  /** Whether the socket can still be answered or upgraded. */
+  get open(): boolean {
+    return !this.#finished && this.#socket.writable && !this.#socket.destroyed;
+  }
+
+  /** The upgrade went through: the socket belongs to the websocket now. */
+  handOver(): void {
+    this.#finished = true;
+    this.#abort = null;
+  }
+
+  send(status: number, headers: HeaderList, body: string | Uint8Array, _closeConnection: boolean): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    const socket = this.#socket;
+    socket.cork();
+    socket.write(head(status, headers, [['Content-Length', String(byteLength(body))]]));
+    this.#endThenClose(body);
+  }
+
+  startStream(status: number, headers: HeaderList, first: string): void {
+    if (this.#finished) return;
+    // No length and no chunking: the body ends when the connection does.
+    this.#socket.write(head(status, headers, []) + first);
+  }
+
+  writeChunk(chunk: string): void {
+    if (!this.#finished) this.#socket.write(chunk);
+  }
+
+  endStream(last?: string): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#endThenClose(last ?? EMPTY);
+  }
+
+  destroy(): void {
+    this.#finished = true;
+    this.#socket.destroy();
+  }
+
+  onAborted(cb: () => void): void {
+    this.#abort = cb;
+  }
+
+  /** An upgrade request has no body; delivered after the caller's handler has set up. */
+  onData(cb: (chunk: Buffer, isLast: boolean) => void): void {
+    queueMicrotask(() => cb(EMPTY, true));
+  }
+
+  #endThenClose(body: string | Uint8Array): void {
+    const socket = this.#socket;
+    // end() alone leaves the read side to the client; once our bytes are out
+    // the connection is over either way.
+    socket.once('finish', () => socket.destroy());
+    socket.end(body);
+  }
+}
+
+function head(status: number, headers: HeaderList, extra: HeaderList): string {
+  let out = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
+  for (const [k, v] of headers) out += `${k}: ${v}\r\n`;
+  for (const [k, v] of extra) out += `${k}: ${v}\r\n`;
+  return `${out}Connection: close\r\n\r\n`;
+}
