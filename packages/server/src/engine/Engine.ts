@@ -110,7 +110,7 @@ export class Engine extends EventEmitter implements SocketHost {
     const o = this.options;
     const shortest = Math.min(o.pingInterval, o.pingTimeout, o.legacy?.heartbeatInterval ?? Infinity, o.legacy?.heartbeatTimeout ?? Infinity, o.sio06?.heartbeatInterval ?? Infinity, o.sio06?.heartbeatTimeout ?? Infinity);
     this.wheel = new TimerWheel(clamp(shortest / 10, 5, 1000), (s, now) => s.heartbeatDue(now));
-    this.rpc = new WorkerRpc(this.store, this.workerId, o.rpcTimeout, (body) => this.#answerRpc(body));
+    this.rpc = new WorkerRpc(this.store, this.workerId, o.rpcTimeout);
     this.poller = new Poller(this);
     this.polling = new PollingTransport(this);
     this.websocket = new WebSocketTransport(this);
@@ -372,7 +372,7 @@ export class Engine extends EventEmitter implements SocketHost {
     try {
       const prober = (await this.store.get(sid))?.upgrading;
       if (!prober || prober === this.workerId) return;
-      const alive = !this.deadWorkers.has(prober) && (await this.rpc.call(prober, `p ${sid} -`)) !== null;
+      const alive = !this.deadWorkers.has(prober) && (await this.rpc.ping(prober));
       if (!alive) await this.store.abortUpgrade(sid, prober);
     } catch (err) {
       this.storeFailed(err, 'probe');
@@ -572,23 +572,6 @@ export class Engine extends EventEmitter implements SocketHost {
     // Whatever the client sent before the close is processed first.
     await this.drainInbox(sid);
     socket.closeWs(reason);
-  }
-
-  /** Lets a layer above answer requests from other workers whose body starts with `prefix` (e.g. `sio:`). */
-  onRpc(prefix: string, handler: (body: string) => string | Promise<string>): void {
-    this.#rpcHandlers.set(prefix, handler);
-  }
-
-  readonly #rpcHandlers = new Map<string, (body: string) => string | Promise<string>>();
-
-  #answerRpc(body: string): string | Promise<string> {
-    for (const [prefix, h] of this.#rpcHandlers) if (body.startsWith(prefix)) return h(body.slice(prefix.length));
-    // `p <sid> <pollId>`: is this poll of ours still waiting?
-    if (body.startsWith('p ')) {
-      const [, sid, pollId] = body.split(' ');
-      return sid !== undefined && pollId !== undefined && this.poller.isWaiting(sid, pollId) ? '1' : '0';
-    }
-    return '';
   }
 
   // ---- background sweeps -----------------------------------------------------

@@ -560,8 +560,8 @@ export class Server<
       case KIND_SERVER_SIDE: {
         const s = decodeServerSide(e);
         if (!s || s.from === this.workerId) return;
-        const [worker, reqId] = s.reply ? (s.reply.split(' ') as [string, string]) : [];
-        nsp.receiveServerSide(s.args, worker && reqId ? (v) => this.requests.reportResponse(worker, reqId, v) : null);
+        const to = s.reply;
+        nsp.receiveServerSide(s.args, to ? (v) => this.requests.reportResponse(to, v) : null);
         return;
       }
     }
