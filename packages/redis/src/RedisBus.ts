@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { compareIds, ID_PATTERN, type Bus, type BusEntry, type BusHandler, type BusInput } from '@nonstick/server';
 import { Cluster, type Redis } from 'ioredis';
 import { closeClient, createClient, timeCommands, watchClient, type Client, type ConnectionOptions, type ConnectionStatus, type StatusEvent } from './connection.js';
+import { MalformedReplyError } from './decode.js';
 import { checkPrefix, DEFAULT_PREFIX } from './keys.js';
 
 export interface RedisBusOptions extends ConnectionOptions {
@@ -104,10 +105,9 @@ return 1
 `;
 
 type Row = [Buffer, Buffer[]];
-type RangeReply = [Buffer, Buffer, number, number, Buffer, Row[]] | null;
 
 interface BusScripts {
-  nsBusRangeBuffer(key: string, afterId: string, limit: number): Promise<RangeReply>;
+  nsBusRangeBuffer(key: string, afterId: string, limit: number): Promise<unknown>;
   nsBusCreate(key: string): Promise<number>;
 }
 
@@ -134,9 +134,19 @@ function defineBusScripts(client: Client): BusScripts {
   return client as unknown as BusScripts;
 }
 
-function toInfo(r: RangeReply): StreamInfo | null {
-  if (!r) return null;
-  return { last: r[0].toString(), maxDeleted: r[1].toString(), added: Number(r[2]), length: Number(r[3]), first: r[4].toString(), rows: r[5] };
+/** The range script's `{ last, deleted, added, len, first, rows }`; null when the stream does not exist. */
+function toInfo(raw: unknown): StreamInfo | null {
+  if (raw === null) return null;
+  if (!Array.isArray(raw) || raw.length !== 6) throw new MalformedReplyError('nsBusRange', 'expected 6 fields', raw);
+  const [last, maxDeleted, added, length, first, rows] = raw as unknown[];
+  if (!Buffer.isBuffer(last) || !Buffer.isBuffer(maxDeleted) || !Buffer.isBuffer(first)) throw new MalformedReplyError('nsBusRange', 'ids are not strings', raw);
+  if (typeof added !== 'number' || typeof length !== 'number') throw new MalformedReplyError('nsBusRange', 'counts are not numbers', raw);
+  if (!Array.isArray(rows) || !rows.every(isRow)) throw new MalformedReplyError('nsBusRange', 'rows are not stream entries', raw);
+  return { last: last.toString(), maxDeleted: maxDeleted.toString(), added, length, first: first.toString(), rows };
+}
+
+function isRow(v: unknown): v is Row {
+  return Array.isArray(v) && v.length === 2 && Buffer.isBuffer(v[0]) && Array.isArray(v[1]);
 }
 
 /** The id right before `id` (`<ms>-<seq - 1>`, or the last possible id of the previous ms). */
