@@ -1,7 +1,7 @@
 import { EventEmitter, once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { compareIds, ID_PATTERN, type Bus, type BusEntry, type BusHandler, type BusInput } from '@nonstick/server';
-import { Cluster, type Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { closeClient, createClient, timeCommands, watchClient, type Client, type ConnectionOptions, type ConnectionStatus, type StatusEvent } from './connection.js';
 import { MalformedReplyError } from './decode.js';
 import { checkPrefix, DEFAULT_PREFIX } from './keys.js';
@@ -362,7 +362,7 @@ export class RedisBus extends EventEmitter<RedisBusEvents> implements Bus {
     } else {
       const pipeline = this.#client.pipeline();
       for (const p of batch) pipeline.call('XADD', ...head, ...p.args);
-      replies = pipeline.exec() as Promise<Array<[Error | null, unknown]> | null>;
+      replies = pipeline.exec();
     }
     replies.then(
       (results) => this.#settle(batch, results ?? []),
@@ -380,7 +380,7 @@ export class RedisBus extends EventEmitter<RedisBusEvents> implements Bus {
       if (err) p.reject(err);
       else if (id === null) missing.push(p);
       else {
-        const s = String(id);
+        const s = (id as string | Buffer).toString();
         this.#clockOffset = msOf(s) - Date.now();
         p.resolve(s);
       }
@@ -424,7 +424,7 @@ export class RedisBus extends EventEmitter<RedisBusEvents> implements Bus {
 
   #duplicate(): Client {
     const c = this.#client;
-    return c instanceof Cluster ? c.duplicate([], { lazyConnect: true }) : (c as Redis).duplicate({ lazyConnect: true });
+    return c instanceof Cluster ? c.duplicate([], { lazyConnect: true }) : c.duplicate({ lazyConnect: true });
   }
 
   /** XREAD BLOCK must come back before the reader's commandTimeout fires. */
@@ -452,7 +452,7 @@ export class RedisBus extends EventEmitter<RedisBusEvents> implements Bus {
         if (signal.aborted) return;
         const rows = reply?.[0]?.[1];
         // An empty list (not nil) comes when the stream was recreated under a blocked read.
-        if (rows && rows.length > 0) this.#deliver(rows as Row[]);
+        if (rows && rows.length > 0) this.#deliver(rows);
       } catch (err) {
         if (signal.aborted) return;
         // A dropped connection is reported by its own events; this is a failing command (timeout, wrong type...).

@@ -348,7 +348,7 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
     if (schedule.length > 0) followUps.push(this.#client.zadd(k.heartbeats, ...schedule));
     if (drop.length > 0) followUps.push(this.#client.zrem(k.heartbeats, ...drop));
     await Promise.all(followUps);
-    if (failure !== null) throw failure;
+    if (failure !== null) throw failure as Error;
     return result;
   }
 

@@ -153,7 +153,7 @@ export class Engine extends EventEmitter implements SocketHost {
       app.listen(host, port, (ls) => {
         if (!ls) return reject(new Error(`cannot listen on ${host}:${port}`));
         this.#listenSocket = ls;
-        const bound = this.uws.us_socket_local_port(ls as unknown as Uws.us_socket);
+        const bound = this.uws.us_socket_local_port(ls);
         this.listenFlashPolicy(host).then(() => resolve(bound), reject);
       });
     });
@@ -199,7 +199,7 @@ export class Engine extends EventEmitter implements SocketHost {
   /** Answers with one of engine.io's errors and emits `connection_error`. */
   reject(ex: Exchange, info: RequestInfo, r: Rejection): void {
     this.metrics.error(String(r.code) as MetricsErrorCode);
-    const message = typeof r.context['message'] === 'string' ? (r.context['message'] as string) : ERROR_MESSAGES[r.code]!;
+    const message = typeof r.context['message'] === 'string' ? r.context['message'] : ERROR_MESSAGES[r.code]!;
     if (this.listenerCount('connection_error') > 0) {
       this.emit('connection_error', { req: info, code: r.code, message: ERROR_MESSAGES[r.code]!, context: r.context });
     }
@@ -642,7 +642,7 @@ export function parseHandshake(json: string): HandshakeRecord {
     // fall through: a record we cannot read still gets a usable socket
   }
   return {
-    request: { method: 'GET', url: '', path: '', query: Object.create(null), headers: Object.create(null), remoteAddress: '' },
+    request: { method: 'GET', url: '', path: '', query: Object.create(null) as Record<string, string>, headers: Object.create(null) as Record<string, string>, remoteAddress: '' },
     issued: Date.now(),
     supportsBinary: false,
   };

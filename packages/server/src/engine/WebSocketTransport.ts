@@ -158,7 +158,7 @@ export class WebSocketTransport {
     if (engine.listenerCount('connection_error') > 0) {
       engine.emit('connection_error', { req: info, code: r.code, message: ERROR_MESSAGES[r.code]!, context: r.context });
     }
-    const message = typeof r.context['message'] === 'string' ? (r.context['message'] as string) : ERROR_MESSAGES[r.code]!;
+    const message = typeof r.context['message'] === 'string' ? r.context['message'] : ERROR_MESSAGES[r.code]!;
     ex.respond(errorStatus(r.code), 'text/html', message, undefined, true);
   }
 

@@ -19,7 +19,7 @@ export interface RequestInfo {
 }
 
 export function snapshotRequest(req: HttpRequest, res: HttpResponse): RequestInfo {
-  const headers: Record<string, string> = Object.create(null);
+  const headers = Object.create(null) as Record<string, string>;
   req.forEach((k, v) => {
     // Repeated headers are joined the way Node joins them.
     const prev = headers[k];

@@ -75,7 +75,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
   }
 
   timeout(ms: number): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
-    return this.#with({ timeout: ms }) as never;
+    return this.#with({ timeout: ms });
   }
 
   emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {

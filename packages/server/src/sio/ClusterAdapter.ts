@@ -200,7 +200,7 @@ export class ClusterAdapter {
       id: s.id,
       handshake: s.handshake,
       rooms: this.socketRooms(s.id) ?? [],
-      data: s.data,
+      data: s.data as unknown,
     }));
   }
 

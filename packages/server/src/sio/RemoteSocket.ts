@@ -65,6 +65,6 @@ export class RemoteSocket<EmitEvents extends EventsMap = DefaultEventsMap, Socke
     const op = new BroadcastOperator<EmitEvents, SocketData>(this.#adapter, new Set([this.id]));
     const t = this.#timeout;
     this.#timeout = undefined;
-    return t === undefined ? op : (op.timeout(t) as never);
+    return t === undefined ? op : op.timeout(t);
   }
 }
