@@ -23,7 +23,8 @@ export class ClusterAdapter {
   /** Socket id → its rooms. */
   readonly sids = new Map<string, Set<string>>();
 
-  constructor(nsp: Namespace<any, any, any, any>) { // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  constructor(nsp: Namespace<any, any, any, any>) {
     this.nsp = nsp;
   }
 
