@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { DEFAULT_ROUNDS, DEFAULT_SCENARIOS, PRESETS, type PresetName } from './presets.js';
 import { renderTable } from './report/text.js';
 import { runBench } from './run.js';
-import { SCENARIOS, scenarioDef, type Params, type ScenarioId } from './scenarios.js';
+import { SCENARIOS, scenarioDef, type Params } from './scenarios.js';
 import { repoRoot } from './support/services.js';
-import { TARGETS, targetDef, type TargetId } from './targets.js';
+import { TARGETS, targetDef } from './targets.js';
 
 const HELP = `Usage: pnpm bench [--full] [options]
 
@@ -104,7 +104,7 @@ async function main(): Promise<number> {
   const idle = int(args, 'idle');
   if (idle) params.idle.clients = idle;
   const targets = (typeof args['targets'] === 'string' ? args['targets'].split(',') : TARGETS.map((t) => t.id)).map((t) => targetDef(t.trim()).id);
-  const scenarios = (typeof args['scenarios'] === 'string' ? args['scenarios'].split(',') : DEFAULT_SCENARIOS[preset]).map((s) => scenarioDef(s.trim()).id as ScenarioId);
+  const scenarios = (typeof args['scenarios'] === 'string' ? args['scenarios'].split(',') : DEFAULT_SCENARIOS[preset]).map((s) => scenarioDef(s.trim()).id);
 
   // Enough descriptors for the clients: re-run under a raised limit when needed (Linux, sh).
   const needFds = Math.max(params.connect.clients, scenarios.includes('idle') ? params.idle.clients : 0, params.broadcast.room) * 2 + 1024;
@@ -143,7 +143,7 @@ async function main(): Promise<number> {
   watchdog.unref();
   const run = await runBench({
     preset,
-    targets: targets as TargetId[],
+    targets: targets,
     scenarios,
     params,
     outDir,

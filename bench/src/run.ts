@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { SourceAddresses, addressesFor } from './load/addresses.js';
 import { CLK_TCK } from './measure/proc.js';
 import type { BenchRun, Machine, ResultRow } from './model.js';
-import { PRESETS, type PresetName } from './presets.js';
+import type { PresetName } from './presets.js';
 import { Progress } from './progress.js';
 import { evaluateGoals } from './report/goals.js';
 import { renderHtml } from './report/html.js';

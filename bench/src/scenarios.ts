@@ -335,7 +335,7 @@ async function echoScenario(ctx: ScenarioContext, p: { clients: number; window: 
     metrics['pacedP99Ms'] = s.p99;
     metrics['pacedServerBusyPct'] = (paced.cpu.workersMs / paced.cpu.wallMs) * 100;
     if (paced.bad) notes.push(`${paced.bad} paced acks did not carry the echoed arguments`);
-    if (paced.acks < 0.95 * paced.sent) notes.push(`could not sustain the paced ${p.rate} emits/s (${Math.round(metrics['pacedAcksPerSec']!)} acks/s): its CPU per ack is at saturation`);
+    if (paced.acks < 0.95 * paced.sent) notes.push(`could not sustain the paced ${p.rate} emits/s (${Math.round(metrics['pacedAcksPerSec'])} acks/s): its CPU per ack is at saturation`);
   }
   clearInterval(ticker);
   if (Number.isFinite(metrics['cpuPerAckUs'])) precisionNote(reported, notes);

@@ -8,7 +8,7 @@
 type Ack = (...args: unknown[]) => void;
 
 export interface SocketLike {
-  on(event: string, listener: (...args: any[]) => void): unknown;
+  on(event: string, listener: (...args: any[]) => void): unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
   join(room: string): unknown;
 }
 

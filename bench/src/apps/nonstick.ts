@@ -4,13 +4,13 @@
  * `--port`, `--host`, `--redis-url`, `--worker-ttl`, ...).
  */
 import { loadConfig, startWorker } from 'nonstick';
-import { announce, benchApp, serverControl, type IoLike } from './app.js';
+import { announce, benchApp, serverControl } from './app.js';
 
 const config = loadConfig(process.argv.slice(2), process.env);
 const worker = await startWorker(config, {
   kind: 'socket.io',
   setup(io) {
-    benchApp(io as unknown as IoLike);
+    benchApp(io);
   },
 });
 serverControl(() => worker.stop());

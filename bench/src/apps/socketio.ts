@@ -6,7 +6,7 @@
  */
 import { createServer } from 'node:http';
 import { Server } from 'socket.io';
-import { announce, benchApp, flag, serverControl, type IoLike } from './app.js';
+import { announce, benchApp, flag, serverControl } from './app.js';
 
 const argv = process.argv.slice(2);
 const port = Number(flag(argv, 'port') ?? 0);
@@ -21,7 +21,7 @@ if (redisUrl) {
   const redis = new Redis(redisUrl);
   io.adapter(createAdapter(redis));
 }
-benchApp(io as unknown as IoLike);
+benchApp(io);
 
 if (engine === 'uws') {
   const uWS = (await import('uWebSockets.js')).default;
@@ -34,7 +34,7 @@ if (engine === 'uws') {
     }
     serverControl(() => {
       uWS.us_listen_socket_close(token);
-      io.close();
+      void io.close();
     });
     announce(uWS.us_socket_local_port(token), { server: 'socket.io', engine: 'uws', adapter: redisUrl ? 'redis-streams' : 'memory' });
   });

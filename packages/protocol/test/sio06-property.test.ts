@@ -232,9 +232,13 @@ test('the form decoder throws only Sio06DecodeError, and agrees with URLSearchPa
 
 // ----------------------------------------------------------- flash policy
 
+// Origins with control characters are refused (tested elsewhere).
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 test('the policy file has one well-formed line per origin, whatever the origins hold', () => {
   fc.assert(
-    fc.property(fc.array(fc.string({ unit, maxLength: 12 }).filter((o) => !/[\u0000-\u001f\u007f]/.test(o)), { maxLength: 4 }), (origins) => {
+    fc.property(fc.array(fc.string({ unit, maxLength: 12 }).filter((o) => !CONTROL.test(o)), { maxLength: 4 }), (origins) => {
       const lines = sio06FlashPolicyXml(origins).split('\n');
       assert.equal(lines.length, origins.length + 5);
       assert.equal(lines.pop(), '');

@@ -191,7 +191,7 @@ test('decoder refuses what is not a protocol-1 packet, with a LegacyDecodeError 
 
 test('decoder refuses non-strings with a LegacyDecodeError, not a TypeError', () => {
   for (const v of [undefined, null, 3, {}, Buffer.from('2::')]) {
-    assertLegacyError(() => decodeLegacyPacket(v as unknown as string), 'invalid-packet');
+    assertLegacyError(() => decodeLegacyPacket(v as string), 'invalid-packet');
   }
 });
 

@@ -1,8 +1,9 @@
 import { EventEmitter, once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { compareIds, ID_PATTERN, type Bus, type BusEntry, type BusHandler, type BusInput } from '@nonstick/server';
-import { Cluster, type Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { closeClient, createClient, timeCommands, watchClient, type Client, type ConnectionOptions, type ConnectionStatus, type StatusEvent } from './connection.js';
+import { MalformedReplyError } from './decode.js';
 import { checkPrefix, DEFAULT_PREFIX } from './keys.js';
 
 export interface RedisBusOptions extends ConnectionOptions {
@@ -104,10 +105,9 @@ return 1
 `;
 
 type Row = [Buffer, Buffer[]];
-type RangeReply = [Buffer, Buffer, number, number, Buffer, Row[]] | null;
 
 interface BusScripts {
-  nsBusRangeBuffer(key: string, afterId: string, limit: number): Promise<RangeReply>;
+  nsBusRangeBuffer(key: string, afterId: string, limit: number): Promise<unknown>;
   nsBusCreate(key: string): Promise<number>;
 }
 
@@ -134,9 +134,19 @@ function defineBusScripts(client: Client): BusScripts {
   return client as unknown as BusScripts;
 }
 
-function toInfo(r: RangeReply): StreamInfo | null {
-  if (!r) return null;
-  return { last: r[0].toString(), maxDeleted: r[1].toString(), added: Number(r[2]), length: Number(r[3]), first: r[4].toString(), rows: r[5] };
+/** The range script's `{ last, deleted, added, len, first, rows }`; null when the stream does not exist. */
+function toInfo(raw: unknown): StreamInfo | null {
+  if (raw === null) return null;
+  if (!Array.isArray(raw) || raw.length !== 6) throw new MalformedReplyError('nsBusRange', 'expected 6 fields', raw);
+  const [last, maxDeleted, added, length, first, rows] = raw as unknown[];
+  if (!Buffer.isBuffer(last) || !Buffer.isBuffer(maxDeleted) || !Buffer.isBuffer(first)) throw new MalformedReplyError('nsBusRange', 'ids are not strings', raw);
+  if (typeof added !== 'number' || typeof length !== 'number') throw new MalformedReplyError('nsBusRange', 'counts are not numbers', raw);
+  if (!Array.isArray(rows) || !rows.every(isRow)) throw new MalformedReplyError('nsBusRange', 'rows are not stream entries', raw);
+  return { last: last.toString(), maxDeleted: maxDeleted.toString(), added, length, first: first.toString(), rows };
+}
+
+function isRow(v: unknown): v is Row {
+  return Array.isArray(v) && v.length === 2 && Buffer.isBuffer(v[0]) && Array.isArray(v[1]);
 }
 
 /** The id right before `id` (`<ms>-<seq - 1>`, or the last possible id of the previous ms). */
@@ -352,7 +362,7 @@ export class RedisBus extends EventEmitter<RedisBusEvents> implements Bus {
     } else {
       const pipeline = this.#client.pipeline();
       for (const p of batch) pipeline.call('XADD', ...head, ...p.args);
-      replies = pipeline.exec() as Promise<Array<[Error | null, unknown]> | null>;
+      replies = pipeline.exec();
     }
     replies.then(
       (results) => this.#settle(batch, results ?? []),
@@ -370,7 +380,7 @@ export class RedisBus extends EventEmitter<RedisBusEvents> implements Bus {
       if (err) p.reject(err);
       else if (id === null) missing.push(p);
       else {
-        const s = String(id);
+        const s = (id as string | Buffer).toString();
         this.#clockOffset = msOf(s) - Date.now();
         p.resolve(s);
       }
@@ -414,7 +424,7 @@ export class RedisBus extends EventEmitter<RedisBusEvents> implements Bus {
 
   #duplicate(): Client {
     const c = this.#client;
-    return c instanceof Cluster ? c.duplicate([], { lazyConnect: true }) : (c as Redis).duplicate({ lazyConnect: true });
+    return c instanceof Cluster ? c.duplicate([], { lazyConnect: true }) : c.duplicate({ lazyConnect: true });
   }
 
   /** XREAD BLOCK must come back before the reader's commandTimeout fires. */
@@ -442,7 +452,7 @@ export class RedisBus extends EventEmitter<RedisBusEvents> implements Bus {
         if (signal.aborted) return;
         const rows = reply?.[0]?.[1];
         // An empty list (not nil) comes when the stream was recreated under a blocked read.
-        if (rows && rows.length > 0) this.#deliver(rows as Row[]);
+        if (rows && rows.length > 0) this.#deliver(rows);
       } catch (err) {
         if (signal.aborted) return;
         // A dropped connection is reported by its own events; this is a failing command (timeout, wrong type...).

@@ -5,7 +5,6 @@ import {
   encodeWorkerMessage,
   type BeginUpgradeResult,
   type ClaimResult,
-  type Generation,
   type Ingest,
   type IngestResult,
   type MessageHandler,
@@ -21,9 +20,27 @@ import {
   type WorkerMessage,
 } from '@nonstick/server';
 import { closeClient, createClient, timeCommands, watchClient, type Client, type ConnectionOptions, type StatusEvent } from './connection.js';
-import { RECORD_FIELDS, scriptRecord, toHash, toRecord, type Reply } from './decode.js';
+import { RECORD_FIELDS, toRecord } from './decode.js';
 import { checkPrefix, DEFAULT_PREFIX, isTaggable, Keys } from './keys.js';
-import { defineScripts, type Scripts } from './scripts/index.js';
+import {
+  decodeBeginUpgradeReply,
+  decodeClaimDueReply,
+  decodeClaimReply,
+  decodeCloseReply,
+  decodeCompleteUpgradeReply,
+  decodeDestroyReply,
+  decodeDrainInboxReply,
+  decodeGetStateReply,
+  decodeHeartbeatReply,
+  decodeIngestReply,
+  decodePollReply,
+  decodePushReply,
+  decodeSettleReply,
+  decodeUnpollReply,
+  defineScripts,
+  type HeartbeatReply,
+  type Scripts,
+} from './scripts/index.js';
 
 export interface RedisStoreOptions extends ConnectionOptions {
   /** Prefix of every key and channel (default `ns`): several deployments can share one Redis. */
@@ -173,35 +190,23 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
   async push(sid: string, entries: string[], ack = 0, mark?: string): Promise<boolean> {
     if (!isTaggable(sid)) return false;
     const l = this.limits;
-    const r = await this.#scripts.nsPush(
+    const r = decodePushReply(await this.#scripts.nsPush(
       this.keys.allKeys(sid), this.#me, l.maxQueueLength, l.closeLinger, ack, mark === undefined ? '' : '1', mark ?? '', entries,
-    );
-    if (r === 1) return true;
-    if (typeof r === 'string') await this.#forget(sid, r); // closed by the overflow
-    return false;
+    ));
+    if (r.kind === 'overflow') await this.#forget(sid, r.owner); // closed by the overflow
+    return r.kind === 'queued';
   }
 
   async poll(sid: string, transport: string, pollId: string, steal?: PollHolder, request = ''): Promise<PollResult> {
     if (!isTaggable(sid)) return { kind: 'unknown' };
-    const r = (await this.#scripts.nsPoll(
+    return decodePollReply(await this.#scripts.nsPoll(
       this.keys.allKeys(sid), this.#me, transport, pollId, steal?.worker ?? '', steal?.pollId ?? '', Date.now(), request,
-    )) as Reply;
-    if (r === 1) return { kind: 'wait' };
-    if (r === 0) return { kind: 'unknown' };
-    const a = r as Reply[];
-    switch (a[0]) {
-      case 'd':
-        return { kind: 'data', entries: a[3] as string[], generation: a[1] as Generation, flags: a[2] as string };
-      case 't':
-        return { kind: 'transport', transport: a[1] as string };
-      default:
-        return { kind: 'busy', holder: { worker: a[1] as string, pollId: a[2] as string } };
-    }
+    ));
   }
 
   async unpoll(sid: string, pollId: string): Promise<boolean> {
     if (!isTaggable(sid)) return false;
-    return (await this.#scripts.nsUnpoll(this.keys.session(sid), this.#me, pollId)) === 1;
+    return decodeUnpollReply(await this.#scripts.nsUnpoll(this.keys.session(sid), this.#me, pollId));
   }
 
   async ingest(sid: string, transport: string, input: Ingest): Promise<IngestResult> {
@@ -209,43 +214,35 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
     const me = this.#me;
     const reply = input.reply ?? EMPTY;
     const closing = input.close !== undefined;
-    const r = (await this.#scripts.nsIngest(
+    const r = decodeIngestReply(await this.#scripts.nsIngest(
       this.keys.allKeys(sid),
       me, transport, Date.now(), input.heartbeat ?? '', closing ? '1' : '', input.close ?? '', this.limits.closeLinger,
       reply.length, reply, input.messages,
-    )) as Reply;
-    if (r === 0) return { kind: 'unknown' };
-    const a = r as Reply[];
-    if (a[0] === 't') return { kind: 'transport', transport: a[1] as string };
+    ));
+    if (r.kind === 'unknown' || r.kind === 'transport') return r;
     let result: IngestResult;
     let owner: string;
-    if (a[0] === 'l') {
-      const backlog = a[1] as string[];
+    if (r.kind === 'local') {
       owner = me;
-      const stored = backlog.length;
-      result = { kind: 'local', entries: stored > 0 ? backlog.concat(input.messages) : input.messages, stored };
+      const stored = r.backlog.length;
+      result = { kind: 'local', entries: stored > 0 ? r.backlog.concat(input.messages) : input.messages, stored };
     } else {
-      owner = a[1] as string;
-      result = { kind: 'relayed', owner, settling: a[4] === 1 };
+      owner = r.owner;
+      result = { kind: 'relayed', owner, settling: r.settling };
     }
-    if (a[3] === 1) await this.#forget(sid, owner);
-    else if ((a[2] as number) > 0) await this.#hintEarlier(sid, a[2] as number);
+    if (r.closed) await this.#forget(sid, owner);
+    else if (r.rescheduleAt > 0) await this.#hintEarlier(sid, r.rescheduleAt);
     return result;
   }
 
   async drainInbox(sid: string): Promise<string[] | null> {
     if (!isTaggable(sid)) return null;
-    return (await this.#scripts.nsDrainInbox(this.keys.sessionKeys(sid), this.#me)) as string[] | null;
+    return decodeDrainInboxReply(await this.#scripts.nsDrainInbox(this.keys.sessionKeys(sid), this.#me));
   }
 
   async beginUpgrade(sid: string): Promise<BeginUpgradeResult> {
     if (!isTaggable(sid)) return { kind: 'unknown' };
-    const r = (await this.#scripts.nsBeginUpgrade(this.keys.session(sid), this.#me)) as Reply;
-    if (r === 0) return { kind: 'unknown' };
-    if (r === 1) return { kind: 'busy' };
-    const a = r as Reply[];
-    if (a[0] === 't') return { kind: 'transport', transport: a[1] as string };
-    return { kind: 'ok', record: scriptRecord(sid, a[1]) };
+    return decodeBeginUpgradeReply(sid, await this.#scripts.nsBeginUpgrade(this.keys.session(sid), this.#me));
   }
 
   async completeUpgrade(sid: string, transport: string): Promise<UpgradeResult | null> {
@@ -254,19 +251,18 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
     const me = this.#me;
     // Into this worker's index first, so there is no moment when it owns the
     // session without the index saying so (were it to die right then).
-    const [, r] = await Promise.all([
+    const [, raw] = await Promise.all([
       this.#client.sadd(k.owned(me), sid),
       this.#scripts.nsCompleteUpgrade(k.sessionKeys(sid), me, transport),
     ]);
-    if (r === 0) return null;
-    const a = r as Reply[];
-    const record = scriptRecord(sid, a[0]);
-    const previousOwner = a[2] as string;
+    const r = decodeCompleteUpgradeReply(sid, raw);
+    if (!r) return null;
+    const { record, previousOwner } = r;
     // The persistent transport is pinged by its owner, not the store.
     const cleanup: Promise<unknown>[] = [this.#client.zrem(k.heartbeats, sid)];
     if (previousOwner !== me) cleanup.push(this.#client.srem(k.owned(previousOwner), sid));
     await this.#quietly(cleanup);
-    return { record, fresh: a[4] === 1, entries: a[1] as string[], previousOwner, epoch: record.epoch, inbox: a[3] as string[] };
+    return { record, fresh: r.fresh, entries: r.entries, previousOwner, epoch: record.epoch, inbox: r.inbox };
   }
 
   async abortUpgrade(sid: string, prober = this.#me): Promise<void> {
@@ -276,12 +272,7 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
 
   async settle(sid: string, now: number, minWindow: number, maxWindow: number): Promise<SettleResult> {
     if (!isTaggable(sid)) return { kind: 'done' };
-    const r = (await this.#scripts.nsSettle(this.keys.sessionKeys(sid), this.#me, now, minWindow, maxWindow)) as Reply;
-    if (r === 0) return { kind: 'done' };
-    if (r === 1) return { kind: 'upgrading' };
-    const a = r as Reply[];
-    if (a[0] === 'w') return { kind: 'wait', at: a[1] as number };
-    return { kind: 'settled', record: scriptRecord(sid, a[1]), inbox: a[2] as string[] };
+    return decodeSettleReply(sid, await this.#scripts.nsSettle(this.keys.sessionKeys(sid), this.#me, now, minWindow, maxWindow));
   }
 
   async setState(sid: string, field: string, value: string | null): Promise<void> {
@@ -293,7 +284,7 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
   async getState(sid: string): Promise<Record<string, string>> {
     if (!isTaggable(sid)) return {};
     const k = this.keys;
-    return toHash((await this.#scripts.nsGetState([k.session(sid), k.state(sid)])) as Reply);
+    return decodeGetStateReply(await this.#scripts.nsGetState([k.session(sid), k.state(sid)]));
   }
 
   async saveRecovery(id: string, value: string, ttl: number): Promise<void> {
@@ -314,7 +305,7 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
   async sweepHeartbeats(now: number, limit: number): Promise<SweepResult> {
     const result: SweepResult = { pinged: 0, timedOut: 0 };
     const k = this.keys;
-    const sids = (await this.#scripts.nsClaimDue(k.heartbeats, now, limit, now + this.heartbeatLease)) as string[];
+    const sids = decodeClaimDueReply(await this.#scripts.nsClaimDue(k.heartbeats, now, limit, now + this.heartbeatLease));
     if (sids.length === 0) return result;
     const me = this.#me;
     const linger = this.limits.closeLinger;
@@ -334,25 +325,30 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
         failure ??= settled.reason;
         continue;
       }
-      const r = settled.value as Reply;
-      if (r === 0) {
+      let r: HeartbeatReply;
+      try {
+        r = decodeHeartbeatReply(settled.value);
+      } catch (err) {
+        failure ??= err;
+        continue;
+      }
+      if (r.kind === 'none') {
         drop.push(sid);
         continue;
       }
-      const a = r as Reply[];
-      if (a[0] === 't') {
+      if (r.kind === 'timedOut') {
         result.timedOut++;
         drop.push(sid);
-        followUps.push(this.#client.srem(k.owned(a[1] as string), sid));
+        followUps.push(this.#client.srem(k.owned(r.owner), sid));
         continue;
       }
-      if (a[0] === 'p') result.pinged++;
-      schedule.push(a[1] as number, sid);
+      if (r.kind === 'pinged') result.pinged++;
+      schedule.push(r.due, sid);
     }
     if (schedule.length > 0) followUps.push(this.#client.zadd(k.heartbeats, ...schedule));
     if (drop.length > 0) followUps.push(this.#client.zrem(k.heartbeats, ...drop));
     await Promise.all(followUps);
-    if (failure !== null) throw failure;
+    if (failure !== null) throw failure as Error;
     return result;
   }
 
@@ -377,37 +373,33 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
     // Index first (see completeUpgrade). When the claim is lost the entry
     // stays: harmless (claim checks the real owner), and removing it could
     // race with another operation of this worker that does make it the owner.
-    const [, r] = await Promise.all([
+    const [, raw] = await Promise.all([
       this.#client.sadd(k.owned(me), sid),
       this.#scripts.nsClaim(k.allKeys(sid), me, from),
     ]);
-    if (r === 0) return { kind: 'lost' };
-    const a = r as Reply[];
-    const record = scriptRecord(sid, a[1]);
-    if (a[0] === 'r') {
+    const r = decodeClaimReply(sid, raw);
+    if (r.kind === 'reaped') {
       await this.#quietly([
         this.#client.srem(k.owned(from), sid),
         this.#client.srem(k.owned(me), sid),
         this.#client.zrem(k.heartbeats, sid),
       ]);
-      return { kind: 'reaped', record, state: toHash(a[2]) };
-    }
-    await this.#quietly([this.#client.srem(k.owned(from), sid)]);
-    return { kind: 'claimed', record, inbox: a[2] as string[], fresh: a[3] === 1 };
+    } else if (r.kind === 'claimed') await this.#quietly([this.#client.srem(k.owned(from), sid)]);
+    return r;
   }
 
   async close(sid: string, reason: string, finalEntries: string[] = []): Promise<boolean> {
     if (!isTaggable(sid)) return false;
-    const r = await this.#scripts.nsClose(this.keys.allKeys(sid), this.#me, this.limits.closeLinger, reason, finalEntries);
-    if (typeof r !== 'string') return false;
-    await this.#forget(sid, r);
+    const owner = decodeCloseReply(await this.#scripts.nsClose(this.keys.allKeys(sid), this.#me, this.limits.closeLinger, reason, finalEntries));
+    if (owner === null) return false;
+    await this.#forget(sid, owner);
     return true;
   }
 
   async destroy(sid: string): Promise<void> {
     if (!isTaggable(sid)) return;
-    const owner = await this.#scripts.nsDestroy(this.keys.allKeys(sid));
-    if (typeof owner === 'string') await this.#forget(sid, owner);
+    const owner = decodeDestroyReply(await this.#scripts.nsDestroy(this.keys.allKeys(sid)));
+    if (owner !== null) await this.#forget(sid, owner);
   }
 
   async send(workerId: string, message: WorkerMessage): Promise<void> {

@@ -139,7 +139,7 @@ export function timeCommands(client: Client, observe: (seconds: number) => void)
   const target = client as unknown as { sendCommand: Sender };
   const send = target.sendCommand;
   target.sendCommand = function (this: unknown, command, ...rest) {
-    if (command && !command[TIMED] && command.promise) {
+    if (command && !command[TIMED] && command.promise !== undefined) {
       command[TIMED] = true;
       const t0 = performance.now();
       const done = (): void => {

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the old clients' globals in the page (io, H, H6) are untyped */
 /**
  * Support for driving the real socket.io-client 0.9.16 in headless Chromium
  * (test/pages/legacy*.html + legacy-harness.js) against Nonstick:
@@ -194,9 +195,8 @@ export class LegacyPage {
     return this.#traffic.dump(max);
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   eval<T, A = undefined>(fn: (arg: A) => T | Promise<T>, arg?: A): Promise<T> {
-    return this.page.evaluate(fn as any, arg) as Promise<T>;
+    return this.page.evaluate<T, A>(fn as any, arg as A);
   }
 
   /** Calls H[method](...args) in the page. */

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the old clients' globals in the page (io, H, H6) are untyped */
 /**
  * The REAL socket.io-client 0.9.16 browser bundle in headless Chromium
  * against Nonstick's Socket.IO protocol 1 support (`/socket.io/1/`), once on
@@ -243,10 +244,10 @@ describe('socket.io-client 0.9.16 in headless Chromium', { timeout: 170_000 }, (
             // On the cluster, look for a v4 client whose handlers run on another worker
             // (round robin makes that a matter of a few tries).
             v4 = await v4ClientAvoiding(url, legacyWorker, kind === 'cluster' ? 6 : 1, v4s);
-            const [v4Worker] = await v4!.ack('whoami');
+            const [v4Worker] = await v4.ack('whoami');
             t.diagnostic(`0.9 client's handlers on ${legacyWorker}, v4 client's on ${String(v4Worker)}`);
             if (kind === 'cluster') assert.notEqual(String(v4Worker), legacyWorker, 'the two clients are served by different workers');
-            const [v4Rooms] = await v4!.ack('join', 'room1');
+            const [v4Rooms] = await v4.ack('join', 'room1');
             assert.ok(Array.isArray(v4Rooms) && v4Rooms.includes('room1'), `v4 client's rooms: ${JSON.stringify(v4Rooms)}`);
           });
           if (!ok) return;

@@ -146,7 +146,7 @@ export class RawConn {
           v = take();
         } catch (e) {
           clearTimeout(timer);
-          reject(e as Error);
+          reject(e);
           return;
         }
         if (v !== undefined) {

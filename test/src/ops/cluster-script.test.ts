@@ -112,10 +112,10 @@ describe('pnpm cluster (scripts/cluster.mjs)', { timeout: 90_000 }, () => {
     assert.equal(exit.code, 0, script.tail());
     assert.ok(script.events().some((e) => e.event === 'cluster-stopped'));
     for (const w of ready.workers) await waitGone(`worker ${w.id}`, w.pid);
-    await waitGone('redis-server', ready.redis.pid!);
+    await waitGone('redis-server', ready.redis.pid);
     await waitGone('nginx master', ready.nginx.pid);
     // Process groups: nginx's workers, anything a worker forked.
-    for (const pid of [ready.nginx.pid, ready.redis.pid!, ...ready.workers.map((w) => w.pid)]) await waitGone(`process group ${pid}`, -pid);
+    for (const pid of [ready.nginx.pid, ready.redis.pid, ...ready.workers.map((w) => w.pid)]) await waitGone(`process group ${pid}`, -pid);
     if (ready.watchdog) await waitGone('watchdog', ready.watchdog);
     assert.equal(existsSync(ready.tempDir), false, 'temp dir removed');
   });

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the old clients' globals in the page (io, H, H6) are untyped */
 /**
  * Driving the real Socket.IO 0.6.3 browser client (the socket.io.js bundled
  * in socket.io@0.6.18) in headless Chromium: Sio06Page is a Playwright page
@@ -122,9 +123,8 @@ export class Sio06Page {
     return this.#traffic.dump(max, /\/pages\/|\/sio06-client\//);
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   eval<T, A = undefined>(fn: (arg: A) => T | Promise<T>, arg?: A): Promise<T> {
-    return this.page.evaluate(fn as any, arg) as Promise<T>;
+    return this.page.evaluate<T, A>(fn as any, arg as A);
   }
 
   /** Calls H6[method](...args) in the page. */

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the old clients' globals in the page (io, H, H6) are untyped */
 /**
  * The REAL Socket.IO 0.6.3 browser client (support/socket.io-client/socket.io.js
  * of socket.io@0.6.18) in headless Chromium against Nonstick's Socket.IO 0.6
@@ -192,10 +193,10 @@ describe('Socket.IO 0.6.3 browser client in headless Chromium', { timeout: 150_0
             // On the cluster, look for a v4 client whose handlers run on another worker
             // (round robin makes that a matter of a few tries).
             v4 = await v4ClientAvoiding(url, sio06Worker, kind === 'cluster' ? 6 : 1, v4s);
-            const [v4Worker] = await v4!.ack('whoami');
+            const [v4Worker] = await v4.ack('whoami');
             t.diagnostic(`0.6 client's session on ${sio06Worker}, v4 client's on ${String(v4Worker)}`);
             if (kind === 'cluster') assert.notEqual(String(v4Worker), sio06Worker, 'the two clients are served by different workers');
-            const [rooms] = await v4!.ack('join', 'room06');
+            const [rooms] = await v4.ack('join', 'room06');
             assert.ok(Array.isArray(rooms) && rooms.includes('room06'), `v4 client's rooms: ${JSON.stringify(rooms)}`);
           });
           if (!ok) return;

@@ -33,7 +33,7 @@ describe('startRedis', () => {
       clients.map((c) => {
         if (c.status === 'ready') return c.quit().then(() => {}, () => c.disconnect());
         if (c.status !== 'end') c.disconnect();
-        return undefined;
+        return Promise.resolve();
       }),
     );
     await redis?.stop();

@@ -22,6 +22,7 @@ export function sio06FlashPolicyXml(origins: readonly string[]): string {
   let xml = HEAD;
   for (const origin of origins) {
     if (typeof origin !== 'string') throw new TypeError('an origin must be a "host:port" string');
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
     if (/[\u0000-\u001f\u007f]/.test(origin)) throw new TypeError(`an origin must not contain control characters (got ${JSON.stringify(origin)})`);
     const colon = origin.lastIndexOf(':');
     const host = colon === -1 ? origin : origin.slice(0, colon);

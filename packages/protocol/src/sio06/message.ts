@@ -65,6 +65,7 @@ export function decodeSio06Message(s: string): Sio06Message {
 export function sio06TextOf(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (Object.prototype.toString.call(value) === '[object Object]') return JSON_MARK + toJson(value);
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- 0.6 sends anything else as its string form, as `'' + value` did
   return String(value);
 }
 

@@ -20,7 +20,9 @@ export function encodeSio06Frame(message: string): string {
 
 /** Several messages in one body / script call / part / WebSocket frame: the frames back to back. */
 export function encodeSio06Payload(messages: readonly string[]): string {
-  if (!Array.isArray(messages)) throw new TypeError('a 0.6 payload is an array of messages');
+  // Checked as an unknown: JavaScript callers can pass anything, and the loop must keep the declared type.
+  const given: unknown = messages;
+  if (!Array.isArray(given)) throw new TypeError('a 0.6 payload is an array of messages');
   let body = '';
   for (const message of messages) body += encodeSio06Frame(message);
   return body;

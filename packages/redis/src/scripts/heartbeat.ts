@@ -1,3 +1,4 @@
+import { ReplyReader, strings } from '../decode.js';
 import type { ScriptDef } from './types.js';
 
 /**
@@ -65,3 +66,31 @@ redis.call('HSET', KS, 'du', next_ping)
 return {'s', next_ping}
 `,
 } as const satisfies ScriptDef;
+
+/** The sids this sweeper now holds. */
+export function decodeClaimDueReply(raw: unknown): string[] {
+  return strings(claimDue.name, 'sids', raw);
+}
+
+export type HeartbeatReply =
+  /** Nothing to schedule: gone, closed, or no store heartbeat. */
+  | { kind: 'none' }
+  | { kind: 'scheduled'; due: number }
+  | { kind: 'pinged'; due: number }
+  /** Timed out and closed; its owner was told. */
+  | { kind: 'timedOut'; owner: string };
+
+export function decodeHeartbeatReply(raw: unknown): HeartbeatReply {
+  if (raw === 0) return { kind: 'none' };
+  const r = new ReplyReader(heartbeat.name, raw);
+  switch (r.tag) {
+    case 's':
+      return { kind: 'scheduled', due: r.num(1, 'due') };
+    case 'p':
+      return { kind: 'pinged', due: r.num(1, 'due') };
+    case 't':
+      return { kind: 'timedOut', owner: r.str(1, 'owner') };
+    default:
+      throw r.malformed(`unknown tag ${r.tag}`);
+  }
+}

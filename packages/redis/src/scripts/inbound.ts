@@ -1,3 +1,4 @@
+import { MalformedReplyError, ReplyReader, strings } from '../decode.js';
 import type { ScriptDef } from './types.js';
 
 /**
@@ -80,3 +81,32 @@ if redis.call('HGET', KS, 'o') ~= ARGV[1] then return false end
 return move_inbox()
 `,
 } as const satisfies ScriptDef;
+
+export type IngestReply =
+  | { kind: 'unknown' }
+  | { kind: 'transport'; transport: string }
+  /** This worker owns the session: `backlog` is what waited in the inbox (now pending). */
+  | { kind: 'local'; backlog: string[]; rescheduleAt: number; closed: boolean }
+  | { kind: 'relayed'; owner: string; rescheduleAt: number; closed: boolean; settling: boolean };
+
+export function decodeIngestReply(raw: unknown): IngestReply {
+  if (raw === 0) return { kind: 'unknown' };
+  const r = new ReplyReader(ingest.name, raw);
+  switch (r.tag) {
+    case 't':
+      return { kind: 'transport', transport: r.str(1, 'transport') };
+    case 'l':
+      return { kind: 'local', backlog: r.strs(1, 'backlog'), rescheduleAt: r.num(2, 'rescheduleAt'), closed: r.flag(3, 'closed') };
+    case 'r':
+      return { kind: 'relayed', owner: r.str(1, 'owner'), rescheduleAt: r.num(2, 'rescheduleAt'), closed: r.flag(3, 'closed'), settling: r.flag(4, 'settling') };
+    default:
+      throw r.malformed(`unknown tag ${r.tag}`);
+  }
+}
+
+/** What moved from the inbox to pending; null when this worker is not the owner. */
+export function decodeDrainInboxReply(raw: unknown): string[] | null {
+  if (raw === null) return null;
+  if (!Array.isArray(raw)) throw new MalformedReplyError(drainInbox.name, 'expected nil or a list', raw);
+  return strings(drainInbox.name, 'entries', raw);
+}

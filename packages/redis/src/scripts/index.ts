@@ -10,6 +10,13 @@ import type { ScriptDef } from './types.js';
 import { abortUpgrade, beginUpgrade, completeUpgrade } from './upgrade.js';
 
 export type { ScriptDef } from './types.js';
+export { decodeClaimDueReply, decodeHeartbeatReply, type HeartbeatReply } from './heartbeat.js';
+export { decodeDrainInboxReply, decodeIngestReply } from './inbound.js';
+export { decodeClaimReply } from './ownership.js';
+export { decodePollReply, decodePushReply, decodeUnpollReply } from './queue.js';
+export { decodeCloseReply, decodeDestroyReply, decodeGetStateReply } from './session.js';
+export { decodeSettleReply } from './settle.js';
+export { decodeBeginUpgradeReply, decodeCompleteUpgradeReply } from './upgrade.js';
 
 export const SCRIPTS = [
   create, destroy, close, setState, getState,

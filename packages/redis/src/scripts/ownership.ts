@@ -1,3 +1,5 @@
+import type { ClaimResult } from '@nonstick/server';
+import { ReplyReader } from '../decode.js';
 import type { ScriptDef } from './types.js';
 
 /**
@@ -36,3 +38,16 @@ move_inbox()
 return {'c', record(), redis.call('LRANGE', KP, 0, -1), f[6] and 1 or 0}
 `,
 } as const satisfies ScriptDef;
+
+export function decodeClaimReply(sid: string, raw: unknown): ClaimResult {
+  if (raw === 0) return { kind: 'lost' };
+  const r = new ReplyReader(claim.name, raw);
+  switch (r.tag) {
+    case 'r':
+      return { kind: 'reaped', record: r.record(1, sid), state: r.hash(2, 'state') };
+    case 'c':
+      return { kind: 'claimed', record: r.record(1, sid), inbox: r.strs(2, 'inbox'), fresh: r.flag(3, 'fresh') };
+    default:
+      throw r.malformed(`unknown tag ${r.tag}`);
+  }
+}

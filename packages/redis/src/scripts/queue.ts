@@ -1,3 +1,5 @@
+import type { PollResult } from '@nonstick/server';
+import { decodeFlag, MalformedReplyError, ReplyReader } from '../decode.js';
 import type { ScriptDef } from './types.js';
 
 /**
@@ -105,3 +107,34 @@ end
 return 0
 `,
 } as const satisfies ScriptDef;
+
+/** What a `push` did: queued (and woke the waiter), dropped (unknown or closed session), or closed the session on overflow. */
+export type PushReply = { kind: 'queued' } | { kind: 'dropped' } | { kind: 'overflow'; owner: string };
+
+export function decodePushReply(raw: unknown): PushReply {
+  if (raw === 1) return { kind: 'queued' };
+  if (raw === 0) return { kind: 'dropped' };
+  if (typeof raw === 'string') return { kind: 'overflow', owner: raw };
+  throw new MalformedReplyError(push.name, 'expected 0, 1 or the owner', raw);
+}
+
+export function decodePollReply(raw: unknown): PollResult {
+  if (raw === 1) return { kind: 'wait' };
+  if (raw === 0) return { kind: 'unknown' };
+  const r = new ReplyReader(poll.name, raw);
+  switch (r.tag) {
+    case 'd':
+      return { kind: 'data', generation: r.generation(1, 'generation'), flags: r.str(2, 'flags'), entries: r.strs(3, 'entries') };
+    case 't':
+      return { kind: 'transport', transport: r.str(1, 'transport') };
+    case 'b':
+      return { kind: 'busy', holder: { worker: r.str(1, 'worker'), pollId: r.str(2, 'pollId') } };
+    default:
+      throw r.malformed(`unknown tag ${r.tag}`);
+  }
+}
+
+/** Whether the poll was registered (and is now cleared). */
+export function decodeUnpollReply(raw: unknown): boolean {
+  return decodeFlag(unpoll.name, raw);
+}

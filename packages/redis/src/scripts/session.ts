@@ -1,3 +1,4 @@
+import { MalformedReplyError, toHash } from '../decode.js';
 import type { ScriptDef } from './types.js';
 
 /**
@@ -83,3 +84,20 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
 return redis.call('HGETALL', KEYS[2])
 `,
 } as const satisfies ScriptDef;
+
+/** The owner of the session that was closed; null when it was unknown or already closed. */
+export function decodeCloseReply(raw: unknown): string | null {
+  if (raw === 0) return null;
+  if (typeof raw !== 'string') throw new MalformedReplyError(close.name, 'expected 0 or the owner', raw);
+  return raw;
+}
+
+/** The owner of the session that was removed; null when it was unknown. */
+export function decodeDestroyReply(raw: unknown): string | null {
+  if (raw !== null && typeof raw !== 'string') throw new MalformedReplyError(destroy.name, 'expected nil or the owner', raw);
+  return raw;
+}
+
+export function decodeGetStateReply(raw: unknown): Record<string, string> {
+  return toHash(raw, getState.name);
+}

@@ -1,3 +1,5 @@
+import type { SettleResult } from '@nonstick/server';
+import { ReplyReader } from '../decode.js';
 import type { ScriptDef } from './types.js';
 
 /**
@@ -30,3 +32,17 @@ move_inbox()
 return {'s', record(), redis.call('LRANGE', KP, 0, -1)}
 `,
 } as const satisfies ScriptDef;
+
+export function decodeSettleReply(sid: string, raw: unknown): SettleResult {
+  if (raw === 0) return { kind: 'done' };
+  if (raw === 1) return { kind: 'upgrading' };
+  const r = new ReplyReader(settle.name, raw);
+  switch (r.tag) {
+    case 'w':
+      return { kind: 'wait', at: r.num(1, 'at') };
+    case 's':
+      return { kind: 'settled', record: r.record(1, sid), inbox: r.strs(2, 'inbox') };
+    default:
+      throw r.malformed(`unknown tag ${r.tag}`);
+  }
+}

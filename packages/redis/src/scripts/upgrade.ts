@@ -1,3 +1,5 @@
+import type { BeginUpgradeResult, SessionRecord } from '@nonstick/server';
+import { ReplyReader } from '../decode.js';
 import type { ScriptDef } from './types.js';
 
 /**
@@ -69,3 +71,35 @@ end
 return 0
 `,
 } as const satisfies ScriptDef;
+
+export function decodeBeginUpgradeReply(sid: string, raw: unknown): BeginUpgradeResult {
+  if (raw === 0) return { kind: 'unknown' };
+  if (raw === 1) return { kind: 'busy' };
+  const r = new ReplyReader(beginUpgrade.name, raw);
+  switch (r.tag) {
+    case 't':
+      return { kind: 'transport', transport: r.str(1, 'transport') };
+    case 'o':
+      return { kind: 'ok', record: r.record(1, sid) };
+    default:
+      throw r.malformed(`unknown tag ${r.tag}`);
+  }
+}
+
+export interface CompleteUpgradeReply {
+  record: SessionRecord;
+  /** The queue, handed to the new transport. */
+  entries: string[];
+  previousOwner: string;
+  /** Inbound entries not yet acknowledged, now the new owner's. */
+  inbox: string[];
+  /** The session was still settling: the upgrade announces it. */
+  fresh: boolean;
+}
+
+/** Null when the upgrade was not this worker's to complete (gone, closed, or not begun by it). */
+export function decodeCompleteUpgradeReply(sid: string, raw: unknown): CompleteUpgradeReply | null {
+  if (raw === 0) return null;
+  const r = new ReplyReader(completeUpgrade.name, raw);
+  return { record: r.record(0, sid), entries: r.strs(1, 'entries'), previousOwner: r.str(2, 'previousOwner'), inbox: r.strs(3, 'inbox'), fresh: r.flag(4, 'fresh') };
+}

@@ -20,7 +20,6 @@ import { Membership } from './Membership.js';
 import { resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js';
 import { Poller } from './Poller.js';
 import { PollingTransport } from './PollingTransport.js';
-import { RpcAnswers } from './RpcAnswers.js';
 import type { EngineServices } from './services.js';
 import { Settler } from './Settler.js';
 import { generateWorkerId } from './sid.js';
@@ -77,7 +76,6 @@ export class Engine extends EventEmitter implements SocketHost, EngineServices {
   #ownHost = false;
   readonly #entry: EngineEntry;
   readonly #membership: Membership;
-  readonly #answers: RpcAnswers;
   #closed = false;
   #cookie: ReturnType<typeof resolveCookie>;
 
@@ -92,8 +90,7 @@ export class Engine extends EventEmitter implements SocketHost, EngineServices {
     this.settler = new Settler(this, (o.settleUpgrades ?? this.store.distributed) && upgradesFor(o, 'polling').length > 0);
     const shortest = Math.min(o.pingInterval, o.pingTimeout, o.legacy?.heartbeatInterval ?? Infinity, o.legacy?.heartbeatTimeout ?? Infinity, o.sio06?.heartbeatInterval ?? Infinity, o.sio06?.heartbeatTimeout ?? Infinity);
     this.wheel = new TimerWheel(clamp(shortest / 10, 5, 1000), (s, now) => s.heartbeatDue(now));
-    this.#answers = new RpcAnswers((sid, pollId) => this.poller.isWaiting(sid, pollId));
-    this.rpc = new WorkerRpc(this.store, this.workerId, o.rpcTimeout, (body) => this.#answers.answer(body));
+    this.rpc = new WorkerRpc(this.store, this.workerId, o.rpcTimeout);
     this.poller = new Poller(this);
     this.#membership = new Membership(this);
     this.polling = new PollingTransport(this);
@@ -412,11 +409,6 @@ export class Engine extends EventEmitter implements SocketHost, EngineServices {
     // Whatever the client sent before the close is processed first.
     await this.drainInbox(sid);
     socket.closeWs(reason);
-  }
-
-  /** Lets a layer above answer requests from other workers whose body starts with `prefix` (e.g. `sio:`). */
-  onRpc(prefix: string, handler: (body: string) => string | Promise<string>): void {
-    this.#answers.onRpc(prefix, handler);
   }
 
   // ---- background sweeps -----------------------------------------------------

@@ -522,6 +522,6 @@ function normalize(data: SendData): string | Uint8Array {
 }
 
 function asBuffer(data: string | Uint8Array): string | Buffer {
-  if (typeof data === 'string' || Buffer.isBuffer(data)) return data as string | Buffer;
+  if (typeof data === 'string' || Buffer.isBuffer(data)) return data;
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }

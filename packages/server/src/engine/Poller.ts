@@ -73,6 +73,7 @@ export class Poller {
 
   constructor(engine: EngineServices) {
     this.#engine = engine;
+    engine.rpc.on('poll', (m) => ({ t: 'poll', waiting: this.isWaiting(m.sid, m.pollId) }));
   }
 
   /** Holds `sink`'s GET for session `sid` until there is something to answer. */
@@ -192,7 +193,10 @@ export class Poller {
     let alive: boolean;
     if (holder.worker === engine.workerId) alive = this.isWaiting(p.sid, holder.pollId);
     else if (engine.deadWorkers.has(holder.worker)) alive = false;
-    else alive = (await engine.rpc.call(holder.worker, `p ${p.sid} ${holder.pollId}`)) === '1';
+    else {
+      const r = await engine.rpc.call(holder.worker, { t: 'poll', sid: p.sid, pollId: holder.pollId });
+      alive = r?.t === 'poll' && r.waiting;
+    }
     if (!alive) return this.#run(p, holder);
     this.#forget(p);
     await p.sink.overlap();

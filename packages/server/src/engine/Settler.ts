@@ -152,7 +152,7 @@ export class Settler {
     try {
       const prober = (await engine.store.get(sid))?.upgrading;
       if (!prober || prober === engine.workerId) return;
-      const alive = !engine.deadWorkers.has(prober) && (await engine.rpc.call(prober, `p ${sid} -`)) !== null;
+      const alive = !engine.deadWorkers.has(prober) && (await engine.rpc.ping(prober));
       if (!alive) await engine.store.abortUpgrade(sid, prober);
     } catch (err) {
       engine.storeFailed(err, 'probe');

@@ -28,7 +28,7 @@ export interface SessionDialect {
   /** The application message an inbound entry carries, or null. */
   messageOfEntry(entry: string): string | Uint8Array | null;
   /** Whether an inbound entry is the client's answer to a ping (generations whose streams relay them). */
-  isPongEntry?(entry: string): boolean;
+  isPongEntry?(this: void, entry: string): boolean;
   frameOfEntry(entry: string, supportsBinary: boolean): string | Uint8Array;
   frameOfMessage(data: string | Uint8Array, supportsBinary: boolean): string | Uint8Array;
   frameOfPacket(packet: EioPacket, supportsBinary: boolean): string | Uint8Array;

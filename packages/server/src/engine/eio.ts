@@ -9,7 +9,6 @@ import {
   encodePacketV4,
   encodePacketV4Text,
   encodePayloadV3,
-  encodePayloadV4,
   type EioPacket,
 } from '@nonstick/protocol';
 import type { SessionDialect } from './dialect.js';

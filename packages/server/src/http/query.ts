@@ -5,7 +5,7 @@
  * problem, never the worker's.
  */
 export function parseQuery(qs: string): Record<string, string> {
-  const out: Record<string, string> = Object.create(null);
+  const out = Object.create(null) as Record<string, string>;
   if (qs.length === 0) return out;
   let start = 0;
   while (start <= qs.length) {

@@ -33,7 +33,8 @@ export interface BroadcastOptions {
  * `io.to(room)`, `socket.broadcast` and friends: an immutable selection of
  * sockets in one namespace, across every worker unless `local`.
  */
-export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, SocketData = any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, SocketData = any> {
   readonly #adapter: ClusterAdapter;
   readonly #rooms: Set<string>;
   readonly #except: Set<string>;
@@ -75,7 +76,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
   }
 
   timeout(ms: number): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
-    return this.#with({ timeout: ms }) as never;
+    return this.#with({ timeout: ms });
   }
 
   emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {

@@ -4,7 +4,7 @@ import type { BroadcastOptions } from './BroadcastOperator.js';
 import type { Namespace } from './Namespace.js';
 import { RemoteSocket, type SocketDetails } from './RemoteSocket.js';
 import type { Socket } from './Socket.js';
-import { decodeBroadcast, decodeOp, encodeBroadcast, encodeOp, type BroadcastEntry, type RoomOp } from './wire.js';
+import { decodeBroadcast, decodeOp, encodeBroadcast, encodeOp, type AckTarget, type BroadcastEntry, type RoomOp } from './wire.js';
 
 type AnySocket = Socket<any, any, any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -23,7 +23,8 @@ export class ClusterAdapter {
   /** Socket id → its rooms. */
   readonly sids = new Map<string, Set<string>>();
 
-  constructor(nsp: Namespace<any, any, any, any>) { // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  constructor(nsp: Namespace<any, any, any, any>) {
     this.nsp = nsp;
   }
 
@@ -64,7 +65,7 @@ export class ClusterAdapter {
 
   broadcast(packet: SioPacket, opts: BroadcastOptions): void {
     const frames = encodeSioPacket(packet);
-    const entry = broadcastEntry(packet.nsp, frames, opts, '');
+    const entry = broadcastEntry(packet.nsp, frames, opts, null);
     if (opts.flags.local) {
       this.#deliver(entry, null);
       return;
@@ -77,7 +78,7 @@ export class ClusterAdapter {
     const server = this.nsp.server;
     const req = server.requests.openBroadcastAck(opts.flags.timeout, cb);
     const frames = encodeSioPacket(packet);
-    const entry = broadcastEntry(packet.nsp, frames, opts, `${server.workerId} ${req.id}`);
+    const entry = broadcastEntry(packet.nsp, frames, opts, { worker: server.workerId, id: req.id });
     if (opts.flags.local) {
       req.expectWorkers(1);
       this.#deliver(entry, null);
@@ -127,10 +128,10 @@ export class ClusterAdapter {
 
   #deliverWithAck(entry: BroadcastEntry, targets: AnySocket[]): void {
     const server = this.nsp.server;
-    const [worker, reqId] = entry.reply!.split(' ') as [string, string];
-    server.requests.reportCount(worker, reqId, targets.length);
+    const to = entry.reply!;
+    server.requests.reportCount(to, targets.length);
     for (const s of targets) {
-      const id = s.registerBroadcastAck((...args: unknown[]) => server.requests.reportResponse(worker, reqId, args[0]));
+      const id = s.registerBroadcastAck((...args: unknown[]) => server.requests.reportResponse(to, args[0]));
       s.writeFrames([entry.head + id + entry.body, ...entry.binary], s.listenersAnyOutgoing().length ? parseData(entry.body) : null);
     }
   }
@@ -190,8 +191,7 @@ export class ClusterAdapter {
     const local = this.select(opts.rooms, opts.except);
     if (opts.flags.local) return local;
     const server = this.nsp.server;
-    const query = JSON.stringify({ n: this.nsp.name, r: [...opts.rooms], e: [...opts.except] });
-    const remote = await server.requests.fetchRemote(query);
+    const remote = await server.requests.fetchRemote(this.nsp.name, [...opts.rooms], [...opts.except]);
     return [...local, ...remote.map((d) => new RemoteSocket(this, d))];
   }
 
@@ -201,7 +201,7 @@ export class ClusterAdapter {
       id: s.id,
       handshake: s.handshake,
       rooms: this.socketRooms(s.id) ?? [],
-      data: s.data,
+      data: s.data as unknown,
     }));
   }
 
@@ -213,7 +213,7 @@ export class ClusterAdapter {
   }
 }
 
-function broadcastEntry(nsp: string, frames: [string, ...Uint8Array[]], opts: BroadcastOptions, reply: string): BroadcastEntry {
+function broadcastEntry(nsp: string, frames: [string, ...Uint8Array[]], opts: BroadcastOptions, reply: AckTarget | null): BroadcastEntry {
   const [text, ...binary] = frames;
   // The head is `<type>[<n>-][<nsp>,]`: everything before the ack id and data.
   const headLen = 1 + (binary.length > 0 ? String(binary.length).length + 1 : 0) + (nsp === '/' ? 0 : nsp.length + 1);

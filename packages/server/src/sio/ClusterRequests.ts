@@ -1,6 +1,6 @@
 import type { Engine } from '../engine/Engine.js';
 import type { SocketDetails } from './RemoteSocket.js';
-import { encodeServerSide } from './wire.js';
+import { encodeServerSide, type AckTarget } from './wire.js';
 
 /**
  * Requests that need answers from other workers: broadcast acks (each
@@ -27,7 +27,10 @@ export class ClusterRequests {
     this.#publish = publish;
     this.#describe = describe;
     this.#holds = holds;
-    engine.onRpc('sio:', (body) => this.#answer(body));
+    engine.rpc.on('holds', (m) => ({ t: 'holds', holds: this.#holds(m.sid) }));
+    engine.rpc.on('fetch', (m) => ({ t: 'fetch', sockets: this.#describe(m.nsp, m.rooms, m.except) }));
+    engine.rpc.on('ack-count', (m) => this.#pending.get(m.req)?.count(m.n));
+    engine.rpc.on('ack-response', (m) => this.#pending.get(m.req)?.respond(m.value));
   }
 
   openBroadcastAck(timeout: number | undefined, cb: (err: Error | null, responses: unknown[]) => void): PendingAck {
@@ -37,24 +40,24 @@ export class ClusterRequests {
     return req;
   }
 
-  reportCount(worker: string, reqId: string, n: number): void {
-    if (worker === this.#engine.workerId) this.#pending.get(reqId)?.count(n);
-    else void this.#engine.rpc.notify(worker, `sio:c ${reqId} ${n}`).catch(() => {});
+  reportCount(to: AckTarget, n: number): void {
+    if (to.worker === this.#engine.workerId) this.#pending.get(to.id)?.count(n);
+    else void this.#engine.rpc.notify(to.worker, { t: 'ack-count', req: to.id, n }).catch(() => {});
   }
 
-  reportResponse(worker: string, reqId: string, value: unknown): void {
-    if (worker === this.#engine.workerId) this.#pending.get(reqId)?.respond(value);
-    else void this.#engine.rpc.notify(worker, `sio:r ${reqId} ${JSON.stringify(value ?? null)}`).catch(() => {});
+  reportResponse(to: AckTarget, value: unknown): void {
+    if (to.worker === this.#engine.workerId) this.#pending.get(to.id)?.respond(value);
+    else void this.#engine.rpc.notify(to.worker, { t: 'ack-response', req: to.id, value: value ?? null }).catch(() => {});
   }
 
   serverSideEmit(nsp: string, args: unknown[], cb: ((err: Error | null, responses: unknown[]) => void) | null, timeout: number | undefined): void {
     const me = this.#engine.workerId;
     if (!cb) {
-      this.#publish(encodeServerSide({ nsp, args, reply: '', from: me }));
+      this.#publish(encodeServerSide({ nsp, args, reply: null, from: me }));
       return;
     }
     const req = this.openBroadcastAck(timeout ?? 5000, cb);
-    this.#publish(encodeServerSide({ nsp, args, reply: `${me} ${req.id}`, from: me }));
+    this.#publish(encodeServerSide({ nsp, args, reply: { worker: me, id: req.id }, from: me }));
     this.#engine.store.workers().then(
       (ws) => {
         const others = ws.filter((w) => w !== me).length;
@@ -66,47 +69,22 @@ export class ClusterRequests {
   }
 
   /** Describes matching sockets on every other live worker. */
-  async fetchRemote(query: string): Promise<SocketDetails[]> {
+  async fetchRemote(nsp: string, rooms: string[], except: string[]): Promise<SocketDetails[]> {
     const me = this.#engine.workerId;
     const workers = (await this.#engine.store.workers()).filter((w) => w !== me);
-    const answers = await Promise.all(workers.map((w) => this.#engine.rpc.call(w, `sio:f ${query}`)));
-    const out: SocketDetails[] = [];
-    for (const a of answers) {
-      if (!a) continue; // a worker that did not answer in time is taken for dead
-      try {
-        const list = JSON.parse(a) as SocketDetails[];
-        if (Array.isArray(list)) out.push(...list);
-      } catch {
-        // a garbled answer counts as no answer
-      }
-    }
-    return out;
+    const answers = await Promise.all(workers.map((w) => this.#engine.rpc.call(w, { t: 'fetch', nsp, rooms, except })));
+    // A worker that did not answer in time is taken for dead; one that could not answer has nothing to add.
+    return answers.flatMap((a) => (a?.t === 'fetch' ? a.sockets : []));
   }
 
   /** Whether `worker` answers that it still serves session `sid`; false when it does not answer (dead). */
   async workerHolds(worker: string, sid: string): Promise<boolean> {
-    return (await this.#engine.rpc.call(worker, `sio:h ${sid}`)) === '1';
+    const r = await this.#engine.rpc.call(worker, { t: 'holds', sid });
+    return r?.t === 'holds' && r.holds;
   }
 
   close(): void {
     for (const p of [...this.#pending.values()]) p.fail(new Error('server closed'));
-  }
-
-  #answer(body: string): string {
-    const kind = body[0];
-    const rest = body.slice(2);
-    if (kind === 'h') return this.#holds(rest) ? '1' : '0';
-    if (kind === 'f') {
-      const q = JSON.parse(rest) as { n: string; r: string[]; e: string[] };
-      return JSON.stringify(this.#describe(q.n, q.r, q.e));
-    }
-    const sp = rest.indexOf(' ');
-    const reqId = rest.slice(0, sp);
-    const req = this.#pending.get(reqId);
-    if (!req) return '';
-    if (kind === 'c') req.count(Number(rest.slice(sp + 1)));
-    else if (kind === 'r') req.respond(JSON.parse(rest.slice(sp + 1)));
-    return '';
   }
 }
 

@@ -15,7 +15,8 @@ export interface SocketDetails {
  * A socket owned by another worker, as `fetchSockets()` returns it: a
  * snapshot of its state plus operations that reach it through the bus.
  */
-export class RemoteSocket<EmitEvents extends EventsMap = DefaultEventsMap, SocketData = any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export class RemoteSocket<EmitEvents extends EventsMap = DefaultEventsMap, SocketData = any> {
   readonly id: string;
   readonly handshake: Handshake;
   readonly rooms: Set<string>;
@@ -65,6 +66,6 @@ export class RemoteSocket<EmitEvents extends EventsMap = DefaultEventsMap, Socke
     const op = new BroadcastOperator<EmitEvents, SocketData>(this.#adapter, new Set([this.id]));
     const t = this.#timeout;
     this.#timeout = undefined;
-    return t === undefined ? op : (op.timeout(t) as never);
+    return t === undefined ? op : op.timeout(t);
   }
 }

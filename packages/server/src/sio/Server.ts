@@ -218,19 +218,22 @@ export class Server<
     return this;
   }
 
-  override on(ev: string | symbol, listener: (...args: any[]) => void): this { // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  override on(ev: string | symbol, listener: (...args: any[]) => void): this {
     if (ev === 'new_namespace' || ev === 'error') super.on(ev, listener);
     else this.sockets.on(ev, listener);
     return this;
   }
 
-  override once(ev: string | symbol, listener: (...args: any[]) => void): this { // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  override once(ev: string | symbol, listener: (...args: any[]) => void): this {
     if (ev === 'new_namespace' || ev === 'error') super.once(ev, listener);
     else this.sockets.once(ev, listener);
     return this;
   }
 
-  override off(ev: string | symbol, listener: (...args: any[]) => void): this { // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  override off(ev: string | symbol, listener: (...args: any[]) => void): this {
     if (ev === 'new_namespace' || ev === 'error') super.off(ev, listener);
     else this.sockets.off(ev, listener);
     return this;
@@ -560,8 +563,8 @@ export class Server<
       case KIND_SERVER_SIDE: {
         const s = decodeServerSide(e);
         if (!s || s.from === this.workerId) return;
-        const [worker, reqId] = s.reply ? (s.reply.split(' ') as [string, string]) : [];
-        nsp.receiveServerSide(s.args, worker && reqId ? (v) => this.requests.reportResponse(worker, reqId, v) : null);
+        const to = s.reply;
+        nsp.receiveServerSide(s.args, to ? (v) => this.requests.reportResponse(to, v) : null);
         return;
       }
     }

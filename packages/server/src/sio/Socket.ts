@@ -170,6 +170,7 @@ export class Socket<
     const withErr = this.#flags.timeout !== undefined;
     return new Promise((resolve, reject) => {
       (args as unknown[]).push((...res: unknown[]) => {
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- rejects with the ack's error argument as is, as socket.io does
         if (withErr) return res[0] ? reject(res[0]) : resolve(res[1] as never);
         resolve(res[0] as never);
       });
@@ -189,7 +190,7 @@ export class Socket<
   /** Sets a timeout on the next emit's acknowledgement; its callback gets an error first. */
   timeout(ms: number): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>, ServerSideEvents, SocketData> {
     this.#flags.timeout = ms;
-    return this as never;
+    return this;
   }
 
   get volatile(): this {

@@ -15,8 +15,14 @@ export interface BroadcastEntry {
   /** The encoded data array. */
   body: string;
   binary: Uint8Array[];
-  /** `<worker> <request id>` for a broadcast with acks; '' otherwise. */
-  reply: string;
+  /** Where recipients' acks go, for a broadcast with acks. */
+  reply: AckTarget | null;
+}
+
+/** The worker awaiting acks and its request id; on the bus `<worker> <id>` (ids never contain a space). */
+export interface AckTarget {
+  worker: string;
+  id: string;
 }
 
 export interface RoomOp {
@@ -30,8 +36,8 @@ export interface RoomOp {
 export interface ServerSideEntry {
   nsp: string;
   args: unknown[];
-  /** `<worker> <request id>` when the emitter waits for acks; '' otherwise. */
-  reply: string;
+  /** Where the answers go when the emitter waits for acks. */
+  reply: AckTarget | null;
   from: string;
 }
 
@@ -40,7 +46,7 @@ export const KIND_OP = 'o';
 export const KIND_SERVER_SIDE = 's';
 
 export function encodeBroadcast(e: BroadcastEntry): BusInput {
-  return { kind: KIND_BROADCAST, fields: [e.nsp, rooms(e.rooms), rooms(e.except), e.volatile ? 'v' : '', e.head, e.body, e.reply], binary: e.binary };
+  return { kind: KIND_BROADCAST, fields: [e.nsp, rooms(e.rooms), rooms(e.except), e.volatile ? 'v' : '', e.head, e.body, target(e.reply)], binary: e.binary };
 }
 
 export function decodeBroadcast(b: BusEntry): BroadcastEntry | null {
@@ -48,8 +54,9 @@ export function decodeBroadcast(b: BusEntry): BroadcastEntry | null {
   if (f.length !== 7) return null;
   const r = parseRooms(f[1]!);
   const x = parseRooms(f[2]!);
-  if (!r || !x) return null;
-  return { nsp: f[0]!, rooms: r, except: x, volatile: f[3] === 'v', head: f[4]!, body: f[5]!, binary: b.binary, reply: f[6]! };
+  const reply = parseTarget(f[6]!);
+  if (!r || !x || reply === undefined) return null;
+  return { nsp: f[0]!, rooms: r, except: x, volatile: f[3] === 'v', head: f[4]!, body: f[5]!, binary: b.binary, reply };
 }
 
 const OPS = new Set(['join', 'leave', 'disconnect', 'close']);
@@ -69,19 +76,31 @@ export function decodeOp(b: BusEntry): RoomOp | null {
 }
 
 export function encodeServerSide(e: ServerSideEntry): BusInput {
-  return { kind: KIND_SERVER_SIDE, fields: [e.nsp, JSON.stringify(e.args), e.reply, e.from], binary: [] };
+  return { kind: KIND_SERVER_SIDE, fields: [e.nsp, JSON.stringify(e.args), target(e.reply), e.from], binary: [] };
 }
 
 export function decodeServerSide(b: BusEntry): ServerSideEntry | null {
   const f = b.fields;
-  if (f.length !== 4) return null;
+  const reply = f.length === 4 ? parseTarget(f[2]!) : undefined;
+  if (reply === undefined) return null;
   try {
     const args = JSON.parse(f[1]!) as unknown;
     if (!Array.isArray(args) || typeof args[0] !== 'string') return null;
-    return { nsp: f[0]!, args, reply: f[2]!, from: f[3]! };
+    return { nsp: f[0]!, args, reply, from: f[3]! };
   } catch {
     return null;
   }
+}
+
+function target(t: AckTarget | null): string {
+  return t ? `${t.worker} ${t.id}` : '';
+}
+
+/** Undefined when malformed. The worker id is everything before the last space. */
+function parseTarget(s: string): AckTarget | null | undefined {
+  if (s === '') return null;
+  const sp = s.lastIndexOf(' ');
+  return sp > 0 && sp < s.length - 1 ? { worker: s.slice(0, sp), id: s.slice(sp + 1) } : undefined;
 }
 
 function rooms(list: string[]): string {

@@ -201,7 +201,7 @@ export type WorkerMessage =
   | { t: 'handover'; sid: string; owner: string }
   /** The session this worker owns was closed elsewhere (ping timeout, client close, error). */
   | { t: 'closed'; sid: string; reason: string }
-  /** Request/response between workers; `body` is opaque. */
+  /** Request/response between workers; `body` is opaque here (WorkerRpc's typed messages, `cluster/messages.ts`). */
   | { t: 'req'; id: string; from: string; body: string }
   | { t: 'res'; id: string; body: string }
   /**
