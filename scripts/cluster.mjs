@@ -328,7 +328,8 @@ function startWorker(index, opts, redisUrl) {
   delete env.HOST;
   let resolveListening;
   const listening = new Promise((r) => (resolveListening = r));
-  const child = startChild(name, process.execPath, [BIN, '--demo', opts.demo, '--port', '0', '--host', LOOPBACK], {
+  // Workers listen on loopback behind the nginx started here, which sets X-Forwarded-For/-Proto.
+  const child = startChild(name, process.execPath, [BIN, '--demo', opts.demo, '--port', '0', '--host', LOOPBACK, '--trust-proxy'], {
     env,
     onStdoutLine: (line) => {
       if (!line.startsWith('{')) return false;

@@ -79,12 +79,14 @@ export class Client {
 
   handshakeFor(auth: Record<string, unknown>): Handshake {
     const req = this.conn.request;
+    const proxied = this.server.options.trustProxy;
     return {
       headers: req.headers,
       time: new Date(this.conn.issued).toString(),
-      address: this.conn.remoteAddress,
+      address: (proxied && forwardedFor(req.headers['x-forwarded-for'])) || this.conn.remoteAddress,
       xdomain: req.headers['origin'] !== undefined,
-      secure: (req.headers['x-forwarded-proto'] ?? '') === 'https',
+      // The worker's own listener is plain HTTP: only a trusted proxy can say the client used TLS.
+      secure: proxied && forwardedProto(req.headers['x-forwarded-proto']) === 'https',
       issued: this.conn.issued,
       url: req.url,
       query: req.query,
@@ -295,6 +297,16 @@ export class Client {
     this.sockets.clear();
     this.server.clientClosed(this);
   }
+}
+
+/** The client's address as the first proxy saw it: the first of `X-Forwarded-For`. */
+function forwardedFor(header: string | undefined): string {
+  return header?.split(',')[0]?.trim() ?? '';
+}
+
+/** The scheme the client used with the first proxy (proxies in a chain may each append theirs). */
+function forwardedProto(header: string | undefined): string {
+  return header?.split(',')[0]?.trim().toLowerCase() ?? '';
 }
 
 /** Protocol 1's form of a packet; leaving the main namespace is the end of a protocol 1 session. */

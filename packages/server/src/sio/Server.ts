@@ -44,6 +44,12 @@ export interface ServerOptions extends EngineOptions {
   maxAttachments?: number;
   /** Remove a dynamic namespace's child once its last local socket left (default false). */
   cleanupEmptyChildNamespaces?: boolean;
+  /**
+   * Behind a reverse proxy that sets them, take `handshake.address` from
+   * `X-Forwarded-For` (its first address) and `handshake.secure` from
+   * `X-Forwarded-Proto` (default false: any client could send them).
+   */
+  trustProxy?: boolean;
 }
 
 export interface ResolvedServerOptions {
@@ -51,6 +57,7 @@ export interface ResolvedServerOptions {
   maxAttachments: number;
   recovery: Required<ConnectionStateRecoveryOptions> | null;
   cleanupEmptyChildNamespaces: boolean;
+  trustProxy: boolean;
 }
 
 /** A disconnected socket's state, kept for `maxDisconnectionDuration`. */
@@ -120,8 +127,9 @@ export class Server<
           }
         : null,
       cleanupEmptyChildNamespaces: opts.cleanupEmptyChildNamespaces ?? false,
+      trustProxy: opts.trustProxy ?? false,
     };
-    const { bus, connectTimeout: _c, connectionStateRecovery: _r, maxAttachments: _m, cleanupEmptyChildNamespaces: _x, ...engineOpts } = opts;
+    const { bus, connectTimeout: _c, connectionStateRecovery: _r, maxAttachments: _m, cleanupEmptyChildNamespaces: _x, trustProxy: _t, ...engineOpts } = opts;
     this.engine = new Engine({ path: '/socket.io', ...engineOpts });
     this.bus = bus ?? new MemoryBus({ retention: Server.retentionFor(opts), onError: (err) => this.#report(err, 'bus handler', 'listener') });
     this.requests = new ClusterRequests(
@@ -286,6 +294,11 @@ export class Server<
 
   fetchSockets(): Promise<Array<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | RemoteSocket<EmitEvents, SocketData>>> {
     return this.sockets.fetchSockets();
+  }
+
+  /** Ids of the main namespace's sockets on every worker. */
+  allSockets(): Promise<Set<string>> {
+    return this.sockets.allSockets();
   }
 
   socketsJoin(room: string | string[]): void {
