@@ -4,10 +4,14 @@
  * itself and from a worker whose handler threw.
  */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createLogger } from 'nonstick';
 import { connectSio, type SioClient } from '../clients/sio.js';
 import { SIO_WORKER, spawnWorker, type WorkerProcess } from '../fixtures/cluster.js';
+import { spawnChild } from '../support/children.js';
+import { repoRoot } from '../support/paths.js';
 
 type Fields = Record<string, unknown>;
 
@@ -75,5 +79,27 @@ describe('logger: a worker whose handler throws', () => {
     assert.equal(cause['message'], 'root cause');
     assert.equal(cause['code'], 'ECONNRESET');
     assert.match(String(cause['stack']), /sio-worker\.js/);
+  });
+});
+
+describe('logger: a worker that cannot start', () => {
+  it('says where the failure came from, and a bad setting only what is wrong', async () => {
+    const bin = join(repoRoot(), 'packages', 'nonstick', 'dist', 'src', 'bin.js');
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const child = spawnChild(process.execPath, [bin, '--port', String(port), '--host', '127.0.0.1', '--log-level', 'error'], { name: 'busy-port' });
+      assert.equal((await child.waitForExit(15_000)).code, 1);
+      const rec = JSON.parse(child.lines('stderr').find((l) => l.includes('worker failed to start'))!) as Fields;
+      assert.match(String((rec['err'] as Fields)['stack']), /cannot listen on 127\.0\.0\.1:\d+\n\s+at /);
+    } finally {
+      busy.close();
+    }
+    const bad = spawnChild(process.execPath, [bin, '--port', 'x'], { name: 'bad-port' });
+    assert.equal((await bad.waitForExit(15_000)).code, 2);
+    const rec = JSON.parse(bad.lines('stderr').find((l) => l.includes('worker failed to start'))!) as Fields;
+    assert.equal(rec['error'], 'ConfigError');
+    assert.equal(rec['err'], undefined);
   });
 });
