@@ -2,6 +2,7 @@ import { encodeSioPacket, SioDecoder, SioPacketType, type SioPacket } from '@non
 import type { EngineSocket } from '../engine/EngineSocket.js';
 import { parseQuery } from '../http/query.js';
 import { legacyInbound, legacyOutbound, reencodeFrames } from './legacy-packets.js';
+import type { FrameDecoder, ParserCodec } from './parser.js';
 import { sio06Inbound, sio06Outbound } from './sio06-packets.js';
 import type { ExtendedError } from './Namespace.js';
 import type { Server } from './Server.js';
@@ -33,6 +34,9 @@ export class Client {
   /** Sockets by namespace name, including ones still in their middlewares. */
   readonly sockets = new Map<string, AnySocket>();
   readonly #decoder: SioDecoder;
+  /** The server's custom parser, for Engine.IO sessions when it has one. */
+  readonly #codec: ParserCodec | null;
+  readonly #custom: FrameDecoder | null;
   #connectTimer: NodeJS.Timeout | null = null;
   /** Frames held while the sockets are being rebuilt from the store. */
   #held: Array<string | Buffer> | null = null;
@@ -48,6 +52,8 @@ export class Client {
     this.legacy = this.#wire !== 'sio';
     this.revision = conn.protocol === 4 ? 5 : 4;
     this.#decoder = new SioDecoder({ revision: this.revision, maxAttachments: server.options.maxAttachments });
+    this.#codec = this.legacy ? null : server.parser;
+    this.#custom = this.#codec?.decoder() ?? null;
     conn.on('message', (data: string | Buffer) => this.#onData(data));
     conn.on('close', (reason: string, description?: unknown) => this.#onClose(reason, description));
     conn.on('handover', () => this.#onHandover());
@@ -95,18 +101,23 @@ export class Client {
   }
 
   writePacket(packet: SioPacket): void {
+    if (this.#codec) return this.#send(this.#codec.encode(packet));
     if (this.#wire === 'sio') return this.writeFrames(encodeSioPacket(packet));
     if (this.#closed) return;
     this.#writeLegacy(this.#wire === 'sio1' ? legacyOf(packet) : sio06Outbound(packet));
   }
 
+  /** Frames in Nonstick's own encoding (a broadcast's are shared by its recipients). */
   writeFrames(frames: readonly (string | Uint8Array)[]): void {
+    if (this.#codec) return this.#send(reencodeFrames(frames, this.#codec.encode) ?? []);
+    if (this.#wire === 'sio') return this.#send(frames);
     if (this.#closed) return;
-    if (this.#wire === 'sio') {
-      for (const f of frames) this.conn.send(f);
-      return;
-    }
     this.#writeLegacy(reencodeFrames(frames, this.#wire === 'sio1' ? legacyOf : sio06Outbound));
+  }
+
+  #send(frames: readonly (string | Uint8Array)[]): void {
+    if (this.#closed) return;
+    for (const f of frames) this.conn.send(f);
   }
 
   #writeLegacy(out: string | null | 'close'): void {
@@ -218,6 +229,7 @@ export class Client {
     if (this.#closed) return;
     if (this.#wire === 'sio1') return this.#onLegacy(typeof data === 'string' ? data : data.toString('utf8'));
     if (this.#wire === 'sio06') return this.#onSio06(typeof data === 'string' ? data : data.toString('utf8'));
+    if (this.#custom) return this.#onCustom(this.#custom, data);
     let packet: SioPacket | null;
     try {
       packet = this.#decoder.add(data);
@@ -227,6 +239,18 @@ export class Client {
       return;
     }
     if (packet) this.#onPacket(packet);
+  }
+
+  #onCustom(decoder: FrameDecoder, data: string | Buffer): void {
+    let packets: SioPacket[];
+    try {
+      packets = decoder.add(data);
+    } catch (err) {
+      this.server.decodeFailed(err);
+      this.#onParseError(err);
+      return;
+    }
+    for (const p of packets) this.#onPacket(p);
   }
 
   #onLegacy(text: string): void {
@@ -287,6 +311,7 @@ export class Client {
     this.#closed = true;
     this.sockets.clear();
     this.#decoder.reset();
+    this.#custom?.destroy();
     this.server.clientClosed(this);
   }
 

@@ -12,6 +12,7 @@ import { Client } from './Client.js';
 import { ClusterRequests } from './ClusterRequests.js';
 import { Namespace, type ExtendedError, type NamespaceMiddleware } from './Namespace.js';
 import { ParentNamespace, type NamespaceMatcher } from './ParentNamespace.js';
+import { ParserCodec, type CustomParser } from './parser.js';
 import type { RemoteSocket } from './RemoteSocket.js';
 import { RECOVERABLE_REASONS, type Socket, type SocketSnapshot } from './Socket.js';
 import type {
@@ -50,6 +51,12 @@ export interface ServerOptions extends EngineOptions {
    * `X-Forwarded-Proto` (default false: any client could send them).
    */
   trustProxy?: boolean;
+  /**
+   * socket.io's `parser` option: `{ Encoder, Decoder }` such as
+   * socket.io-msgpack-parser, for every Engine.IO session (clients must use
+   * the same one). Socket.IO 0.6–0.9 sessions keep their own wire.
+   */
+  parser?: CustomParser;
 }
 
 export interface ResolvedServerOptions {
@@ -107,6 +114,8 @@ export class Server<
   /** The main namespace, `/`. */
   readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   readonly requests: ClusterRequests;
+  /** The `parser` option's codec; null for socket.io's default encoding. */
+  readonly parser: ParserCodec | null;
   /** Resolves once the store and the bus are ready. */
   readonly ready: Promise<void>;
   readonly #nsps = new Map<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
@@ -129,7 +138,8 @@ export class Server<
       cleanupEmptyChildNamespaces: opts.cleanupEmptyChildNamespaces ?? false,
       trustProxy: opts.trustProxy ?? false,
     };
-    const { bus, connectTimeout: _c, connectionStateRecovery: _r, maxAttachments: _m, cleanupEmptyChildNamespaces: _x, trustProxy: _t, ...engineOpts } = opts;
+    const { bus, connectTimeout: _c, connectionStateRecovery: _r, maxAttachments: _m, cleanupEmptyChildNamespaces: _x, trustProxy: _t, parser, ...engineOpts } = opts;
+    this.parser = parser ? new ParserCodec(parser) : null;
     this.engine = new Engine({ path: '/socket.io', ...engineOpts });
     this.bus = bus ?? new MemoryBus({ retention: Server.retentionFor(opts), onError: (err) => this.#report(err, 'bus handler', 'listener') });
     this.requests = new ClusterRequests(
