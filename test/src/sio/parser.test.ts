@@ -1,12 +1,15 @@
 /**
- * socket.io's `parser` option with a real custom parser: workers and
- * socket.io-client 4.x both use socket.io-msgpack-parser, over polling,
- * websocket and the upgrade, binary included, on one worker and across the
- * 3-worker cluster (broadcasts and broadcast acks cross workers on the bus).
+ * socket.io's `parser` option with real parsers: workers and socket.io-client
+ * 4.x both use socket.io-msgpack-parser (every packet one binary frame), or
+ * socket.io-parser passed as a custom parser (text plus attachment frames,
+ * BINARY_* packets), over polling, websocket and the upgrade, binary
+ * included, on one worker and across the 3-worker cluster (broadcasts and
+ * broadcast acks cross workers on the bus).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import msgpackParser from 'socket.io-msgpack-parser';
+import * as sioParser from 'socket.io-parser';
 import { connectSio, SioClient, type SioMode } from '../clients/sio.js';
 import { SIO_WORKER } from '../fixtures/cluster.js';
 import { startTarget, TARGETS, type Target } from '../engine/targets.js';
@@ -14,17 +17,22 @@ import { startTarget, TARGETS, type Target } from '../engine/targets.js';
 const asBuffer = (v: unknown): Buffer => (Buffer.isBuffer(v) ? v : Buffer.from(v as ArrayBuffer));
 const modes: SioMode[] = ['polling', 'websocket', 'upgrade'];
 
-for (const kind of TARGETS) {
-  describe(`parser option (socket.io-msgpack-parser): ${kind}`, () => {
+const PARSERS = [
+  { name: 'msgpack', module: msgpackParser as unknown, binaryOnly: true },
+  { name: 'socket.io-parser', module: sioParser as unknown, binaryOnly: false },
+];
+
+for (const kind of TARGETS) for (const { name, module, binaryOnly } of PARSERS) {
+  describe(`parser option (${name}): ${kind}`, () => {
     let target: Target;
     const clients: SioClient[] = [];
     const connect = async (mode: SioMode): Promise<SioClient> => {
-      const c = await connectSio('v4', target.url, mode, { extra: { parser: msgpackParser } });
+      const c = await connectSio('v4', target.url, mode, { extra: { parser: module } });
       clients.push(c);
       return c;
     };
     before(async () => {
-      target = await startTarget(kind, [], { script: SIO_WORKER, env: { NONSTICK_TEST_PARSER: 'msgpack' } });
+      target = await startTarget(kind, [], { script: SIO_WORKER, env: { NONSTICK_TEST_PARSER: name } });
     });
     after(async () => {
       for (const c of clients) c.close();
@@ -34,7 +42,7 @@ for (const kind of TARGETS) {
     for (const mode of modes) {
       it(`${mode}: events, acks both ways, binary, order`, async () => {
         const c = await connect(mode);
-        // What the server writes is msgpack: every Engine.IO message is bytes, never socket.io-parser text.
+        // What the server writes is the parser's: msgpack makes every Engine.IO message bytes.
         const messages: unknown[] = [];
         c.raw.io.engine.on('packet', (p: { type: string; data: unknown }) => p.type === 'message' && messages.push(p.data));
         if (mode === 'upgrade') {
@@ -58,12 +66,14 @@ for (const kind of TARGETS) {
         assert.deepEqual(seq.map((a) => a[0]), Array.from({ length: 100 }, (_, i) => i));
 
         assert.ok(messages.length > 100);
-        for (const m of messages) assert.ok(typeof m !== 'string', `a text message reached the client: ${String(m)}`);
+        const text = messages.filter((m) => typeof m === 'string');
+        if (binaryOnly) assert.deepEqual(text, [], 'no text message reaches a msgpack client');
+        else assert.ok(text.length > 100 && text.length < messages.length, 'socket.io-parser: text packets, binary attachments');
       });
     }
 
     it('room broadcasts with binary and broadcast acks reach members on every worker, once each', async () => {
-      const room = `msgpack-${kind}`;
+      const room = `${name}-${kind}`;
       const members: SioClient[] = [];
       for (let i = 0; i < 6; i++) members.push(await connect(modes[i % 3]!));
       for (const m of members) await m.ack('join', room);
@@ -99,7 +109,7 @@ for (const kind of TARGETS) {
       assert.deepEqual(responses, members.map((_, i) => `yes-${i}`).sort());
     });
 
-    it('a socket.io-parser client is not understood: its text CONNECT closes the session', async () => {
+    if (binaryOnly) it('a socket.io-parser client is not understood: its text CONNECT closes the session', async () => {
       const c = new SioClient('v4', target.url, 'websocket');
       clients.push(c);
       const closed = new Promise<string>((resolve) => c.raw.io.engine.once('close', (reason: string) => resolve(reason)));
