@@ -11,7 +11,7 @@
 //   --help
 //
 // With REDIS_URL set, that Redis is used and no redis-server is started.
-// Workers listen on 127.0.0.1 on ports the kernel picks. Everything runs in a
+// Workers listen on 127.0.0.1 on free ports picked here. Everything runs in a
 // temp dir (nginx prefix, redis --dir) that is removed on exit.
 //
 // Output: human-readable URLs on stderr, and one JSON line on stdout once
@@ -26,7 +26,12 @@
 // 5 s is SIGKILLed with its whole process group. Every child runs in its own
 // process group; a tiny `sh` watchdog kills those groups even if this script
 // is SIGKILLed. It does not read stdin, so it keeps running without a TTY.
-// If a child dies on its own, the whole cluster is stopped (exit code 1).
+// A worker that dies on its own is restarted on its port (so nginx's upstream
+// list stays right), with a log line on stderr and
+//   {"event":"worker-restarted","name","id","pid","port","restarts"}
+// on stdout once it listens again; one that dies 5 times within a minute
+// stops the cluster. If Redis or nginx dies, the whole cluster is stopped
+// (exit code 1).
 import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants as fsConstants, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
@@ -239,10 +244,7 @@ function startChild(name, cmd, args, { env, cwd, onStdoutLine } = {}) {
       killGroup(child, 'SIGKILL');
       watchdog?.stdin?.write(`-${child.pid}\n`);
       resolve(child.exit);
-      if (!shuttingDown && !child.expectedExit) {
-        process.stderr.write(`cluster: ${name} exited unexpectedly (${signal ? `signal ${signal}` : `code ${code}`}); stopping the cluster\n`);
-        void shutdown(1);
-      }
+      if (!shuttingDown && !child.expectedExit) (child.onUnexpectedExit ?? stopOnExit)(child);
     });
     proc.once('error', (err) => {
       if (!child.exited) {
@@ -263,6 +265,15 @@ function startChild(name, cmd, args, { env, cwd, onStdoutLine } = {}) {
   relay(proc.stdout, name, onStdoutLine);
   relay(proc.stderr, name);
   return child;
+}
+
+function describeExit(exit) {
+  return exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
+}
+
+function stopOnExit(child) {
+  process.stderr.write(`cluster: ${child.name} exited unexpectedly (${describeExit(child.exit)}); stopping the cluster\n`);
+  void shutdown(1);
 }
 
 function killGroup(child, signal) {
@@ -320,7 +331,7 @@ async function startRedis(opts) {
   throw new Error('redis-server did not start');
 }
 
-function startWorker(index, opts, redisUrl) {
+function startWorker(index, opts, redisUrl, port = 0) {
   const name = `worker-${index + 1}`;
   const env = { ...process.env, REDIS_URL: redisUrl };
   // The flags below decide port and host; don't let the cluster's PORT leak in.
@@ -328,7 +339,8 @@ function startWorker(index, opts, redisUrl) {
   delete env.HOST;
   let resolveListening;
   const listening = new Promise((r) => (resolveListening = r));
-  const child = startChild(name, process.execPath, [BIN, '--demo', opts.demo, '--port', '0', '--host', LOOPBACK], {
+  // Workers listen on loopback behind the nginx started here, which sets X-Forwarded-For/-Proto.
+  const child = startChild(name, process.execPath, [BIN, '--demo', opts.demo, '--port', String(port), '--host', LOOPBACK, '--trust-proxy'], {
     env,
     onStdoutLine: (line) => {
       if (!line.startsWith('{')) return false;
@@ -352,6 +364,72 @@ function startWorker(index, opts, redisUrl) {
       sleep(START_TIMEOUT_MS).then(() => Promise.reject(new Error(`${name} did not start listening in ${START_TIMEOUT_MS} ms`))),
     ]).then((ev) => ({ id: ev.workerId, pid: child.pid, port: ev.port, url: `http://${LOOPBACK}:${ev.port}/` })),
   };
+}
+
+/**
+ * A worker on a port picked here, below the kernel's ephemeral range: a port
+ * the kernel picked (listen on 0) cannot be bound again while the dead
+ * worker's connections sit in TIME_WAIT, so a restart there would fail for a
+ * minute. A port lost to a race before the worker listens is replaced.
+ */
+async function startWorkerOnFreePort(index, opts, redisUrl) {
+  for (let attempt = 1; ; attempt++) {
+    const started = startWorker(index, opts, redisUrl, await freePort(LOOPBACK));
+    started.child.expectedExit = true;
+    try {
+      const w = await started.ready;
+      started.child.expectedExit = false;
+      return { child: started.child, worker: w };
+    } catch (err) {
+      if (attempt >= 5 || !started.child.exited) throw err;
+    }
+  }
+}
+
+// ---------------------------------------------------------------- supervision
+
+const RESTART_WINDOW_MS = 60_000;
+const MAX_RESTARTS = 5;
+
+/** From now on, a death of the slot's worker restarts it instead of stopping the cluster. */
+function supervise(slot, opts, redisUrl) {
+  slot.child.onUnexpectedExit = (dead) => void restartWorker(slot, dead, opts, redisUrl);
+}
+
+/**
+ * The same port again: nginx keeps sending there and needs no reload. Quick
+ * deaths back off (0.25 s, doubling); too many in a minute is a crash loop
+ * that restarting cannot fix.
+ */
+async function restartWorker(slot, dead, opts, redisUrl) {
+  const now = Date.now();
+  slot.restarts = slot.restarts.filter((t) => now - t < RESTART_WINDOW_MS);
+  if (slot.restarts.length >= MAX_RESTARTS) {
+    process.stderr.write(`cluster: ${dead.name} died ${MAX_RESTARTS + 1} times within ${RESTART_WINDOW_MS / 1000} s (last: ${describeExit(dead.exit)}); stopping the cluster\n`);
+    void shutdown(1);
+    return;
+  }
+  const delay = slot.restarts.length === 0 ? 0 : 250 * 2 ** (slot.restarts.length - 1);
+  slot.restarts.push(now);
+  slot.total++;
+  process.stderr.write(`cluster: ${dead.name} (pid ${dead.pid}) exited unexpectedly (${describeExit(dead.exit)}); restarting it on port ${slot.port}\n`);
+  await sleep(delay);
+  if (shuttingDown) return;
+  const next = startWorker(slot.index, opts, redisUrl, slot.port);
+  slot.child = next.child;
+  supervise(slot, opts, redisUrl);
+  let w;
+  try {
+    w = await next.ready;
+  } catch (err) {
+    process.stderr.write(`cluster: ${err.message}\n`);
+    // Hung in startup: its death restarts it again (or ends a crash loop).
+    if (!next.child.exited) killGroup(next.child, 'SIGKILL');
+    return;
+  }
+  if (shuttingDown) return;
+  process.stderr.write(`cluster: ${next.child.name} is back (pid ${w.pid}, id ${w.id}, ${w.url})\n`);
+  process.stdout.write(`${JSON.stringify({ event: 'worker-restarted', name: next.child.name, id: w.id, pid: w.pid, port: w.port, url: w.url, restarts: slot.total })}\n`);
 }
 
 async function startNginx(opts, workers) {
@@ -449,10 +527,11 @@ async function main() {
   tempDir = mkdtempSync(join(tmpdir(), 'nonstick-cluster-'));
 
   state.redis = await startRedis(opts);
-  const starting = Array.from({ length: opts.workers }, (_, i) => startWorker(i, opts, state.redis.url));
-  state.workers = starting.map((s) => ({ child: s.child }));
-  const workers = await Promise.all(starting.map((s) => s.ready));
+  const started = await Promise.all(Array.from({ length: opts.workers }, (_, i) => startWorkerOnFreePort(i, opts, state.redis.url)));
+  const workers = started.map((s) => s.worker);
+  state.workers = started.map((s, index) => ({ index, child: s.child, port: s.worker.port, restarts: [], total: 0 }));
   state.nginx = await startNginx(opts, workers);
+  for (const slot of state.workers) supervise(slot, opts, state.redis.url);
 
   const shownHost = opts.host === '0.0.0.0' || opts.host === '::' ? 'localhost' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   const url = `http://${shownHost}:${state.nginx.port}/`;
@@ -464,7 +543,7 @@ async function main() {
       ...workers.map((w, i) => `  worker ${i + 1}   ${w.url}  (id ${w.id}, pid ${w.pid})`),
       `  redis      ${state.redis.url}${state.redis.pid ? ` (pid ${state.redis.pid})` : ' (REDIS_URL, external)'}`,
       `  nginx      pid ${state.nginx.pid}, config in ${state.nginx.prefix}`,
-      'Ctrl-C stops everything.',
+      'A worker that dies is restarted on its port. Ctrl-C stops everything.',
       '',
     ].join('\n'),
   );

@@ -3,6 +3,7 @@ import { ConfigError, helpText, loadConfig } from './config.js';
 import { chatApp } from './demos/chat.js';
 import { echoApp } from './demos/echo.js';
 import { startWorker, type EngineApp, type SocketIoApp } from './worker.js';
+import { errorFields } from './logger.js';
 
 /** `--demo NAME`: each entry builds its app (only the chosen one is built). */
 const DEMOS: Record<string, () => EngineApp | SocketIoApp> = {
@@ -47,6 +48,8 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   const e = err instanceof Error ? err : new Error(String(err));
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'worker failed to start', error: e.name, message: e.message })}\n`);
+  // A bad setting is explained by its message; anything else needs to say where it came from.
+  const detail = e.name === 'ConfigError' ? {} : { err: errorFields(e) };
+  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'worker failed to start', error: e.name, message: e.message, ...detail })}\n`);
   process.exit(e.name === 'ConfigError' ? 2 : 1);
 });

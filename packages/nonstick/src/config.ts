@@ -20,7 +20,7 @@ export interface WorkerConfig {
   /** Longest graceful stop before the process exits anyway, ms. */
   shutdownTimeout: number;
   /** Socket.IO layer options (Socket.IO apps only). */
-  io: Pick<ServerOptions, 'connectTimeout' | 'connectionStateRecovery'>;
+  io: Pick<ServerOptions, 'connectTimeout' | 'connectionStateRecovery' | 'trustProxy'>;
 }
 
 interface Setting {
@@ -56,6 +56,7 @@ export const SETTINGS: Setting[] = [
   { flag: 'shutdown-timeout', env: 'NONSTICK_SHUTDOWN_TIMEOUT', kind: 'int', describe: 'On SIGTERM/SIGINT, exit after this many ms even if the graceful stop has not finished (default 10000)', apply: (c, v) => (c.shutdownTimeout = v as number) },
   { flag: 'connect-timeout', env: 'NONSTICK_CONNECT_TIMEOUT', kind: 'int', describe: 'Socket.IO: ms a client has to join a namespace (default 45000)', apply: (c, v) => (c.io.connectTimeout = v as number) },
   { flag: 'recovery', env: 'NONSTICK_RECOVERY', kind: 'int', describe: 'Socket.IO connection-state recovery: max disconnection, ms (0 = off, the default)', apply: (c, v) => (c.io.connectionStateRecovery = (v as number) > 0 ? { maxDisconnectionDuration: v as number } : false) },
+  { flag: 'trust-proxy', env: 'NONSTICK_TRUST_PROXY', kind: 'bool', describe: 'Socket.IO: take handshake.address and handshake.secure from X-Forwarded-For / X-Forwarded-Proto (set it behind the shipped nginx; off by default)', apply: (c, v) => (c.io.trustProxy = v as boolean) },
   { flag: 'metrics-path', env: 'NONSTICK_METRICS_PATH', kind: 'string', describe: 'Prometheus metrics path (default /metrics; off = no metrics)', apply: (c, v) => (c.metricsPath = metricsPath(v as string)) },
   { flag: 'metrics-port', env: 'NONSTICK_METRICS_PORT', kind: 'int', describe: 'Serve metrics on this port instead of the main one, with /health and /ready (0 = the main port, the default)', apply: (c, v) => (c.metricsPort = v as number) },
   { flag: 'legacy', env: 'NONSTICK_LEGACY', kind: 'bool', describe: 'Serve Socket.IO 0.7–0.9 clients (protocol 1, `/socket.io/1/`) on the same port (default true)', apply: (c, v) => (c.engine.legacy = v ? (c.engine.legacy === false ? {} : (c.engine.legacy ?? {})) : false) },

@@ -14,7 +14,7 @@ export function createLogger(level: Level, base: Record<string, unknown> = {}, o
   const log = (lvl: Level, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[lvl] < min) return;
     const rec: Record<string, unknown> = { time: new Date().toISOString(), level: lvl, msg, ...base, ...fields };
-    for (const [k, v] of Object.entries(rec)) if (v instanceof Error) rec[k] = { name: v.name, message: v.message };
+    for (const [k, v] of Object.entries(rec)) if (v instanceof Error) rec[k] = errorFields(v);
     out(`${JSON.stringify(rec)}\n`);
   };
   return {
@@ -23,4 +23,35 @@ export function createLogger(level: Level, base: Record<string, unknown> = {}, o
     warn: (m, f) => log('warn', m, f),
     error: (m, f) => log('error', m, f),
   };
+}
+
+/** How deep `cause` and `errors` chains are followed: a cycle must not hang a log line. */
+const MAX_DEPTH = 8;
+
+/**
+ * What an error tells an operator: where it was thrown (`stack`), its
+ * system `code`, and what led to it (`cause`, an AggregateError's
+ * `errors`), each as the same shape.
+ */
+export function errorFields(err: Error, depth = 0): Record<string, unknown> {
+  const out: Record<string, unknown> = { name: err.name, message: err.message };
+  if (err.stack !== undefined) out['stack'] = err.stack;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' || typeof code === 'number') out['code'] = code;
+  if (depth >= MAX_DEPTH) return out;
+  if (err.cause !== undefined) out['cause'] = err.cause instanceof Error ? errorFields(err.cause, depth + 1) : plain(err.cause);
+  if (err instanceof AggregateError && Array.isArray(err.errors)) {
+    out['errors'] = err.errors.map((e: unknown) => (e instanceof Error ? errorFields(e, depth + 1) : plain(e)));
+  }
+  return out;
+}
+
+/** A non-Error cause as JSON can hold it. */
+function plain(v: unknown): unknown {
+  try {
+    JSON.stringify(v);
+    return v;
+  } catch {
+    return String(v);
+  }
 }

@@ -19,6 +19,7 @@ export { Socket, type Handshake, type DisconnectReason, type SocketSnapshot } fr
 export { BroadcastOperator, type BroadcastFlags } from './sio/BroadcastOperator.js';
 export { RemoteSocket, type SocketDetails } from './sio/RemoteSocket.js';
 export { Client } from './sio/Client.js';
+export type { CustomParser, ParserPacket, ParserEncoder, ParserDecoder } from './sio/parser.js';
 export type * from './sio/typed-events.js';
 export { compareIds, ID_PATTERN, type Bus, type BusEntry, type BusHandler, type BusInput, type BusOptions } from './bus/Bus.js';
 export { MemoryBus, MemoryLog, type MemoryBusOptions } from './bus/MemoryBus.js';

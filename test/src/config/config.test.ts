@@ -29,6 +29,13 @@ describe('worker configuration: config file, environment, flags', () => {
     assert.equal(withFlag.port, 4300, 'flag over env over file');
   });
 
+  it('trust-proxy is off unless the flag or NONSTICK_TRUST_PROXY turns it on', () => {
+    assert.equal(loadConfig([], {}).io.trustProxy, undefined);
+    assert.equal(loadConfig(['--trust-proxy'], {}).io.trustProxy, true);
+    assert.equal(loadConfig([], { NONSTICK_TRUST_PROXY: 'true' }).io.trustProxy, true);
+    assert.equal(loadConfig(['--no-trust-proxy'], { NONSTICK_TRUST_PROXY: 'true' }).io.trustProxy, false);
+  });
+
   it('refuses unknown keys, wrong types, bad JSON and a missing file with a clear error', () => {
     assert.throws(() => loadConfig(['--config', file('unknown.json', { prot: 1 })], {}), (e: Error) => e instanceof ConfigError && /unknown setting "prot"/.test(e.message));
     assert.throws(() => loadConfig(['--config', file('type.json', { port: 'x' })], {}), /port: expected a non-negative integer/);

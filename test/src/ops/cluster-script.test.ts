@@ -2,8 +2,10 @@
  * `pnpm cluster` (scripts/cluster.mjs), end to end: Redis, two chat-demo
  * workers and nginx with the project config, started by the script; the
  * chat page and a room broadcast through nginx with two socket.io-client
- * 4.x clients; then SIGINT, and every process the script started must be
- * gone (nginx's workers too: its whole process group) and its temp dir removed.
+ * 4.x clients; a SIGKILLed worker comes back on its port and serves again;
+ * then SIGINT, and every process the script started (the restarted worker
+ * too) must be gone (nginx's workers too: its whole process group) and its
+ * temp dir removed.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -12,6 +14,15 @@ import { after, describe, it } from 'node:test';
 import { SioClient } from '../clients/sio.js';
 import { spawnChild, type Child, type ChildEvent } from '../support/children.js';
 import { repoRoot } from '../support/paths.js';
+
+interface RestartedEvent extends ChildEvent {
+  name: string;
+  id: string;
+  pid: number;
+  port: number;
+  url: string;
+  restarts: number;
+}
 
 interface ReadyEvent extends ChildEvent {
   url: string;
@@ -58,7 +69,7 @@ async function connect(url: string, clients: SioClient[]): Promise<SioClient> {
   return c;
 }
 
-describe('pnpm cluster (scripts/cluster.mjs)', { timeout: 90_000 }, () => {
+describe('pnpm cluster (scripts/cluster.mjs)', { timeout: 120_000 }, () => {
   let script: Child | undefined;
   const clients: SioClient[] = [];
   after(async () => {
@@ -66,7 +77,7 @@ describe('pnpm cluster (scripts/cluster.mjs)', { timeout: 90_000 }, () => {
     await script?.stop(10_000, 'SIGTERM');
   });
 
-  it('serves the chat through nginx on 2 workers and stops everything on SIGINT', async () => {
+  it('serves the chat through nginx on 2 workers, restarts a killed worker and stops everything on SIGINT', async () => {
     // Own Redis, not the caller's; stdin is not a TTY (spawnChild ignores stdin).
     script = spawnChild(process.execPath, [SCRIPT, '--workers', '2', '--port', '0'], { name: 'cluster', env: { REDIS_URL: undefined, PORT: undefined } });
     const ready = await script.waitForEvent<ReadyEvent>('cluster-ready', 45_000);
@@ -106,16 +117,41 @@ describe('pnpm cluster (scripts/cluster.mjs)', { timeout: 90_000 }, () => {
     }
     for (const c of clients.splice(0)) c.close();
 
+    // A worker killed outright comes back on the same port, so nginx's upstream list stays right.
+    const victim = ready.workers[0]!;
+    const since = script.eventCount;
+    process.kill(victim.pid, 'SIGKILL');
+    const back = await script.waitForEvent<RestartedEvent>('worker-restarted', 30_000, { since });
+    assert.equal(back.name, 'worker-1');
+    assert.equal(back.port, victim.port);
+    assert.equal(back.restarts, 1);
+    assert.notEqual(back.pid, victim.pid);
+    assert.notEqual(back.id, victim.id, 'a new worker identity: the dead one is reaped by the cluster');
+    await script.waitForLine(new RegExp(`worker-1 \\(pid ${victim.pid}\\) exited unexpectedly \\(signal SIGKILL\\); restarting it on port ${victim.port}`), 5_000);
+    await waitGone('killed worker', victim.pid);
+    assert.equal((await fetch(back.url)).status, 200);
+    const carol = await connect(back.url.replace(/\/$/, ''), clients);
+    assert.equal(((await carol.ack('whoami'))[0] as { worker: string }).worker, back.id, 'the restarted worker serves Socket.IO');
+    const dave = await connect(base, clients);
+    for (const [c, nick] of [[carol, 'carol'], [dave, 'dave']] as const) {
+      assert.equal(((await c.ack('nick', nick))[0] as { ok: boolean }).ok, true);
+      assert.equal(((await c.ack('join', 'lobby'))[0] as { ok: boolean }).ok, true);
+    }
+    const gotC = carol.next('message', 10_000);
+    assert.deepEqual((await dave.ack('message', 'lobby', 'after the restart'))[0], { ok: true });
+    assert.equal(((await gotC)[0] as { text: string }).text, 'after the restart', 'the restarted worker is on the cluster bus');
+    for (const c of clients.splice(0)) c.close();
+
     // Ctrl-C: everything it started goes away, and so does its temp dir.
     assert.ok(script.kill('SIGINT'));
     const exit = await script.waitForExit(20_000);
     assert.equal(exit.code, 0, script.tail());
     assert.ok(script.events().some((e) => e.event === 'cluster-stopped'));
-    for (const w of ready.workers) await waitGone(`worker ${w.id}`, w.pid);
+    for (const w of [...ready.workers, back]) await waitGone(`worker ${w.id}`, w.pid);
     await waitGone('redis-server', ready.redis.pid);
     await waitGone('nginx master', ready.nginx.pid);
     // Process groups: nginx's workers, anything a worker forked.
-    for (const pid of [ready.nginx.pid, ready.redis.pid, ...ready.workers.map((w) => w.pid)]) await waitGone(`process group ${pid}`, -pid);
+    for (const pid of [ready.nginx.pid, ready.redis.pid, back.pid, ...ready.workers.map((w) => w.pid)]) await waitGone(`process group ${pid}`, -pid);
     if (ready.watchdog) await waitGone('watchdog', ready.watchdog);
     assert.equal(existsSync(ready.tempDir), false, 'temp dir removed');
   });

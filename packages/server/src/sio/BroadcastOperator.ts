@@ -107,6 +107,11 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
     return this.#adapter.fetchSockets(this.#options()) as never;
   }
 
+  /** Ids of the sockets in the selected rooms on every worker (socket.io 4.8 applies neither `except` nor `local` here). */
+  allSockets(): Promise<Set<string>> {
+    return this.#adapter.sockets(this.#rooms);
+  }
+
   socketsJoin(room: string | string[]): void {
     this.#adapter.applyOp(this.#options(), 'join', Array.isArray(room) ? room : [room]);
   }

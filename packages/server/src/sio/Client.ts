@@ -2,6 +2,7 @@ import { encodeSioPacket, SioDecoder, SioPacketType, type SioPacket } from '@non
 import type { EngineSocket } from '../engine/EngineSocket.js';
 import { parseQuery } from '../http/query.js';
 import { legacyInbound, legacyOutbound, reencodeFrames } from './legacy-packets.js';
+import type { FrameDecoder, ParserCodec } from './parser.js';
 import { sio06Inbound, sio06Outbound } from './sio06-packets.js';
 import type { ExtendedError } from './Namespace.js';
 import type { Server } from './Server.js';
@@ -33,6 +34,9 @@ export class Client {
   /** Sockets by namespace name, including ones still in their middlewares. */
   readonly sockets = new Map<string, AnySocket>();
   readonly #decoder: SioDecoder;
+  /** The server's custom parser, for Engine.IO sessions when it has one. */
+  readonly #codec: ParserCodec | null;
+  readonly #custom: FrameDecoder | null;
   #connectTimer: NodeJS.Timeout | null = null;
   /** Frames held while the sockets are being rebuilt from the store. */
   #held: Array<string | Buffer> | null = null;
@@ -48,6 +52,8 @@ export class Client {
     this.legacy = this.#wire !== 'sio';
     this.revision = conn.protocol === 4 ? 5 : 4;
     this.#decoder = new SioDecoder({ revision: this.revision, maxAttachments: server.options.maxAttachments });
+    this.#codec = this.legacy ? null : server.parser;
+    this.#custom = this.#codec?.decoder() ?? null;
     conn.on('message', (data: string | Buffer) => this.#onData(data));
     conn.on('close', (reason: string, description?: unknown) => this.#onClose(reason, description));
     conn.on('handover', () => this.#onHandover());
@@ -79,12 +85,14 @@ export class Client {
 
   handshakeFor(auth: Record<string, unknown>): Handshake {
     const req = this.conn.request;
+    const proxied = this.server.options.trustProxy;
     return {
       headers: req.headers,
       time: new Date(this.conn.issued).toString(),
-      address: this.conn.remoteAddress,
+      address: (proxied && forwardedFor(req.headers['x-forwarded-for'])) || this.conn.remoteAddress,
       xdomain: req.headers['origin'] !== undefined,
-      secure: (req.headers['x-forwarded-proto'] ?? '') === 'https',
+      // The worker's own listener is plain HTTP: only a trusted proxy can say the client used TLS.
+      secure: proxied && forwardedProto(req.headers['x-forwarded-proto']) === 'https',
       issued: this.conn.issued,
       url: req.url,
       query: req.query,
@@ -93,18 +101,23 @@ export class Client {
   }
 
   writePacket(packet: SioPacket): void {
+    if (this.#codec) return this.#send(this.#codec.encode(packet));
     if (this.#wire === 'sio') return this.writeFrames(encodeSioPacket(packet));
     if (this.#closed) return;
     this.#writeLegacy(this.#wire === 'sio1' ? legacyOf(packet) : sio06Outbound(packet));
   }
 
+  /** Frames in Nonstick's own encoding (a broadcast's are shared by its recipients). */
   writeFrames(frames: readonly (string | Uint8Array)[]): void {
+    if (this.#codec) return this.#send(reencodeFrames(frames, this.#codec.encode) ?? []);
+    if (this.#wire === 'sio') return this.#send(frames);
     if (this.#closed) return;
-    if (this.#wire === 'sio') {
-      for (const f of frames) this.conn.send(f);
-      return;
-    }
     this.#writeLegacy(reencodeFrames(frames, this.#wire === 'sio1' ? legacyOf : sio06Outbound));
+  }
+
+  #send(frames: readonly (string | Uint8Array)[]): void {
+    if (this.#closed) return;
+    for (const f of frames) this.conn.send(f);
   }
 
   #writeLegacy(out: string | null | 'close'): void {
@@ -216,6 +229,7 @@ export class Client {
     if (this.#closed) return;
     if (this.#wire === 'sio1') return this.#onLegacy(typeof data === 'string' ? data : data.toString('utf8'));
     if (this.#wire === 'sio06') return this.#onSio06(typeof data === 'string' ? data : data.toString('utf8'));
+    if (this.#custom) return this.#onCustom(this.#custom, data);
     let packet: SioPacket | null;
     try {
       packet = this.#decoder.add(data);
@@ -225,6 +239,18 @@ export class Client {
       return;
     }
     if (packet) this.#onPacket(packet);
+  }
+
+  #onCustom(decoder: FrameDecoder, data: string | Buffer): void {
+    let packets: SioPacket[];
+    try {
+      packets = decoder.add(data);
+    } catch (err) {
+      this.server.decodeFailed(err);
+      this.#onParseError(err);
+      return;
+    }
+    for (const p of packets) this.#onPacket(p);
   }
 
   #onLegacy(text: string): void {
@@ -285,6 +311,7 @@ export class Client {
     this.#closed = true;
     this.sockets.clear();
     this.#decoder.reset();
+    this.#custom?.destroy();
     this.server.clientClosed(this);
   }
 
@@ -295,6 +322,16 @@ export class Client {
     this.sockets.clear();
     this.server.clientClosed(this);
   }
+}
+
+/** The client's address as the first proxy saw it: the first of `X-Forwarded-For`. */
+function forwardedFor(header: string | undefined): string {
+  return header?.split(',')[0]?.trim() ?? '';
+}
+
+/** The scheme the client used with the first proxy (proxies in a chain may each append theirs). */
+function forwardedProto(header: string | undefined): string {
+  return header?.split(',')[0]?.trim().toLowerCase() ?? '';
 }
 
 /** Protocol 1's form of a packet; leaving the main namespace is the end of a protocol 1 session. */

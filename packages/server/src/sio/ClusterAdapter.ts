@@ -18,10 +18,12 @@ type AnySocket = Socket<any, any, any, any>; // eslint-disable-line @typescript-
  */
 export class ClusterAdapter {
   readonly nsp: Namespace<any, any, any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  /** Room → local sockets in it. */
-  readonly rooms = new Map<string, Set<AnySocket>>();
+  /** Room → ids of the local sockets in it (socket.io-adapter's shape). */
+  readonly rooms = new Map<string, Set<string>>();
   /** Socket id → its rooms. */
   readonly sids = new Map<string, Set<string>>();
+  /** Room → the local sockets themselves: delivery walks this, with no id lookups. */
+  readonly #members = new Map<string, Set<AnySocket>>();
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   constructor(nsp: Namespace<any, any, any, any>) {
@@ -34,9 +36,13 @@ export class ClusterAdapter {
     for (const room of rooms) {
       if (mine.has(room)) continue;
       mine.add(room);
-      let members = this.rooms.get(room);
-      if (!members) this.rooms.set(room, (members = new Set()));
+      let members = this.#members.get(room);
+      if (!members) {
+        this.#members.set(room, (members = new Set()));
+        this.rooms.set(room, new Set());
+      }
       members.add(socket);
+      this.rooms.get(room)!.add(socket.id);
     }
     if (persist) this.nsp.server.socketTouched(socket);
   }
@@ -139,13 +145,13 @@ export class ClusterAdapter {
   /** Local sockets in any of `rooms` (all when empty) and in none of `except`. */
   select(rooms: Iterable<string>, except: Iterable<string>): AnySocket[] {
     const excluded = new Set<AnySocket>();
-    for (const r of except) for (const s of this.rooms.get(r) ?? []) excluded.add(s);
+    for (const r of except) for (const s of this.#members.get(r) ?? []) excluded.add(s);
     const out: AnySocket[] = [];
     const seen = new Set<AnySocket>();
     let any = false;
     for (const r of rooms) {
       any = true;
-      for (const s of this.rooms.get(r) ?? []) {
+      for (const s of this.#members.get(r) ?? []) {
         if (seen.has(s) || excluded.has(s)) continue;
         seen.add(s);
         out.push(s);
@@ -195,6 +201,17 @@ export class ClusterAdapter {
     return [...local, ...remote.map((d) => new RemoteSocket(this, d))];
   }
 
+  /**
+   * Ids of the sockets in any of `rooms` (all when empty) on every worker.
+   * Like socket.io 4.8 (`adapter.sockets(rooms)`), `except` and `local` are
+   * not applied: applications that rely on that keep their answer.
+   */
+  async sockets(rooms: Set<string>): Promise<Set<string>> {
+    const ids = new Set(this.select(rooms, []).map((s) => s.id));
+    for (const d of await this.nsp.server.requests.fetchRemote(this.nsp.name, [...rooms], [])) ids.add(d.id);
+    return ids;
+  }
+
   /** Answers another worker's fetchSockets. */
   describe(rooms: string[], except: string[]): SocketDetails[] {
     return this.select(rooms, except).map((s) => ({
@@ -206,10 +223,13 @@ export class ClusterAdapter {
   }
 
   #unindex(socket: AnySocket, room: string): void {
-    const members = this.rooms.get(room);
+    const members = this.#members.get(room);
     if (!members) return;
     members.delete(socket);
-    if (members.size === 0) this.rooms.delete(room);
+    this.rooms.get(room)?.delete(socket.id);
+    if (members.size > 0) return;
+    this.#members.delete(room);
+    this.rooms.delete(room);
   }
 }
 

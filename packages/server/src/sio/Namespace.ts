@@ -111,6 +111,11 @@ export class Namespace<
     return this.#op().fetchSockets() as never;
   }
 
+  /** Ids of this namespace's sockets on every worker. */
+  allSockets(): Promise<Set<string>> {
+    return this.#op().allSockets();
+  }
+
   socketsJoin(room: string | string[]): void {
     this.#op().socketsJoin(room);
   }

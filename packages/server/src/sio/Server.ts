@@ -12,6 +12,7 @@ import { Client } from './Client.js';
 import { ClusterRequests } from './ClusterRequests.js';
 import { Namespace, type ExtendedError, type NamespaceMiddleware } from './Namespace.js';
 import { ParentNamespace, type NamespaceMatcher } from './ParentNamespace.js';
+import { ParserCodec, type CustomParser } from './parser.js';
 import type { RemoteSocket } from './RemoteSocket.js';
 import { RECOVERABLE_REASONS, type Socket, type SocketSnapshot } from './Socket.js';
 import type {
@@ -44,6 +45,18 @@ export interface ServerOptions extends EngineOptions {
   maxAttachments?: number;
   /** Remove a dynamic namespace's child once its last local socket left (default false). */
   cleanupEmptyChildNamespaces?: boolean;
+  /**
+   * Behind a reverse proxy that sets them, take `handshake.address` from
+   * `X-Forwarded-For` (its first address) and `handshake.secure` from
+   * `X-Forwarded-Proto` (default false: any client could send them).
+   */
+  trustProxy?: boolean;
+  /**
+   * socket.io's `parser` option: `{ Encoder, Decoder }` such as
+   * socket.io-msgpack-parser, for every Engine.IO session (clients must use
+   * the same one). Socket.IO 0.6–0.9 sessions keep their own wire.
+   */
+  parser?: CustomParser;
 }
 
 export interface ResolvedServerOptions {
@@ -51,6 +64,7 @@ export interface ResolvedServerOptions {
   maxAttachments: number;
   recovery: Required<ConnectionStateRecoveryOptions> | null;
   cleanupEmptyChildNamespaces: boolean;
+  trustProxy: boolean;
 }
 
 /** A disconnected socket's state, kept for `maxDisconnectionDuration`. */
@@ -100,6 +114,8 @@ export class Server<
   /** The main namespace, `/`. */
   readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   readonly requests: ClusterRequests;
+  /** The `parser` option's codec; null for socket.io's default encoding. */
+  readonly parser: ParserCodec | null;
   /** Resolves once the store and the bus are ready. */
   readonly ready: Promise<void>;
   readonly #nsps = new Map<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
@@ -120,8 +136,10 @@ export class Server<
           }
         : null,
       cleanupEmptyChildNamespaces: opts.cleanupEmptyChildNamespaces ?? false,
+      trustProxy: opts.trustProxy ?? false,
     };
-    const { bus, connectTimeout: _c, connectionStateRecovery: _r, maxAttachments: _m, cleanupEmptyChildNamespaces: _x, ...engineOpts } = opts;
+    const { bus, connectTimeout: _c, connectionStateRecovery: _r, maxAttachments: _m, cleanupEmptyChildNamespaces: _x, trustProxy: _t, parser, ...engineOpts } = opts;
+    this.parser = parser ? new ParserCodec(parser) : null;
     this.engine = new Engine({ path: '/socket.io', ...engineOpts });
     this.bus = bus ?? new MemoryBus({ retention: Server.retentionFor(opts), onError: (err) => this.#report(err, 'bus handler', 'listener') });
     this.requests = new ClusterRequests(
@@ -289,6 +307,11 @@ export class Server<
 
   fetchSockets(): Promise<Array<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | RemoteSocket<EmitEvents, SocketData>>> {
     return this.sockets.fetchSockets();
+  }
+
+  /** Ids of the main namespace's sockets on every worker. */
+  allSockets(): Promise<Set<string>> {
+    return this.sockets.allSockets();
   }
 
   socketsJoin(room: string | string[]): void {
