@@ -1,14 +1,21 @@
 #!/usr/bin/env node
-// Runs every compiled test file in one `node --test` invocation so the run
-// ends with a single summary line from the runner (tests/pass/fail).
-// Usage: node scripts/run-tests.mjs [substring filters...]
-import { readdirSync, statSync } from 'node:fs';
+// Runs the compiled test files, tier by tier (scripts/test-tiers.mjs): one
+// `node --test` per tier, each with its own concurrency. Ends with the slowest
+// files and ONE summary line over every tier, `N passed, N failed, N skipped`;
+// the exit status is non-zero when anything failed.
+// Usage: node scripts/run-tests.mjs [--tier unit|integration] [path substring filters...]
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { TIERS, concurrencyOf, tierOf } from './test-tiers.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const reporter = fileURLToPath(new URL('./summary-reporter.mjs', import.meta.url));
 const roots = ['packages', 'test', 'bench'].map((d) => join(root, d));
+// A test that hangs fails after this instead of holding the whole run (and CI) hostage.
+const timeout = process.env.TEST_TIMEOUT ?? '240000';
 
 function walk(dir, out) {
   let entries;
@@ -23,21 +30,74 @@ function walk(dir, out) {
   return out;
 }
 
-const filters = process.argv.slice(2);
-const files = roots.flatMap((r) => walk(r, []))
+function parseArgs(argv) {
+  const tiers = [];
+  const filters = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--tier') tiers.push(argv[++i]);
+    else if (argv[i].startsWith('--tier=')) tiers.push(argv[i].slice('--tier='.length));
+    else filters.push(argv[i]);
+  }
+  const unknown = tiers.filter((t) => !TIERS.includes(t));
+  if (unknown.length > 0) {
+    console.error(`unknown tier ${unknown.join(', ')} (known: ${TIERS.join(', ')})`);
+    process.exit(2);
+  }
+  return { tiers: tiers.length > 0 ? tiers : TIERS, filters };
+}
+
+/** One `node --test` over `files`; resolves with its summary and exit code. */
+function runTier(tier, files, outDir) {
+  const summaryFile = join(outDir, `${tier}.json`);
+  const args = [
+    '--test',
+    '--test-reporter=spec', '--test-reporter-destination=stdout',
+    `--test-reporter=${reporter}`, `--test-reporter-destination=${summaryFile}`,
+    `--test-concurrency=${concurrencyOf(tier)}`, `--test-timeout=${timeout}`,
+    ...files,
+  ];
+  console.log(`\n▶▶ ${tier}: ${files.length} file(s), ${concurrencyOf(tier)} at a time`);
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: 'inherit', cwd: root });
+    child.on('exit', (code, signal) => {
+      let summary = { counts: {}, fileMs: {} };
+      try { summary = JSON.parse(readFileSync(summaryFile, 'utf8')); } catch { /* the runner died before reporting */ }
+      resolve({ tier, code: code ?? (signal ? 1 : 0), wallMs: Date.now() - started, ...summary });
+    });
+  });
+}
+
+function printSlowest(results, n) {
+  const files = results.flatMap((r) => Object.entries(r.fileMs).map(([f, ms]) => ({ f: relative(root, f), ms, tier: r.tier })));
+  files.sort((a, b) => b.ms - a.ms);
+  console.log(`\nslowest test files (wall time of each file's process):`);
+  for (const { f, ms, tier } of files.slice(0, n)) console.log(`  ${(ms / 1000).toFixed(1).padStart(6)} s  ${tier.padEnd(11)} ${f}`);
+  for (const r of results) console.log(`${r.tier}: ${(r.wallMs / 1000).toFixed(1)} s wall`);
+}
+
+const { tiers, filters } = parseArgs(process.argv.slice(2));
+const all = roots.flatMap((r) => walk(r, []))
   .filter((f) => filters.length === 0 || filters.some((s) => relative(root, f).includes(s)))
   .sort();
-if (files.length === 0) {
+const plan = tiers
+  .map((tier) => ({ tier, files: all.filter((f) => tierOf(relative(root, f)) === tier) }))
+  .filter((p) => p.files.length > 0);
+if (plan.length === 0) {
   console.error('no test files found (did the build run?)');
   process.exit(1);
 }
-// Integration tests start their own redis-server, workers, nginx and Chromium.
-// One file at a time: two at once on this 2-core machine starved clusters and
-// browsers enough to fail timing-sensitive checks (heartbeat timeouts taken for
-// aborts, buffered client packets) now and then. TEST_CONCURRENCY overrides.
-const concurrency = process.env.TEST_CONCURRENCY ?? '1';
-// A test that hangs fails after this instead of holding the whole run (and CI) hostage.
-const timeout = process.env.TEST_TIMEOUT ?? '240000';
-const args = ['--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, `--test-timeout=${timeout}`, ...files];
-const child = spawn(process.execPath, args, { stdio: 'inherit', cwd: root });
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+
+const outDir = mkdtempSync(join(tmpdir(), 'nonstick-run-tests-'));
+const results = [];
+for (const { tier, files } of plan) results.push(await runTier(tier, files, outDir));
+rmSync(outDir, { recursive: true, force: true });
+
+const sum = (k) => results.reduce((n, r) => n + (r.counts[k] ?? 0), 0);
+// A runner that exited non-zero without counting a failure (crashed, killed) still fails the run.
+const lost = results.filter((r) => r.code !== 0 && !(r.counts.fail > 0 || r.counts.cancelled > 0)).length;
+const failed = sum('fail') + sum('cancelled') + lost;
+const skipped = sum('skipped') + sum('todo');
+printSlowest(results, 10);
+console.log(`${sum('pass')} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 || results.some((r) => r.code !== 0) ? 1 : 0);

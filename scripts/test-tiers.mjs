@@ -1,0 +1,41 @@
+// Which compiled test file belongs to which tier, and how many of a tier's
+// files may run at once.
+//
+// unit: starts no process and shares nothing with another file. In-process
+// servers on port 0 count (nothing else can take their port), and so does one
+// private redis-server on a free port (the redis contract tests): what matters
+// is that two files never wait on one resource. These run many at a time.
+//
+// integration: clusters of worker processes, nginx, Chromium. Each file still
+// starts its own services on free ports, so files can overlap, but each one
+// keeps several processes busy; more than two at a time on a small machine
+// only trades waiting for CPU starvation.
+import { availableParallelism } from 'node:os';
+
+const UNIT = [
+  'packages/protocol/',
+  'packages/server/',
+  'packages/redis/dist/test/redis-store.test.js',
+  'packages/redis/dist/test/redis-bus.test.js',
+  'packages/redis/dist/test/redis-specifics.test.js',
+  'packages/redis/dist/test/outage.test.js',
+  'test/dist/src/config/',
+  'test/dist/src/docs/',
+  'test/dist/src/support-tests/ports.test.js',
+];
+
+/** 'unit' or 'integration' for a path relative to the repository root. */
+export function tierOf(relPath) {
+  return UNIT.some((prefix) => relPath.startsWith(prefix)) ? 'unit' : 'integration';
+}
+
+export const TIERS = ['unit', 'integration'];
+
+/** Files of a tier that run at once; TEST_CONCURRENCY overrides every tier. */
+export function concurrencyOf(tier) {
+  const forced = Number(process.env.TEST_CONCURRENCY);
+  if (Number.isInteger(forced) && forced > 0) return forced;
+  // Unit files are short and mostly wait on process start-up and module
+  // loading, so twice the cores keeps the cores busy.
+  return tier === 'unit' ? Math.max(2, availableParallelism() * 2) : 2;
+}
