@@ -1,19 +1,26 @@
 #!/usr/bin/env node
-// Runs the compiled test files, tier by tier (scripts/test-tiers.mjs): one
-// `node --test` per tier, each with its own concurrency. Ends with the slowest
-// files and ONE summary line over every tier, `N passed, N failed, N skipped`;
-// the exit status is non-zero when anything failed.
+// Runs the compiled test files by tier (scripts/test-tiers.mjs): one
+// `node --test` per tier, each with its own concurrency, all tiers at once.
+// Integration files mostly wait on timers and the unit tier is seconds of
+// CPU work, so the unit tier runs at a lower CPU priority (its file processes
+// inherit it) and takes only what the integration files leave idle. The
+// integration tier streams its spec output live; the unit tier's is printed
+// in one block when it is done. Ends with the slowest files and ONE summary line
+// over every tier, `N passed, N failed[, N skipped]`; the exit status is
+// non-zero when anything failed.
 // Usage: node scripts/run-tests.mjs [--tier unit|integration] [path substring filters...]
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { setPriority, tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { TIERS, concurrencyOf, tierOf } from './test-tiers.mjs';
+import { SLOW_FIRST, TIERS, concurrencyOf, tierOf } from './test-tiers.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const reporter = fileURLToPath(new URL('./summary-reporter.mjs', import.meta.url));
 const roots = ['packages', 'test', 'bench'].map((d) => join(root, d));
+// Per-file wall times of the last run, to start the slowest files first.
+const timingsFile = join(root, 'node_modules', '.cache', 'nonstick-test-times.json');
 // A test that hangs fails after this instead of holding the whole run (and CI) hostage.
 const timeout = process.env.TEST_TIMEOUT ?? '240000';
 
@@ -46,8 +53,23 @@ function parseArgs(argv) {
   return { tiers: tiers.length > 0 ? tiers : TIERS, filters };
 }
 
+function readJson(file, fallback) {
+  try { return JSON.parse(readFileSync(file, 'utf8')); } catch { return fallback; }
+}
+
+/** Slowest first: by the last run's timings, else by SLOW_FIRST, else by name. */
+function order(files, timings) {
+  const rank = (f) => {
+    const rel = relative(root, f);
+    if (timings[rel] !== undefined) return -timings[rel];
+    const i = SLOW_FIRST.indexOf(rel);
+    return i === -1 ? 0 : -1e9 + i;
+  };
+  return [...files].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
 /** One `node --test` over `files`; resolves with its summary and exit code. */
-function runTier(tier, files, outDir) {
+function runTier(tier, files, outDir, live, niceness) {
   const summaryFile = join(outDir, `${tier}.json`);
   const args = [
     '--test',
@@ -56,14 +78,23 @@ function runTier(tier, files, outDir) {
     `--test-concurrency=${concurrencyOf(tier)}`, `--test-timeout=${timeout}`,
     ...files,
   ];
-  console.log(`\n▶▶ ${tier}: ${files.length} file(s), ${concurrencyOf(tier)} at a time`);
+  const banner = `▶▶ ${tier}: ${files.length} file(s), ${concurrencyOf(tier)} at a time`;
+  if (live) console.log(`\n${banner}`);
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { stdio: 'inherit', cwd: root });
-    child.on('exit', (code, signal) => {
-      let summary = { counts: {}, fileMs: {} };
-      try { summary = JSON.parse(readFileSync(summaryFile, 'utf8')); } catch { /* the runner died before reporting */ }
-      resolve({ tier, code: code ?? (signal ? 1 : 0), wallMs: Date.now() - started, ...summary });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', live ? 'inherit' : 'pipe', live ? 'inherit' : 'pipe'], cwd: root });
+    // Set before the runner (node start-up takes tens of ms) forks its first file.
+    if (niceness > 0 && child.pid !== undefined) {
+      try { setPriority(child.pid, niceness); } catch { /* not permitted: same priority then */ }
+    }
+    const buffered = [];
+    child.stdout?.on('data', (d) => buffered.push(d));
+    child.stderr?.on('data', (d) => buffered.push(d));
+    child.on('close', (code, signal) => {
+      const wallMs = Date.now() - started;
+      if (!live) process.stdout.write(`\n${banner} (finished after ${(wallMs / 1000).toFixed(1)} s)\n${Buffer.concat(buffered).toString('utf8')}\n`);
+      const summary = readJson(summaryFile, { counts: {}, fileMs: {} });
+      resolve({ tier, code: code ?? (signal ? 1 : 0), wallMs, ...summary });
     });
   });
 }
@@ -76,22 +107,34 @@ function printSlowest(results, n) {
   for (const r of results) console.log(`${r.tier}: ${(r.wallMs / 1000).toFixed(1)} s wall`);
 }
 
+function saveTimings(results, previous) {
+  const next = { ...previous };
+  for (const r of results) for (const [f, ms] of Object.entries(r.fileMs)) next[relative(root, f)] = Math.round(ms);
+  try {
+    mkdirSync(dirname(timingsFile), { recursive: true });
+    writeFileSync(timingsFile, `${JSON.stringify(next, null, 1)}\n`);
+  } catch { /* only an optimisation for the next run */ }
+}
+
 const { tiers, filters } = parseArgs(process.argv.slice(2));
+const timings = readJson(timingsFile, {});
 const all = roots.flatMap((r) => walk(r, []))
-  .filter((f) => filters.length === 0 || filters.some((s) => relative(root, f).includes(s)))
-  .sort();
+  .filter((f) => filters.length === 0 || filters.some((s) => relative(root, f).includes(s)));
+// The longest tier streams live; the others print when done.
 const plan = tiers
-  .map((tier) => ({ tier, files: all.filter((f) => tierOf(relative(root, f)) === tier) }))
-  .filter((p) => p.files.length > 0);
+  .map((tier) => ({ tier, files: order(all.filter((f) => tierOf(relative(root, f)) === tier), timings) }))
+  .filter((p) => p.files.length > 0)
+  .sort((a, b) => (a.tier === 'integration' ? -1 : b.tier === 'integration' ? 1 : 0));
 if (plan.length === 0) {
   console.error('no test files found (did the build run?)');
   process.exit(1);
 }
 
 const outDir = mkdtempSync(join(tmpdir(), 'nonstick-run-tests-'));
-const results = [];
-for (const { tier, files } of plan) results.push(await runTier(tier, files, outDir));
+const together = plan.length > 1;
+const results = await Promise.all(plan.map(({ tier, files }, i) => runTier(tier, files, outDir, i === 0, together && tier === 'unit' ? 10 : 0)));
 rmSync(outDir, { recursive: true, force: true });
+saveTimings(results, timings);
 
 const sum = (k) => results.reduce((n, r) => n + (r.counts[k] ?? 0), 0);
 // A runner that exited non-zero without counting a failure (crashed, killed) still fails the run.

@@ -31,6 +31,20 @@ export function tierOf(relPath) {
 
 export const TIERS = ['unit', 'integration'];
 
+/**
+ * Files that take longest, started first so none of them is left to run
+ * alone at the end (the runner starts files in the order given). Used when
+ * no earlier run left its own timings (see run-tests.mjs).
+ */
+export const SLOW_FIRST = [
+  'test/dist/src/legacy/browser.test.js',
+  'test/dist/src/sio06/browser.test.js',
+  'test/dist/src/sio06/wire.test.js',
+  'test/dist/src/legacy/wire.test.js',
+  'bench/dist/test/smoke.test.js',
+  'test/dist/src/ops/prometheus.test.js',
+];
+
 /** Files of a tier that run at once; TEST_CONCURRENCY overrides every tier. */
 export function concurrencyOf(tier) {
   const forced = Number(process.env.TEST_CONCURRENCY);
