@@ -37,9 +37,13 @@ export const TIERS = ['unit', 'integration'];
  * no earlier run left its own timings (see run-tests.mjs).
  */
 export const SLOW_FIRST = [
+  'test/dist/src/legacy/browser.cluster.test.js',
+  'test/dist/src/sio06/browser.cluster.test.js',
   'test/dist/src/legacy/browser.test.js',
   'test/dist/src/sio06/browser.test.js',
+  'test/dist/src/sio06/wire.cluster.test.js',
   'test/dist/src/sio06/wire.test.js',
+  'test/dist/src/legacy/wire.cluster.test.js',
   'test/dist/src/legacy/wire.test.js',
   'bench/dist/test/smoke.test.js',
   'test/dist/src/ops/prometheus.test.js',
