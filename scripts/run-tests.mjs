@@ -1,16 +1,17 @@
 #!/usr/bin/env node
 // Runs the compiled test files by tier (scripts/test-tiers.mjs): one
-// `node --test` per tier, each with its own concurrency, all tiers at once.
-// Integration files mostly wait on timers and the unit tier is seconds of
-// CPU work, so the unit tier runs at a lower CPU priority (its file processes
-// inherit it) and takes only what the integration files leave idle. The
-// integration tier streams its spec output live; the unit tier's is printed
-// in one block when it is done. Ends with the slowest files and ONE summary line
-// over every tier, `N passed, N failed[, N skipped]`; the exit status is
-// non-zero when anything failed.
+// `node --test` per tier, each with its own concurrency, unit first. Ends
+// with the slowest files and ONE summary line over every tier,
+// `N passed, N failed[, N skipped]`; the exit status is non-zero when
+// anything failed.
+//
+// Tiers run one after the other, not side by side: unit files include
+// in-process servers with short heartbeats, and integration files time
+// heartbeats and close timeouts of whole clusters; starving either for CPU
+// turned those timings into failures.
 // Usage: node scripts/run-tests.mjs [--tier unit|integration] [path substring filters...]
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { setPriority, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -69,7 +70,7 @@ function order(files, timings) {
 }
 
 /** One `node --test` over `files`; resolves with its summary and exit code. */
-function runTier(tier, files, outDir, live, niceness) {
+function runTier(tier, files, outDir) {
   const summaryFile = join(outDir, `${tier}.json`);
   const args = [
     '--test',
@@ -78,21 +79,12 @@ function runTier(tier, files, outDir, live, niceness) {
     `--test-concurrency=${concurrencyOf(tier)}`, `--test-timeout=${timeout}`,
     ...files,
   ];
-  const banner = `▶▶ ${tier}: ${files.length} file(s), ${concurrencyOf(tier)} at a time`;
-  if (live) console.log(`\n${banner}`);
+  console.log(`\n▶▶ ${tier}: ${files.length} file(s), ${concurrencyOf(tier)} at a time`);
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', live ? 'inherit' : 'pipe', live ? 'inherit' : 'pipe'], cwd: root });
-    // Set before the runner (node start-up takes tens of ms) forks its first file.
-    if (niceness > 0 && child.pid !== undefined) {
-      try { setPriority(child.pid, niceness); } catch { /* not permitted: same priority then */ }
-    }
-    const buffered = [];
-    child.stdout?.on('data', (d) => buffered.push(d));
-    child.stderr?.on('data', (d) => buffered.push(d));
+    const child = spawn(process.execPath, args, { stdio: 'inherit', cwd: root });
     child.on('close', (code, signal) => {
       const wallMs = Date.now() - started;
-      if (!live) process.stdout.write(`\n${banner} (finished after ${(wallMs / 1000).toFixed(1)} s)\n${Buffer.concat(buffered).toString('utf8')}\n`);
       const summary = readJson(summaryFile, { counts: {}, fileMs: {} });
       resolve({ tier, code: code ?? (signal ? 1 : 0), wallMs, ...summary });
     });
@@ -120,19 +112,17 @@ const { tiers, filters } = parseArgs(process.argv.slice(2));
 const timings = readJson(timingsFile, {});
 const all = roots.flatMap((r) => walk(r, []))
   .filter((f) => filters.length === 0 || filters.some((s) => relative(root, f).includes(s)));
-// The longest tier streams live; the others print when done.
 const plan = tiers
   .map((tier) => ({ tier, files: order(all.filter((f) => tierOf(relative(root, f)) === tier), timings) }))
-  .filter((p) => p.files.length > 0)
-  .sort((a, b) => (a.tier === 'integration' ? -1 : b.tier === 'integration' ? 1 : 0));
+  .filter((p) => p.files.length > 0);
 if (plan.length === 0) {
   console.error('no test files found (did the build run?)');
   process.exit(1);
 }
 
 const outDir = mkdtempSync(join(tmpdir(), 'nonstick-run-tests-'));
-const together = plan.length > 1;
-const results = await Promise.all(plan.map(({ tier, files }, i) => runTier(tier, files, outDir, i === 0, together && tier === 'unit' ? 10 : 0)));
+const results = [];
+for (const { tier, files } of plan) results.push(await runTier(tier, files, outDir));
 rmSync(outDir, { recursive: true, force: true });
 saveTimings(results, timings);
 
