@@ -1,21 +1,22 @@
 #!/usr/bin/env node
-// Runs the compiled test files by tier (scripts/test-tiers.mjs): one
-// `node --test` per tier, each with its own concurrency, unit first. Ends
-// with the slowest files and ONE summary line over every tier,
-// `N passed, N failed[, N skipped]`; the exit status is non-zero when
-// anything failed.
+// Runs the compiled test files tier by tier (scripts/test-tiers.mjs), unit
+// first. A tier is one or more lanes run side by side, each one `node --test`
+// with its own concurrency (integration: Chromium files one at a time beside
+// the other files two at a time); the first lane's spec output streams live,
+// the others' is printed in one block when they end. Ends with the slowest
+// files and ONE summary line over everything, `N passed, N failed[, N skipped]`;
+// the exit status is non-zero when anything failed.
 //
-// Tiers run one after the other, not side by side: unit files include
-// in-process servers with short heartbeats, and integration files time
-// heartbeats and close timeouts of whole clusters; starving either for CPU
-// turned those timings into failures.
+// Tiers do not overlap: unit files include in-process servers with short
+// heartbeats, and integration files time heartbeats and close timeouts of
+// whole clusters; starving either for CPU turned those timings into failures.
 // Usage: node scripts/run-tests.mjs [--tier unit|integration] [path substring filters...]
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { SLOW_FIRST, TIERS, concurrencyOf, tierOf } from './test-tiers.mjs';
+import { SLOW_FIRST, TIERS, concurrencyOf, laneOf, tierOf } from './test-tiers.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const reporter = fileURLToPath(new URL('./summary-reporter.mjs', import.meta.url));
@@ -69,34 +70,39 @@ function order(files, timings) {
   return [...files].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
-/** One `node --test` over `files`; resolves with its summary and exit code. */
-function runTier(tier, files, outDir) {
-  const summaryFile = join(outDir, `${tier}.json`);
+/** One `node --test` over a lane's files; resolves with its summary and exit code. */
+function runLane(lane, files, outDir, live) {
+  const summaryFile = join(outDir, `${lane}.json`);
   const args = [
     '--test',
     '--test-reporter=spec', '--test-reporter-destination=stdout',
     `--test-reporter=${reporter}`, `--test-reporter-destination=${summaryFile}`,
-    `--test-concurrency=${concurrencyOf(tier)}`, `--test-timeout=${timeout}`,
+    `--test-concurrency=${concurrencyOf(lane)}`, `--test-timeout=${timeout}`,
     ...files,
   ];
-  console.log(`\n▶▶ ${tier}: ${files.length} file(s), ${concurrencyOf(tier)} at a time`);
+  const banner = `▶▶ ${lane}: ${files.length} file(s), ${concurrencyOf(lane)} at a time`;
+  if (live) console.log(`\n${banner}`);
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { stdio: 'inherit', cwd: root });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', live ? 'inherit' : 'pipe', live ? 'inherit' : 'pipe'], cwd: root });
+    const buffered = [];
+    child.stdout?.on('data', (d) => buffered.push(d));
+    child.stderr?.on('data', (d) => buffered.push(d));
     child.on('close', (code, signal) => {
       const wallMs = Date.now() - started;
+      if (!live) process.stdout.write(`\n${banner} (ran beside the lane above; done after ${(wallMs / 1000).toFixed(1)} s)\n${Buffer.concat(buffered).toString('utf8')}\n`);
       const summary = readJson(summaryFile, { counts: {}, fileMs: {} });
-      resolve({ tier, code: code ?? (signal ? 1 : 0), wallMs, ...summary });
+      resolve({ lane, code: code ?? (signal ? 1 : 0), wallMs, ...summary });
     });
   });
 }
 
 function printSlowest(results, n) {
-  const files = results.flatMap((r) => Object.entries(r.fileMs).map(([f, ms]) => ({ f: relative(root, f), ms, tier: r.tier })));
+  const files = results.flatMap((r) => Object.entries(r.fileMs).map(([f, ms]) => ({ f: relative(root, f), ms, lane: r.lane })));
   files.sort((a, b) => b.ms - a.ms);
   console.log(`\nslowest test files (wall time of each file's process):`);
-  for (const { f, ms, tier } of files.slice(0, n)) console.log(`  ${(ms / 1000).toFixed(1).padStart(6)} s  ${tier.padEnd(11)} ${f}`);
-  for (const r of results) console.log(`${r.tier}: ${(r.wallMs / 1000).toFixed(1)} s wall`);
+  for (const { f, ms, lane } of files.slice(0, n)) console.log(`  ${(ms / 1000).toFixed(1).padStart(6)} s  ${lane.padEnd(11)} ${f}`);
+  for (const r of results) console.log(`${r.lane}: ${(r.wallMs / 1000).toFixed(1)} s wall`);
 }
 
 function saveTimings(results, previous) {
@@ -112,9 +118,16 @@ const { tiers, filters } = parseArgs(process.argv.slice(2));
 const timings = readJson(timingsFile, {});
 const all = roots.flatMap((r) => walk(r, []))
   .filter((f) => filters.length === 0 || filters.some((s) => relative(root, f).includes(s)));
-const plan = tiers
-  .map((tier) => ({ tier, files: order(all.filter((f) => tierOf(relative(root, f)) === tier), timings) }))
-  .filter((p) => p.files.length > 0);
+const plan = tiers.map((tier) => {
+  const lanes = new Map();
+  for (const f of order(all.filter((f) => tierOf(relative(root, f)) === tier), timings)) {
+    const lane = laneOf(tier, relative(root, f));
+    if (!lanes.has(lane)) lanes.set(lane, []);
+    lanes.get(lane).push(f);
+  }
+  // The lane with the most files streams live.
+  return [...lanes].sort((a, b) => b[1].length - a[1].length);
+}).filter((lanes) => lanes.length > 0);
 if (plan.length === 0) {
   console.error('no test files found (did the build run?)');
   process.exit(1);
@@ -122,7 +135,7 @@ if (plan.length === 0) {
 
 const outDir = mkdtempSync(join(tmpdir(), 'nonstick-run-tests-'));
 const results = [];
-for (const { tier, files } of plan) results.push(await runTier(tier, files, outDir));
+for (const lanes of plan) results.push(...(await Promise.all(lanes.map(([lane, files], i) => runLane(lane, files, outDir, i === 0)))));
 rmSync(outDir, { recursive: true, force: true });
 saveTimings(results, timings);
 

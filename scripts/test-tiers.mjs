@@ -49,11 +49,26 @@ export const SLOW_FIRST = [
   'test/dist/src/ops/prometheus.test.js',
 ];
 
-/** Files of a tier that run at once; TEST_CONCURRENCY overrides every tier. */
-export function concurrencyOf(tier) {
+/**
+ * Integration files that drive Chromium are the heaviest CPU users and
+ * time what the pages see; two at once (two browsers, eight pages, two
+ * clusters) starved each other on 2 cores. They run one at a time, in a
+ * lane of their own beside the other integration files.
+ */
+const BROWSER = /\/(browser(\.cluster)?|chat)\.test\.js$/;
+
+/** The lane of a file: files of one tier in different lanes run side by side, each lane with its own concurrency. */
+export function laneOf(tier, relPath) {
+  if (tier === 'unit') return 'unit';
+  return BROWSER.test(relPath) ? 'browser' : 'integration';
+}
+
+/** Files of a lane that run at once; TEST_CONCURRENCY overrides every lane. */
+export function concurrencyOf(lane) {
   const forced = Number(process.env.TEST_CONCURRENCY);
   if (Number.isInteger(forced) && forced > 0) return forced;
   // Unit files are short and mostly wait on process start-up and module
   // loading, so twice the cores keeps the cores busy.
-  return tier === 'unit' ? Math.max(2, availableParallelism() * 2) : 2;
+  if (lane === 'unit') return Math.max(2, availableParallelism() * 2);
+  return lane === 'browser' ? 1 : 2;
 }
