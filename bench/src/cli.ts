@@ -32,7 +32,7 @@ the scenarios and writes a terminal table, JSON lines and an HTML report.
   --sio-nodes N          socket.io cluster processes (default 2)
   --worker-ttl MS        Nonstick worker lease (default: the worker's own, 5000)
   --out DIR              where reports go (default bench/results)
-  --preset tiny          a few connections, ~1 s per scenario (the smoke test's)
+  --preset tiny          a few connections, under 1 s per scenario (the smoke test's)
   --no-progress          no progress bar (it is drawn only on a terminal anyway)
   --json                 print the JSON lines on stdout instead of the table
 `;

@@ -25,9 +25,10 @@ export const PRESETS: Record<PresetName, Params> = {
   tiny: {
     connect: { clients: 5, concurrency: 5 },
     idle: { clients: 20, concurrency: 10 },
-    echo: { clients: 4, window: 2, warmupMs: 200, durationMs: 1_000, rate: 1_000, pacedMs: 1_000 },
-    broadcast: { room: 5, rate: 20, warmupMs: 100, durationMs: 1_000 },
-    polling: { clients: 4, warmupMs: 200, durationMs: 1_000 },
+    // Long enough for every metric to be non-zero, which is all the smoke test asks of it.
+    echo: { clients: 4, window: 2, warmupMs: 100, durationMs: 400, rate: 1_000, pacedMs: 400 },
+    broadcast: { room: 5, rate: 20, warmupMs: 100, durationMs: 400 },
+    polling: { clients: 4, warmupMs: 100, durationMs: 400 },
     xbroadcast: { room: 5, rate: 20, warmupMs: 100, durationMs: 1_000 },
     failover: { clients: 4, intervalMs: 50, durationMs: 4_500, killAtMs: 1_000, graceMs: 2_000 },
   },

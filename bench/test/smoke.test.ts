@@ -1,5 +1,5 @@
 /**
- * Smoke test of `pnpm bench`: a tiny run (a few connections, about a second
+ * Smoke test of `pnpm bench`: a tiny run (a few connections, under a second
  * per scenario) over three targets, the official socket.io server among
  * them. It checks that the harness works and writes its reports — not how
  * fast anything is — and that nothing it started outlives it.

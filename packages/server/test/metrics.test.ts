@@ -48,7 +48,10 @@ describe('metrics: PromMetrics on a Socket.IO server (real socket.io-client)', (
 
   before(async () => {
     metrics = new PromMetrics({ defaultMetrics: false });
-    io = new Server({ metrics, pingInterval: 300, pingTimeout: 200 });
+    // pingTimeout well above scheduling hiccups: only the heartbeat test wants a
+    // session to time out; with 200 ms a test process starved for half a
+    // second lost its polling client between two assertions.
+    io = new Server({ metrics, pingInterval: 300, pingTimeout: 1500 });
     io.on('connection', (socket) => {
       socket.on('echo', (data: unknown, cb: (d: unknown) => void) => cb(data));
       socket.on('throw', () => {

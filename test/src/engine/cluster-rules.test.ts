@@ -3,8 +3,19 @@ import { after, before, describe, it } from 'node:test';
 import { http, openData } from '@nonstick/server/testing';
 import WebSocket from 'ws';
 import { startCluster, type Cluster, type WorkerProcess } from '../fixtures/cluster.js';
+import { redisRawCommand } from '../support/net.js';
+import { waitUntil } from '../support/wait.js';
 
 const q = (sid?: string) => `/engine.io/?EIO=4&transport=polling${sid ? `&sid=${sid}` : ''}`;
+
+/**
+ * Resolves once a poll of `sid` waits in the store (RedisStore keeps the
+ * waiting worker in the session hash's `ww` field): the moment another
+ * request can meet it, however slowly the worker got there.
+ */
+function pollWaiting(c: Cluster, sid: string): Promise<void> {
+  return waitUntil(async () => (await redisRawCommand(c.redis.host, c.redis.port, ['HEXISTS', `ns:{${sid}}:s`, 'ww'])) === ':1', `a waiting poll of ${sid}`);
+}
 
 /** Splits an EIO4 polling answer into its packets. */
 const packets = (text: string) => (text === '' ? [] : text.split('\x1e'));
@@ -80,7 +91,7 @@ describe('Engine.IO rules across workers (3 workers on Redis, requests sent to c
 
     // A poll waits on worker 3 while worker 2 runs the probe.
     const pending = http(w3.url + q(sid));
-    await new Promise((r) => setTimeout(r, 50));
+    await pollWaiting(c, sid);
     const { ws, next } = await openWs(`ws://127.0.0.1:${w2.port}/engine.io/?EIO=4&transport=websocket&sid=${sid}`);
     ws.send('2probe');
     await next((f) => f === '3probe');
@@ -114,7 +125,7 @@ describe('Engine.IO rules across workers (3 workers on Redis, requests sent to c
     await next((f) => f === '3probe');
     // Messages queued for polling before the upgrade must come out first, on the websocket.
     await http(w2.url + q(sid), { method: 'POST', body: '4burst:50' });
-    await new Promise((r) => setTimeout(r, 100));
+    await waitUntil(async () => (await redisRawCommand(c.redis.host, c.redis.port, ['LLEN', `ns:{${sid}}:q`])) === ':50', 'the burst queued for polling');
     ws.send('5');
     ws.send('4after');
     await next((f) => f === '4after');
@@ -128,7 +139,7 @@ describe('Engine.IO rules across workers (3 workers on Redis, requests sent to c
     await w1.waitFor('connection', (e) => e['sid'] === sid);
     const get = (w: WorkerProcess, t: string) => http(`${w.url}${q(sid)}&t=${t}`).then((r) => packets(r.text));
     const pending = get(w3, 'req-1');
-    await new Promise((r) => setTimeout(r, 50));
+    await pollWaiting(c, sid);
     assert.equal((await http(w2.url + q(sid), { method: 'POST', body: '4burst:3' })).text, 'ok');
     const first = await pending;
     assert.equal(first[0], '4s0', JSON.stringify(first));
@@ -140,7 +151,7 @@ describe('Engine.IO rules across workers (3 workers on Redis, requests sent to c
     assert.deepEqual(got, ['4s0', '4s1', '4s2'], 'each once after the replay');
     // The client read that answer and polls again: nothing is repeated.
     const next = get(w2, 'req-next');
-    await new Promise((r) => setTimeout(r, 50));
+    await pollWaiting(c, sid);
     assert.equal((await http(w3.url + q(sid), { method: 'POST', body: '4last' })).text, 'ok');
     assert.deepEqual(await next, ['4last']);
   });
@@ -148,7 +159,7 @@ describe('Engine.IO rules across workers (3 workers on Redis, requests sent to c
   it('a second concurrent GET on another worker is an error that closes the session', async () => {
     const sid = await handshake(w1);
     const first = http(w2.url + q(sid));
-    await new Promise((r) => setTimeout(r, 100));
+    await pollWaiting(c, sid);
     const second = await http(w3.url + q(sid));
     assert.equal(second.status, 400);
     assert.equal((await first).text, '1', 'the first poll gets the close packet');
@@ -160,7 +171,7 @@ describe('Engine.IO rules across workers (3 workers on Redis, requests sent to c
     const sid = await handshake(w1);
     const ac = new AbortController();
     const poll = http(w3.url + q(sid), { signal: ac.signal }).catch(() => null);
-    await new Promise((r) => setTimeout(r, 100));
+    await pollWaiting(c, sid);
     ac.abort();
     await poll;
     const closed = await w1.waitFor('close', (e) => e['sid'] === sid);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { connect, type ClientMode, type ClientVersion } from '../clients/eio.js';
 import { startTarget, TARGETS, type Target } from './targets.js';
+import { quietFor, waitUntil } from '../support/wait.js';
 
 const versions: ClientVersion[] = ['v4', 'v3'];
 const modes: ClientMode[] = ['polling', 'websocket', 'upgrade'];
@@ -33,7 +34,7 @@ for (const kind of TARGETS) {
           client.close();
           const closed = await Promise.any(target.workers.map((w) => w.waitFor('close', (e) => e['sid'] === sid, { timeoutMs: 5000 })));
           assert.equal(closed['reason'], 'transport close');
-          await new Promise((r) => setTimeout(r, 50));
+          await quietFor(50);
           const closes = target.workers.flatMap((w) => w.events('close').filter((e) => e['sid'] === sid));
           assert.equal(closes.length, 1, 'exactly one worker owns and closes the session');
         });
@@ -49,7 +50,10 @@ for (const kind of TARGETS) {
         const client = await connect(version, target.url, 'polling');
         let closed = false;
         void client.closed.then(() => (closed = true));
-        await new Promise((r) => setTimeout(r, 2000));
+        // A completed heartbeat: 6.x answers the server's ping, 3.x gets the pong to its own.
+        let beats = 0;
+        (client.raw as unknown as import('node:events').EventEmitter).on(version === 'v4' ? 'ping' : 'pong', () => beats++);
+        await waitUntil(() => beats >= 4 || closed, 'four heartbeats');
         assert.equal(closed, false);
         client.send('still here');
         assert.deepEqual(await client.nextMessages(1), ['still here']);

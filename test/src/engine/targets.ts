@@ -13,6 +13,17 @@ export interface Target {
 export type TargetKind = 'single' | 'cluster';
 export const TARGETS: TargetKind[] = ['single', 'cluster'];
 
+/**
+ * Long suites run one target per file, so the test runner can run the two
+ * halves side by side: `X.test.ts` runs the single worker, `X.cluster.test.ts`
+ * sets NONSTICK_TEST_TARGET=cluster and imports `X.test.js`. The variable
+ * also picks targets by hand (`single,cluster` runs both in one process).
+ */
+export function splitTargets(): TargetKind[] {
+  const wanted = process.env['NONSTICK_TEST_TARGET'];
+  return wanted ? TARGETS.filter((k) => wanted.split(',').includes(k)) : ['single'];
+}
+
 export async function startTarget(kind: TargetKind, args: string[], opts: WorkerOptions = {}): Promise<Target> {
   if (kind === 'single') {
     const w = await spawnWorker(args, { ...opts.env, REDIS_URL: undefined }, 'worker-memory', opts.script);

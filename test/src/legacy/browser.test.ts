@@ -28,7 +28,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { v4ClientAvoiding, type SioClient } from '../clients/sio.js';
 import { pageStep } from '../clients/page-traffic.js';
 import { LEGACY_WORKER } from '../fixtures/cluster.js';
-import { startTarget, TARGETS, type Target } from '../engine/targets.js';
+import { splitTargets, startTarget, type Target } from '../engine/targets.js';
 import { CHROMIUM, CHROMIUM_ARGS, LegacyPage, ServerLog, requestFlashPolicy, sleep, startStaticServer, type NetEntry, type StaticServer } from './browser-support.js';
 
 const HEARTBEAT_INTERVAL = 1000;
@@ -134,8 +134,7 @@ describe('socket.io-client 0.9.16 in headless Chromium', { timeout: 170_000 }, (
     await statics?.stop().catch(() => undefined);
   });
 
-  // LEGACY_BROWSER_TARGETS=single (or cluster) runs one target only, for debugging.
-  const kinds = TARGETS.filter((k) => !process.env['LEGACY_BROWSER_TARGETS'] || process.env['LEGACY_BROWSER_TARGETS'].split(',').includes(k));
+  const kinds = splitTargets();
   for (const kind of kinds) {
     describe(kind === 'single' ? '1 worker (MemoryStore)' : '3 workers (Redis) behind nginx', { concurrency: 4 }, () => {
       let target: Target | undefined;

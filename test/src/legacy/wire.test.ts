@@ -15,7 +15,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { LEGACY_WORKER } from '../fixtures/cluster.js';
-import { startTarget, TARGETS, type Target } from '../engine/targets.js';
+import { splitTargets, startTarget, type Target } from '../engine/targets.js';
 import { RawConn, rawExchange, rawRequest, type RawResponse } from './raw-http.js';
 import {
   assertAlive,
@@ -95,7 +95,7 @@ async function assertOtherSessionWorks(target: Target): Promise<void> {
   assert.deepEqual((await s.collect(1)).packets, [ECHO_ACK_REPLY]);
 }
 
-for (const kind of TARGETS) {
+for (const kind of splitTargets()) {
   describe(`legacy protocol 1 on the wire: ${kind}`, () => {
     let target: Target;
     before(async () => {
@@ -698,7 +698,7 @@ for (const kind of TARGETS) {
   });
 }
 
-for (const kind of TARGETS) {
+for (const kind of splitTargets()) {
   describe(`legacy protocol 1, default settings: ${kind}`, () => {
     let target: Target;
     before(async () => {

@@ -30,7 +30,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { v4ClientAvoiding, type SioClient } from '../clients/sio.js';
 import { pageStep } from '../clients/page-traffic.js';
 import { SIO06_WORKER } from '../fixtures/cluster.js';
-import { startTarget, TARGETS, type Target } from '../engine/targets.js';
+import { splitTargets, startTarget, type Target } from '../engine/targets.js';
 import { CHROMIUM, CHROMIUM_ARGS, ServerLog, requestFlashPolicy, sleep, startStaticServer, type NetEntry, type StaticServer } from '../legacy/browser-support.js';
 import { frames, postedPayload, Sio06Page, SIO06_CLIENT_JS, SIO06_CLIENT_PATH, type Sio06OpenOptions } from './browser-page.js';
 
@@ -127,8 +127,7 @@ describe('Socket.IO 0.6.3 browser client in headless Chromium', { timeout: 150_0
     await statics?.stop().catch(() => undefined);
   });
 
-  // SIO06_BROWSER_TARGETS=single (or cluster) runs one target only, for debugging.
-  const kinds = TARGETS.filter((k) => !process.env['SIO06_BROWSER_TARGETS'] || process.env['SIO06_BROWSER_TARGETS'].split(',').includes(k));
+  const kinds = splitTargets();
   for (const kind of kinds) {
     describe(kind === 'single' ? '1 worker (MemoryStore)' : '3 workers (Redis) behind nginx', { concurrency: 4 }, () => {
       let target: Target | undefined;

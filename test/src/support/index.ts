@@ -13,4 +13,5 @@ export type { TempDir } from './paths.js';
 export { redisServerBinary, startRedis } from './redis.js';
 export type { RedisProcess, StartRedisOptions } from './redis.js';
 export { nginxBinary, projectNginxConf, startNginx } from './nginx.js';
+export { quietFor, waitUntil } from './wait.js';
 export type { NginxProcess, StartNginxOptions } from './nginx.js';
