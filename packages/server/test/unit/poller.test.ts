@@ -81,7 +81,10 @@ async function worker(cluster: MemoryCluster, id: string, dead = new Set<string>
     metrics: NOOP_METRICS,
     workerId: id,
     deadWorkers: dead,
-    rpc: { call: async (worker: string, body: string) => (rpcCalls.push(`${worker} ${body}`), answers.get(worker)?.(body) ?? null) },
+    rpc: {
+      on: () => {},
+      call: async (worker: string, m: PollRequest) => (rpcCalls.push(`${worker} ${m.t} ${m.sid} ${m.pollId}`), answers.get(worker)?.(m) ?? null),
+    },
     storeUnavailable: () => assert.fail('store unavailable'),
     storeFailed: () => assert.fail('store failed'),
   };
@@ -92,8 +95,10 @@ async function worker(cluster: MemoryCluster, id: string, dead = new Set<string>
   cleanups.push(() => store.stop());
   return { store, poller, rpcCalls };
 }
-/** How each worker answers `p <sid> <pollId>` (is that poll still waiting?). */
-const answers = new Map<string, (body: string) => string>();
+type PollRequest = { t: 'poll'; sid: string; pollId: string };
+type PollReply = { t: 'poll'; waiting: boolean };
+/** How each worker answers a `poll` request (is that poll still waiting?). */
+const answers = new Map<string, (m: PollRequest) => PollReply>();
 
 async function session(store: MemoryStore, sid: string, owner: string, transport = 'polling'): Promise<void> {
   await store.create({
@@ -235,13 +240,13 @@ describe('Poller (MemoryStore, fake sinks)', () => {
     const b = await worker(cluster, 'w2');
     await session(a.store, 's1', 'w1');
     await a.poller.start('s1', 'polling', new FakeSink());
-    answers.set('w1', (body) => (a.poller.isWaiting(body.split(' ')[1]!, body.split(' ')[2]!) ? '1' : '0'));
+    answers.set('w1', (m) => ({ t: 'poll', waiting: a.poller.isWaiting(m.sid, m.pollId) }));
     try {
       const overlapping = new FakeSink();
       await b.poller.start('s1', 'polling', overlapping);
       assert.deepEqual(overlapping.calls, ['overlap']);
-      assert.deepEqual(b.rpcCalls, ['w1 p s1 1']);
-      answers.set('w1', () => '0');
+      assert.deepEqual(b.rpcCalls, ['w1 poll s1 1']);
+      answers.set('w1', () => ({ t: 'poll', waiting: false }));
       const taking = new FakeSink();
       await b.poller.start('s1', 'polling', taking);
       assert.deepEqual(taking.calls, []);
