@@ -99,12 +99,23 @@ export class NodeResponse implements RawResponse {
       this.#req.socket?.setNoDelay(true);
       (this.#res as ServerResponse).writeHead(status, flat(headers, []));
     }
-    this.#body.write(first);
+    this.#writeChunk(first);
   }
 
   writeChunk(chunk: string): void {
     if (this.#finished) return;
+    this.#writeChunk(chunk);
+  }
+
+  /**
+   * One write, one chunk, sent now. Node 22+ corks a response for the rest
+   * of the tick and merges its writes into one chunk; streamed clients read
+   * parts as they come, and the wire should not depend on the Node version.
+   */
+  #writeChunk(chunk: string): void {
     this.#body.write(chunk);
+    const res = this.#res;
+    while (res.writableCorked > 0) res.uncork();
   }
 
   endStream(last?: string): void {
