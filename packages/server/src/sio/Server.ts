@@ -149,6 +149,8 @@ export class Server<
     const optionsOnly = srvOrOpts === undefined || isOptionsArgument(srvOrOpts);
     const srv = optionsOnly ? undefined : (srvOrOpts as AttachTarget);
     const opts = optionsOnly ? ((srvOrOpts as ServerOptions | undefined) ?? {}) : maybeOpts;
+    // Before anything starts (store, bus, timers), so a refused target leaves nothing running.
+    if (srv !== undefined) checkAttach(srv, undefined);
     const recovery = opts.connectionStateRecovery;
     this.options = {
       connectTimeout: opts.connectTimeout ?? 45_000,
