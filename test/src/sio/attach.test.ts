@@ -174,8 +174,11 @@ describe("socket.io's attach errors", () => {
 function selfSigned(): { key: Buffer; cert: Buffer } | null {
   const dir = mkdtempSync(join(tmpdir(), 'nonstick-attach-'));
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
+      { stdio: 'ignore' },
+    );
     return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
   } catch {
     return null;
@@ -211,14 +214,14 @@ describe('io.attachApp(uwsApp)', () => {
     let listenSocket: unknown = null;
     try {
       const port = await new Promise<number>((resolve, reject) =>
-        app.listen('127.0.0.1', 0, (ls) => (ls ? resolve(uws.us_socket_local_port((listenSocket = ls) as never)) : reject(new Error('uws listen')))),
+        app.listen('127.0.0.1', 0, (ls) => (ls ? resolve(uws.us_socket_local_port((listenSocket = ls))) : reject(new Error('uws listen')))),
       );
       const url = `http://127.0.0.1:${port}`;
       for (const mode of modes) await roundTrip(url, mode);
       assert.deepEqual(await text(`${url}/hello`), { status: 200, body: 'uws app' });
     } finally {
       await io.close();
-      if (listenSocket) uws.us_listen_socket_close(listenSocket as never);
+      if (listenSocket) uws.us_listen_socket_close(listenSocket);
     }
   });
 });

@@ -165,7 +165,17 @@ export class Server<
       trustProxy: opts.trustProxy ?? false,
       address: opts.address ?? '0.0.0.0',
     };
-    const { bus, connectTimeout: _c, connectionStateRecovery: _r, maxAttachments: _m, cleanupEmptyChildNamespaces: _x, trustProxy: _t, parser, address: _a, ...engineOpts } = opts;
+    const {
+      bus,
+      connectTimeout: _c,
+      connectionStateRecovery: _r,
+      maxAttachments: _m,
+      cleanupEmptyChildNamespaces: _x,
+      trustProxy: _t,
+      parser,
+      address: _a,
+      ...engineOpts
+    } = opts;
     this.parser = parser ? new ParserCodec(parser) : null;
     this.engine = new Engine({ path: '/socket.io', ...engineOpts });
     this.bus = bus ?? new MemoryBus({ retention: Server.retentionFor(opts), onError: (err) => this.#report(err, 'bus handler', 'listener') });
@@ -442,10 +452,7 @@ export class Server<
       if (handOff) client.handOff();
       for (const s of [...client.sockets.values()]) s.onClose('server shutting down');
     }
-    await Promise.race([
-      Promise.all(clients.map((c) => c.conn.settled())),
-      new Promise((r) => setTimeout(r, 2000).unref()),
-    ]);
+    await Promise.race([Promise.all(clients.map((c) => c.conn.settled())), new Promise((r) => setTimeout(r, 2000).unref())]);
     await this.engine.close();
     await this.#host?.close();
     if (this.httpServer) await closeServer(this.httpServer);
