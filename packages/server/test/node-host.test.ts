@@ -15,7 +15,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { canonicalAddress } from '../src/host/address.js';
 import type { EngineHandlers } from '../src/host/Host.js';
 import { NodeHost } from '../src/host/node/NodeHost.js';
-import { createHost } from '../src/host/select.js';
+import { createHost, defaultHostChoice } from '../src/host/select.js';
 import { probeUws } from '../src/uws.js';
 import { closed, ENGINE_PATH, get, LIMITS, nextMessage, openWs, until } from './host-contract/harness.js';
 import { runHostContract } from './host-contract/index.js';
@@ -315,6 +315,14 @@ describe('host selection', () => {
     assert.ok(host instanceof NodeHost);
     assert.match(reason, /using node:http \+ ws$/);
     await host.close();
+  });
+
+  it('takes the default from NONSTICK_HTTP_SERVER, refusing unknown values', () => {
+    assert.equal(defaultHostChoice({}), 'auto');
+    assert.equal(defaultHostChoice({ NONSTICK_HTTP_SERVER: '' }), 'auto');
+    assert.equal(defaultHostChoice({ NONSTICK_HTTP_SERVER: 'node' }), 'node');
+    assert.equal(defaultHostChoice({ NONSTICK_HTTP_SERVER: 'uws' }), 'uws');
+    assert.throws(() => defaultHostChoice({ NONSTICK_HTTP_SERVER: 'express' }), /NONSTICK_HTTP_SERVER must be one of uws, node, auto/);
   });
 });
 
