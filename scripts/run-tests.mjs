@@ -13,6 +13,7 @@
 // Usage: node scripts/run-tests.mjs [--tier unit|integration|node24] [path substring filters...]
 // The node24 tier runs the server, cluster, transport and legacy suites again
 // on Node 24 with the node:http + ws host (scripts/node24.mjs gets Node 24).
+import { Buffer } from 'node:buffer';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';

@@ -258,7 +258,7 @@ describe('transport options, path, and attaching to an existing uWS app', () => 
     engine.attach(UwsHost.attach(app));
     await engine.ready;
     const port = await new Promise<number>((resolve, reject) =>
-      app.listen('127.0.0.1', 0, (ls) => (ls ? resolve(uws.us_socket_local_port(ls as never)) : reject(new Error('listen')))),
+      app.listen('127.0.0.1', 0, (ls) => (ls ? resolve(uws.us_socket_local_port(ls)) : reject(new Error('listen')))),
     );
     try {
       assert.equal((await http(`http://127.0.0.1:${port}/health`)).text, 'fine');

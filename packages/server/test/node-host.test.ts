@@ -58,7 +58,7 @@ describe('NodeHost attached to a user server', () => {
   it('shares an http.createServer(handler): other paths and the user\'s own upgrades stay the user\'s', async () => {
     const server = createServer((req, res) => res.end(`user ${req.url}`));
     const userWss = new WebSocketServer({ noServer: true });
-    userWss.on('connection', (ws) => ws.on('message', (m) => ws.send(`user:${m}`)));
+    userWss.on('connection', (ws) => ws.on('message', (m) => ws.send(`user:${m.toString()}`)));
     server.on('upgrade', (req, socket, head) => {
       if (req.url === '/chat') userWss.handleUpgrade(req, socket, head, (ws) => userWss.emit('connection', ws, req));
     });

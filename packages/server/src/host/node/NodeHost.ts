@@ -89,7 +89,7 @@ export class NodeHost implements Host {
   mount<T>(path: string, handlers: EngineHandlers<T>, limits: WsLimits): void {
     const base = path.endsWith('/') ? path.slice(0, -1) : path;
     const ws = new WsMount(handlers, limits);
-    this.#mounts.push({ base, handlers: handlers as EngineHandlers<unknown>, ws: ws as WsMount<unknown> });
+    this.#mounts.push({ base, handlers: handlers, ws: ws });
   }
 
   route(path: string, handler: RouteHandler): void {
