@@ -68,7 +68,8 @@ function parseArgs(argv) {
   const opts = { workers: 3, port: undefined, host: LOOPBACK, redisPort: undefined, demo: 'chat' };
   const int = (name, raw, min) => {
     const n = Number(raw);
-    if (raw === undefined || raw === '' || !Number.isInteger(n) || n < min || n > 65535) fail(`--${name} needs an integer >= ${min}, got ${JSON.stringify(raw)}`);
+    if (raw === undefined || raw === '' || !Number.isInteger(n) || n < min || n > 65535)
+      fail(`--${name} needs an integer >= ${min}, got ${JSON.stringify(raw)}`);
     return n;
   };
   for (let i = 0; i < argv.length; i++) {
@@ -81,15 +82,30 @@ function parseArgs(argv) {
     }
     const next = () => (value !== undefined ? value : argv[++i]);
     switch (arg) {
-      case '--': break; // pnpm < 7 style separator
+      case '--':
+        break; // pnpm < 7 style separator
       case '-h':
-      case '--help': process.stdout.write(USAGE); process.exit(0); break;
-      case '--workers': opts.workers = int('workers', next(), 1); break;
-      case '--port': opts.port = int('port', next(), 0); break;
-      case '--host': opts.host = next() ?? fail('--host needs a value'); break;
-      case '--redis-port': opts.redisPort = int('redis-port', next(), 1); break;
-      case '--demo': opts.demo = next() ?? fail('--demo needs a value'); break;
-      default: fail(`unknown argument ${JSON.stringify(argv[i])}\n${USAGE}`);
+      case '--help':
+        process.stdout.write(USAGE);
+        process.exit(0);
+        break;
+      case '--workers':
+        opts.workers = int('workers', next(), 1);
+        break;
+      case '--port':
+        opts.port = int('port', next(), 0);
+        break;
+      case '--host':
+        opts.host = next() ?? fail('--host needs a value');
+        break;
+      case '--redis-port':
+        opts.redisPort = int('redis-port', next(), 1);
+        break;
+      case '--demo':
+        opts.demo = next() ?? fail('--demo needs a value');
+        break;
+      default:
+        fail(`unknown argument ${JSON.stringify(argv[i])}\n${USAGE}`);
     }
   }
   if (opts.port === undefined) opts.port = process.env.PORT ? int('port (PORT)', process.env.PORT, 0) : 8080;
@@ -314,7 +330,12 @@ async function startRedis(opts) {
   mkdirSync(dir);
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = opts.redisPort ?? (await freePort(LOOPBACK));
-    const child = startChild('redis', bin, ['--port', String(port), '--bind', LOOPBACK, '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--logfile', ''], { cwd: dir });
+    const child = startChild(
+      'redis',
+      bin,
+      ['--port', String(port), '--bind', LOOPBACK, '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--logfile', ''],
+      { cwd: dir },
+    );
     child.expectedExit = true; // during startup a failed bind is handled here
     const deadline = Date.now() + START_TIMEOUT_MS;
     for (;;) {
@@ -405,7 +426,9 @@ async function restartWorker(slot, dead, opts, redisUrl) {
   const now = Date.now();
   slot.restarts = slot.restarts.filter((t) => now - t < RESTART_WINDOW_MS);
   if (slot.restarts.length >= MAX_RESTARTS) {
-    process.stderr.write(`cluster: ${dead.name} died ${MAX_RESTARTS + 1} times within ${RESTART_WINDOW_MS / 1000} s (last: ${describeExit(dead.exit)}); stopping the cluster\n`);
+    process.stderr.write(
+      `cluster: ${dead.name} died ${MAX_RESTARTS + 1} times within ${RESTART_WINDOW_MS / 1000} s (last: ${describeExit(dead.exit)}); stopping the cluster\n`,
+    );
     void shutdown(1);
     return;
   }
@@ -429,7 +452,9 @@ async function restartWorker(slot, dead, opts, redisUrl) {
   }
   if (shuttingDown) return;
   process.stderr.write(`cluster: ${next.child.name} is back (pid ${w.pid}, id ${w.id}, ${w.url})\n`);
-  process.stdout.write(`${JSON.stringify({ event: 'worker-restarted', name: next.child.name, id: w.id, pid: w.pid, port: w.port, url: w.url, restarts: slot.total })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ event: 'worker-restarted', name: next.child.name, id: w.id, pid: w.pid, port: w.port, url: w.url, restarts: slot.total })}\n`,
+  );
 }
 
 async function startNginx(opts, workers) {
@@ -441,7 +466,9 @@ async function startNginx(opts, workers) {
   copyFileSync(NGINX_CONF, join(prefix, 'nginx.conf'));
   writeFileSync(join(prefix, 'upstream.conf'), `# written by scripts/cluster.mjs\n${workers.map((w) => `server ${LOOPBACK}:${w.port};`).join('\n')}\n`);
   const errorLog = join(prefix, 'error.log');
-  const global = ['daemon off;', `pid ${join(prefix, 'nginx.pid')};`, `error_log ${errorLog} warn;`, process.getuid?.() === 0 ? 'user root;' : ''].filter(Boolean).join(' ');
+  const global = ['daemon off;', `pid ${join(prefix, 'nginx.pid')};`, `error_log ${errorLog} warn;`, process.getuid?.() === 0 ? 'user root;' : '']
+    .filter(Boolean)
+    .join(' ');
   const hostPart = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = opts.port === 0 ? await freePort(opts.host) : opts.port;

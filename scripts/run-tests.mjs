@@ -32,7 +32,11 @@ const timeout = process.env.TEST_TIMEOUT ?? '240000';
 
 function walk(dir, out) {
   let entries;
-  try { entries = readdirSync(dir); } catch { return out; }
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return out;
+  }
   for (const name of entries) {
     if (name === 'node_modules') continue;
     const p = join(dir, name);
@@ -60,7 +64,11 @@ function parseArgs(argv) {
 }
 
 function readJson(file, fallback) {
-  try { return JSON.parse(readFileSync(file, 'utf8')); } catch { return fallback; }
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return fallback;
+  }
 }
 
 /** Slowest first: by the last run's timings, else by SLOW_FIRST, else by name. */
@@ -79,9 +87,12 @@ function runLane(lane, files, outDir, live, runtime) {
   const summaryFile = join(outDir, `${lane}.json`);
   const args = [
     '--test',
-    '--test-reporter=spec', '--test-reporter-destination=stdout',
-    `--test-reporter=${reporter}`, `--test-reporter-destination=${summaryFile}`,
-    `--test-concurrency=${concurrencyOf(lane)}`, `--test-timeout=${timeout}`,
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    `--test-reporter=${reporter}`,
+    `--test-reporter-destination=${summaryFile}`,
+    `--test-concurrency=${concurrencyOf(lane)}`,
+    `--test-timeout=${timeout}`,
     ...files,
   ];
   const banner = `▶▶ ${lane}: ${files.length} file(s), ${concurrencyOf(lane)} at a time`;
@@ -94,7 +105,10 @@ function runLane(lane, files, outDir, live, runtime) {
     child.stderr?.on('data', (d) => buffered.push(d));
     child.on('close', (code, signal) => {
       const wallMs = Date.now() - started;
-      if (!live) process.stdout.write(`\n${banner} (ran beside the lane above; done after ${(wallMs / 1000).toFixed(1)} s)\n${Buffer.concat(buffered).toString('utf8')}\n`);
+      if (!live)
+        process.stdout.write(
+          `\n${banner} (ran beside the lane above; done after ${(wallMs / 1000).toFixed(1)} s)\n${Buffer.concat(buffered).toString('utf8')}\n`,
+        );
       const summary = readJson(summaryFile, { counts: {}, fileMs: {} });
       resolve({ lane, code: code ?? (signal ? 1 : 0), wallMs, ...summary });
     });
@@ -116,24 +130,30 @@ function saveTimings(results, previous) {
   try {
     mkdirSync(dirname(timingsFile), { recursive: true });
     writeFileSync(timingsFile, `${JSON.stringify(next, null, 1)}\n`);
-  } catch { /* only an optimisation for the next run */ }
+  } catch {
+    /* only an optimisation for the next run */
+  }
 }
 
 const { tiers, filters } = parseArgs(process.argv.slice(2));
 const timings = readJson(timingsFile, {});
-const all = roots.flatMap((r) => walk(r, []))
-  .filter((f) => filters.length === 0 || filters.some((s) => relative(root, f).includes(s)));
+const all = roots.flatMap((r) => walk(r, [])).filter((f) => filters.length === 0 || filters.some((s) => relative(root, f).includes(s)));
 const inTier = (tier, rel) => (tier === 'node24' ? onNode24(rel) : tierOf(rel) === tier);
-const plan = tiers.map((tier) => {
-  const lanes = new Map();
-  for (const f of order(all.filter((f) => inTier(tier, relative(root, f))), timings)) {
-    const lane = laneOf(tier, relative(root, f));
-    if (!lanes.has(lane)) lanes.set(lane, []);
-    lanes.get(lane).push(f);
-  }
-  // The lane with the most files streams live.
-  return { tier, lanes: [...lanes].sort((a, b) => b[1].length - a[1].length) };
-}).filter((t) => t.lanes.length > 0);
+const plan = tiers
+  .map((tier) => {
+    const lanes = new Map();
+    for (const f of order(
+      all.filter((f) => inTier(tier, relative(root, f))),
+      timings,
+    )) {
+      const lane = laneOf(tier, relative(root, f));
+      if (!lanes.has(lane)) lanes.set(lane, []);
+      lanes.get(lane).push(f);
+    }
+    // The lane with the most files streams live.
+    return { tier, lanes: [...lanes].sort((a, b) => b[1].length - a[1].length) };
+  })
+  .filter((t) => t.lanes.length > 0);
 if (plan.length === 0) {
   console.error('no test files found (did the build run?)');
   process.exit(1);

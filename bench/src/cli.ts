@@ -70,7 +70,9 @@ function int(args: Args, name: string): number | undefined {
 /** Descriptor limit of this process (the load generator holds one per client connection). */
 function nofileLimit(): number {
   try {
-    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
     const n = Number(line?.split(/\s+/)[3]);
     return Number.isFinite(n) ? n : Infinity;
   } catch {
@@ -109,10 +111,22 @@ async function main(): Promise<number> {
   // Enough descriptors for the clients: re-run under a raised limit when needed (Linux, sh).
   const needFds = Math.max(params.connect.clients, scenarios.includes('idle') ? params.idle.clients : 0, params.broadcast.room) * 2 + 1024;
   if (nofileLimit() < needFds && !process.env.NONSTICK_BENCH_REEXEC) {
-    const r = spawnSync('/bin/sh', ['-c', `ulimit -n ${needFds} 2>/dev/null || ulimit -n hard 2>/dev/null; exec "$@"`, 'sh', process.execPath, ...process.execArgv, process.argv[1]!, ...argv], {
-      stdio: 'inherit',
-      env: { ...process.env, NONSTICK_BENCH_REEXEC: '1' },
-    });
+    const r = spawnSync(
+      '/bin/sh',
+      [
+        '-c',
+        `ulimit -n ${needFds} 2>/dev/null || ulimit -n hard 2>/dev/null; exec "$@"`,
+        'sh',
+        process.execPath,
+        ...process.execArgv,
+        process.argv[1]!,
+        ...argv,
+      ],
+      {
+        stdio: 'inherit',
+        env: { ...process.env, NONSTICK_BENCH_REEXEC: '1' },
+      },
+    );
     return r.status ?? 1;
   }
   // Where the limit cannot be raised (a container's hard limit), the
@@ -123,7 +137,9 @@ async function main(): Promise<number> {
     const room = Math.max(100, Math.floor(limit - 1_500));
     const cap = (what: string, n: number): number => {
       if (n <= room) return n;
-      notes.push(`${what}: ${n} requested, capped to ${room} by the open-file limit (${limit}, which this machine does not let us raise): every client and every server connection is a descriptor`);
+      notes.push(
+        `${what}: ${n} requested, capped to ${room} by the open-file limit (${limit}, which this machine does not let us raise): every client and every server connection is a descriptor`,
+      );
       return room;
     };
     params.connect.clients = cap('connect clients', params.connect.clients);

@@ -89,13 +89,43 @@ export function machineInfo(): Machine {
 
 /** Which metric to put in the one-line log of a step. */
 const HEADLINE: Record<ScenarioId, [string, string][]> = {
-  connect: [['ratePerSec', 'conn/s'], ['cpuPerConnMs', 'ms CPU/conn'], ['rssPerConnKiB', 'KiB/conn']],
-  idle: [['ratePerSec', 'conn/s'], ['cpuPerConnMs', 'ms CPU/conn'], ['rssPerConnKiB', 'KiB/conn']],
-  echo: [['acksPerSec', 'acks/s'], ['p99Ms', 'ms p99'], ['cpuPerAckUs', 'µs CPU/ack']],
-  broadcast: [['deliveriesPerSec', 'deliveries/s'], ['p99Ms', 'ms p99'], ['cpuPerDeliveryUs', 'µs CPU/delivery'], ['lossPct', '% loss']],
-  polling: [['acksPerSec', 'acks/s'], ['p99Ms', 'ms p99'], ['cpuPerAckUs', 'µs CPU/ack'], ['errors', 'errors']],
-  xbroadcast: [['p50Ms', 'ms p50'], ['p99Ms', 'ms p99'], ['lossPct', '% loss']],
-  failover: [['lost', 'lost'], ['reconnects', 'reconnects'], ['recoverMs', 'ms to recover']],
+  connect: [
+    ['ratePerSec', 'conn/s'],
+    ['cpuPerConnMs', 'ms CPU/conn'],
+    ['rssPerConnKiB', 'KiB/conn'],
+  ],
+  idle: [
+    ['ratePerSec', 'conn/s'],
+    ['cpuPerConnMs', 'ms CPU/conn'],
+    ['rssPerConnKiB', 'KiB/conn'],
+  ],
+  echo: [
+    ['acksPerSec', 'acks/s'],
+    ['p99Ms', 'ms p99'],
+    ['cpuPerAckUs', 'µs CPU/ack'],
+  ],
+  broadcast: [
+    ['deliveriesPerSec', 'deliveries/s'],
+    ['p99Ms', 'ms p99'],
+    ['cpuPerDeliveryUs', 'µs CPU/delivery'],
+    ['lossPct', '% loss'],
+  ],
+  polling: [
+    ['acksPerSec', 'acks/s'],
+    ['p99Ms', 'ms p99'],
+    ['cpuPerAckUs', 'µs CPU/ack'],
+    ['errors', 'errors'],
+  ],
+  xbroadcast: [
+    ['p50Ms', 'ms p50'],
+    ['p99Ms', 'ms p99'],
+    ['lossPct', '% loss'],
+  ],
+  failover: [
+    ['lost', 'lost'],
+    ['reconnects', 'reconnects'],
+    ['recoverMs', 'ms to recover'],
+  ],
 };
 
 export function baselineFor(kind: 'single' | 'cluster'): TargetId {
@@ -144,7 +174,14 @@ function combine(row: ResultRow, rounds: Array<Partial<ScenarioResult>>): void {
     params: { ...ok[0]!.params, rounds: ok.length },
     errors,
     notes: [...new Set(ok.flatMap((r) => r.notes ?? []))],
-    cpu: cpu.length ? { workersMs: sum((c) => c.workersMs), loadgenMs: sum((c) => c.loadgenMs), wallMs: sum((c) => c.wallMs), ...(cpu[0]!.redisMs !== undefined ? { redisMs: sum((c) => c.redisMs), nginxMs: sum((c) => c.nginxMs) } : {}) } : null,
+    cpu: cpu.length
+      ? {
+          workersMs: sum((c) => c.workersMs),
+          loadgenMs: sum((c) => c.loadgenMs),
+          wallMs: sum((c) => c.wallMs),
+          ...(cpu[0]!.redisMs !== undefined ? { redisMs: sum((c) => c.redisMs), nginxMs: sum((c) => c.nginxMs) } : {}),
+        }
+      : null,
     roundMetrics: ok.map((r) => r.metrics!),
   });
 }
@@ -229,7 +266,16 @@ export async function runBench(opts: BenchOptions): Promise<BenchRun> {
       }
       for (const t of applicable) {
         const def = targetDef(t);
-        const row: ResultRow = { scenario: s, target: t, targetLabel: def.label, topology: running.get(t)?.topology ?? def.describe, kind: def.kind, baseline: baselineFor(def.kind), ratios: {}, elapsedMs: elapsed.get(t) ?? 0 };
+        const row: ResultRow = {
+          scenario: s,
+          target: t,
+          targetLabel: def.label,
+          topology: running.get(t)?.topology ?? def.describe,
+          kind: def.kind,
+          baseline: baselineFor(def.kind),
+          ratios: {},
+          elapsedMs: elapsed.get(t) ?? 0,
+        };
         combine(row, collected.get(t) ?? []);
         if (!row.metrics) row.error = failures.get(t) ?? 'no result';
         else if (failures.has(t)) row.notes = [...(row.notes ?? []), `a round failed: ${failures.get(t)}`];
@@ -246,7 +292,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchRun> {
   const notes = [...(opts.notes ?? [])];
   // Before the run nothing of ours was running: a load already there is someone else's.
   if (machine.loadavgStart[0]! > machine.cores * 0.5) {
-    notes.push(`the machine was already busy when the run started (load average ${machine.loadavgStart[0]!.toFixed(2)} over the last minute on ${machine.cores} cores): throughput and latency are unreliable in this run, and even CPU per operation moves (shared caches and cores); compare ratios, and rerun on a quiet machine to quote figures`);
+    notes.push(
+      `the machine was already busy when the run started (load average ${machine.loadavgStart[0]!.toFixed(2)} over the last minute on ${machine.cores} cores): throughput and latency are unreliable in this run, and even CPU per operation moves (shared caches and cores); compare ratios, and rerun on a quiet machine to quote figures`,
+    );
   }
   mkdirSync(opts.outDir, { recursive: true });
   const stamp = startedAt.replace(/[:.]/g, '-');
@@ -275,7 +323,16 @@ export async function runBench(opts: BenchOptions): Promise<BenchRun> {
 export function toJsonLines(run: BenchRun): string {
   const clean = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? null : x));
   const lines = [
-    clean({ type: 'run', startedAt: run.startedAt, preset: run.preset, command: run.command, machine: run.machine, options: run.options, notes: run.notes, durationMs: run.durationMs }),
+    clean({
+      type: 'run',
+      startedAt: run.startedAt,
+      preset: run.preset,
+      command: run.command,
+      machine: run.machine,
+      options: run.options,
+      notes: run.notes,
+      durationMs: run.durationMs,
+    }),
     ...run.results.map((r) => clean({ type: 'result', startedAt: run.startedAt, ...r })),
     ...run.goals.map((g) => clean({ type: 'goal', startedAt: run.startedAt, ...g })),
   ];

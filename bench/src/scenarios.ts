@@ -88,7 +88,15 @@ function makeClient(ctx: ScenarioContext, transport: TransportName, timeoutMs: n
 async function openMany(
   ctx: ScenarioContext,
   n: number,
-  opts: { transport: TransportName; concurrency: number; errors: ErrorTally; hist?: Histogram; timeoutMs?: number; attempts?: number; onProgress?: (done: number) => void },
+  opts: {
+    transport: TransportName;
+    concurrency: number;
+    errors: ErrorTally;
+    hist?: Histogram;
+    timeoutMs?: number;
+    attempts?: number;
+    onProgress?: (done: number) => void;
+  },
 ): Promise<Opened> {
   const clients: SioClient[] = [];
   let failed = 0;
@@ -157,13 +165,19 @@ function utilisation(cpu: Cpu, metrics: Record<string, number>): void {
 }
 
 function saturationNotes(metrics: Record<string, number>, notes: string[]): void {
-  if ((metrics['loadgenBusyPct'] ?? 0) > 90) notes.push('the load generator was saturated (one core): throughput and latency here are bounded by the client, CPU per operation is still the server\'s own');
+  if ((metrics['loadgenBusyPct'] ?? 0) > 90)
+    notes.push(
+      "the load generator was saturated (one core): throughput and latency here are bounded by the client, CPU per operation is still the server's own",
+    );
 }
 
 /** utime/stime count in ticks (1/CLK_TCK s): too few of them and a per-operation figure is noise. */
 function precisionNote(cpu: Cpu, notes: string[]): void {
   const tickMs = 1000 / CLK_TCK;
-  if (cpu.workersMs < 20 * tickMs) notes.push(`the server spent only ${cpu.workersMs.toFixed(0)} ms of CPU in the window (the kernel counts it in ${tickMs} ms ticks): its CPU per operation is imprecise; use longer runs (--full, --duration)`);
+  if (cpu.workersMs < 20 * tickMs)
+    notes.push(
+      `the server spent only ${cpu.workersMs.toFixed(0)} ms of CPU in the window (the kernel counts it in ${tickMs} ms ticks): its CPU per operation is imprecise; use longer runs (--full, --duration)`,
+    );
 }
 
 function latency(metrics: Record<string, number>, h: Histogram): void {
@@ -224,7 +238,11 @@ async function connectScenario(ctx: ScenarioContext, p: { clients: number; concu
 // ---------------------------------------------------------------------------
 // echo (websocket) and polling echo
 
-async function echoScenario(ctx: ScenarioContext, p: { clients: number; window: number; warmupMs: number; durationMs: number; rate?: number; pacedMs?: number }, transport: TransportName): Promise<ScenarioResult> {
+async function echoScenario(
+  ctx: ScenarioContext,
+  p: { clients: number; window: number; warmupMs: number; durationMs: number; rate?: number; pacedMs?: number },
+  transport: TransportName,
+): Promise<ScenarioResult> {
   const { target } = ctx;
   const errors = new ErrorTally();
   const opened = await openMany(ctx, p.clients, { transport, concurrency: 50, errors, attempts: transport === 'polling' ? 3 : 1 });
@@ -324,7 +342,13 @@ async function echoScenario(ctx: ScenarioContext, p: { clients: number; window: 
     // (because it is slower) looks cheaper per operation than it is.
     metrics['cpuPerAckSatUs'] = metrics['cpuPerAckUs']!;
     if (metrics['cpuAllPerAckUs'] !== undefined) metrics['cpuAllPerAckSatUs'] = metrics['cpuAllPerAckUs'];
-    const paced = await pacedEcho(ctx, clients.filter((c) => !c.closed), p.rate, p.pacedMs, (f) => ctx.progress((tEnd - t0 + f * p.pacedMs!) / total));
+    const paced = await pacedEcho(
+      ctx,
+      clients.filter((c) => !c.closed),
+      p.rate,
+      p.pacedMs,
+      (f) => ctx.progress((tEnd - t0 + f * p.pacedMs!) / total),
+    );
     reported = paced.cpu;
     metrics['pacedRate'] = p.rate;
     metrics['pacedAcksPerSec'] = paced.acks / (p.pacedMs / 1000);
@@ -335,7 +359,8 @@ async function echoScenario(ctx: ScenarioContext, p: { clients: number; window: 
     metrics['pacedP99Ms'] = s.p99;
     metrics['pacedServerBusyPct'] = (paced.cpu.workersMs / paced.cpu.wallMs) * 100;
     if (paced.bad) notes.push(`${paced.bad} paced acks did not carry the echoed arguments`);
-    if (paced.acks < 0.95 * paced.sent) notes.push(`could not sustain the paced ${p.rate} emits/s (${Math.round(metrics['pacedAcksPerSec'])} acks/s): its CPU per ack is at saturation`);
+    if (paced.acks < 0.95 * paced.sent)
+      notes.push(`could not sustain the paced ${p.rate} emits/s (${Math.round(metrics['pacedAcksPerSec'])} acks/s): its CPU per ack is at saturation`);
   }
   clearInterval(ticker);
   if (Number.isFinite(metrics['cpuPerAckUs'])) precisionNote(reported, notes);
@@ -349,7 +374,13 @@ async function echoScenario(ctx: ScenarioContext, p: { clients: number; window: 
  * unanswered per client), for `durationMs`; the CPU window also covers the
  * last acks (up to 1 s after the end).
  */
-async function pacedEcho(ctx: ScenarioContext, clients: SioClient[], rate: number, durationMs: number, progress: (f: number) => void): Promise<{ acks: number; sent: number; bad: number; hist: Histogram; cpu: Cpu }> {
+async function pacedEcho(
+  ctx: ScenarioContext,
+  clients: SioClient[],
+  rate: number,
+  durationMs: number,
+  progress: (f: number) => void,
+): Promise<{ acks: number; sent: number; bad: number; hist: Histogram; cpu: Cpu }> {
   const hist = new Histogram();
   let sent = 0;
   let issued = 0;
@@ -394,7 +425,12 @@ async function pacedEcho(ctx: ScenarioContext, clients: SioClient[], rate: numbe
 async function broadcastScenario(ctx: ScenarioContext, p: { room: number; rate: number; warmupMs: number; durationMs: number }): Promise<ScenarioResult> {
   const { target } = ctx;
   const errors = new ErrorTally();
-  const opened = await openMany(ctx, p.room + 1, { transport: 'websocket', concurrency: 50, errors, onProgress: (d) => ctx.progress((0.2 * d) / (p.room + 1)) });
+  const opened = await openMany(ctx, p.room + 1, {
+    transport: 'websocket',
+    concurrency: 50,
+    errors,
+    onProgress: (d) => ctx.progress((0.2 * d) / (p.room + 1)),
+  });
   const [sender, ...members] = opened.clients;
   const notes: string[] = [];
   if (!sender || members.length === 0) {
@@ -651,14 +687,16 @@ export const SCENARIOS: readonly ScenarioDef[] = [
   {
     id: 'broadcast',
     label: 'broadcast fan-out',
-    describe: 'one sender emits `broadcast` at a fixed rate; the server emits `bcast` to a room of N websocket clients: deliveries/s, loss, latency, CPU per delivery',
+    describe:
+      'one sender emits `broadcast` at a fixed rate; the server emits `bcast` to a room of N websocket clients: deliveries/s, loss, latency, CPU per delivery',
     appliesTo: (id) => id !== 'socketio-cluster-rr',
     run: (ctx, p) => broadcastScenario(ctx, p.broadcast),
   },
   {
     id: 'polling',
     label: 'polling echo',
-    describe: 'HTTP long-polling clients (closed loop, one echo at a time) through the balancer: acks/s, latency, errors (400 Session ID unknown without stickiness)',
+    describe:
+      'HTTP long-polling clients (closed loop, one echo at a time) through the balancer: acks/s, latency, errors (400 Session ID unknown without stickiness)',
     appliesTo: () => true,
     run: (ctx, p) => echoScenario(ctx, { ...p.polling, window: 1 }, 'polling'),
   },

@@ -55,12 +55,36 @@ const APPS = {
 
 export const TARGETS: readonly TargetDef[] = [
   { id: 'nonstick', label: 'Nonstick 1 worker', kind: 'single', stateless: true, describe: 'one Nonstick worker on the in-memory store' },
-  { id: 'nonstick-cluster', label: 'Nonstick cluster', kind: 'cluster', stateless: true, describe: 'N Nonstick workers + Redis, nginx round robin (deploy/nginx/nginx.conf, no stickiness)' },
+  {
+    id: 'nonstick-cluster',
+    label: 'Nonstick cluster',
+    kind: 'cluster',
+    stateless: true,
+    describe: 'N Nonstick workers + Redis, nginx round robin (deploy/nginx/nginx.conf, no stickiness)',
+  },
   { id: 'socketio-ws', label: 'socket.io (ws)', kind: 'single', stateless: false, describe: 'official socket.io, one process, node:http + ws' },
   { id: 'socketio-uws', label: 'socket.io (uWS)', kind: 'single', stateless: false, describe: 'official socket.io, one process, io.attachApp(uWebSockets.js)' },
-  { id: 'socketio-cluster', label: 'socket.io cluster', kind: 'cluster', stateless: false, describe: 'official socket.io, N processes (ws) + @socket.io/redis-streams-adapter, nginx ip_hash (sticky)' },
-  { id: 'socketio-cluster-rr', label: 'socket.io cluster, no stickiness', kind: 'cluster', stateless: false, describe: 'the same socket.io cluster behind the project nginx config as is (round robin)' },
-  { id: 'ceiling', label: 'ceiling (raw uWS)', kind: 'single', stateless: false, describe: 'raw uWebSockets.js answering by string surgery, no Engine.IO/Socket.IO library: the physical limit' },
+  {
+    id: 'socketio-cluster',
+    label: 'socket.io cluster',
+    kind: 'cluster',
+    stateless: false,
+    describe: 'official socket.io, N processes (ws) + @socket.io/redis-streams-adapter, nginx ip_hash (sticky)',
+  },
+  {
+    id: 'socketio-cluster-rr',
+    label: 'socket.io cluster, no stickiness',
+    kind: 'cluster',
+    stateless: false,
+    describe: 'the same socket.io cluster behind the project nginx config as is (round robin)',
+  },
+  {
+    id: 'ceiling',
+    label: 'ceiling (raw uWS)',
+    kind: 'single',
+    stateless: false,
+    describe: 'raw uWebSockets.js answering by string surgery, no Engine.IO/Socket.IO library: the physical limit',
+  },
 ];
 
 export function targetDef(id: string): TargetDef {
@@ -69,7 +93,13 @@ export function targetDef(id: string): TargetDef {
   return d;
 }
 
-async function spawnServer(script: string, args: string[], name: string, opts: TargetOptions, env: Record<string, string> = {}): Promise<{ child: Child; port: number }> {
+async function spawnServer(
+  script: string,
+  args: string[],
+  name: string,
+  opts: TargetOptions,
+  env: Record<string, string> = {},
+): Promise<{ child: Child; port: number }> {
   const child = spawnChild(process.execPath, ['--expose-gc', script, '--port', '0', '--host', '127.0.0.1', ...args], {
     env: { LOG_LEVEL: 'warn', ...env },
     name,
@@ -162,7 +192,9 @@ export async function startTarget(id: TargetId, opts: TargetOptions): Promise<Ru
       case 'nonstick-cluster': {
         redis = await startRedis();
         const ttl = opts.workerTtl !== undefined ? ['--worker-ttl', String(opts.workerTtl)] : [];
-        const started = await Promise.all(Array.from({ length: opts.workers }, (_, i) => spawnServer(APPS.nonstick, ['--redis-url', redis!.url, ...ttl], `nonstick${i}`, opts)));
+        const started = await Promise.all(
+          Array.from({ length: opts.workers }, (_, i) => spawnServer(APPS.nonstick, ['--redis-url', redis!.url, ...ttl], `nonstick${i}`, opts)),
+        );
         workers.push(...started.map((s) => s.child));
         nginx = await startNginx({ upstreams: started.map((s) => `127.0.0.1:${s.port}`) });
         return make(def, nginx.url, workers, { redis, nginx }, `${opts.workers} workers + Redis, nginx round robin`);
@@ -170,11 +202,19 @@ export async function startTarget(id: TargetId, opts: TargetOptions): Promise<Ru
       case 'socketio-cluster':
       case 'socketio-cluster-rr': {
         redis = await startRedis();
-        const started = await Promise.all(Array.from({ length: opts.sioNodes }, (_, i) => spawnServer(APPS.socketio, ['--engine', 'ws', '--redis-url', redis!.url], `socketio${i}`, opts)));
+        const started = await Promise.all(
+          Array.from({ length: opts.sioNodes }, (_, i) => spawnServer(APPS.socketio, ['--engine', 'ws', '--redis-url', redis!.url], `socketio${i}`, opts)),
+        );
         workers.push(...started.map((s) => s.child));
         const sticky = id === 'socketio-cluster';
         nginx = await startNginx({ upstreams: started.map((s) => `127.0.0.1:${s.port}`), sticky });
-        return make(def, nginx.url, workers, { redis, nginx }, `${opts.sioNodes} processes (ws) + redis-streams adapter, nginx ${sticky ? 'ip_hash' : 'round robin'}`);
+        return make(
+          def,
+          nginx.url,
+          workers,
+          { redis, nginx },
+          `${opts.sioNodes} processes (ws) + redis-streams adapter, nginx ${sticky ? 'ip_hash' : 'round robin'}`,
+        );
       }
     }
   } catch (err) {

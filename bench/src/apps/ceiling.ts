@@ -148,7 +148,12 @@ app.ws<WsData>('/socket.io/', {
 });
 
 function badRequest(res: uWS.HttpResponse, message: string): void {
-  res.cork(() => res.writeStatus('400 Bad Request').writeHeader('Content-Type', 'application/json').end(JSON.stringify({ code: 1, message })));
+  res.cork(() =>
+    res
+      .writeStatus('400 Bad Request')
+      .writeHeader('Content-Type', 'application/json')
+      .end(JSON.stringify({ code: 1, message })),
+  );
 }
 
 app.get('/socket.io/', (res, req) => {

@@ -168,7 +168,17 @@ export class PollingClient extends SioClient {
     // A close packet tells the server the session is over (fire and forget).
     if (graceful && agent && this.sid) {
       const url = this.#url();
-      const req = request({ agent, host: url.hostname, port: url.port, path: url.pathname + url.search, method: 'POST', headers: { 'content-type': 'text/plain;charset=UTF-8', 'content-length': 1 } }, (res) => res.resume());
+      const req = request(
+        {
+          agent,
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname + url.search,
+          method: 'POST',
+          headers: { 'content-type': 'text/plain;charset=UTF-8', 'content-length': 1 },
+        },
+        (res) => res.resume(),
+      );
       req.on('error', () => {});
       req.setTimeout(2_000, () => req.destroy());
       req.end('1');

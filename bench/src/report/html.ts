@@ -37,14 +37,18 @@ function barChart(title: string, unit: string, better: MetricDef['better'], bars
     .map((b, i) => {
       const y = top + i * rowH;
       const w = Math.max(1, (b.value / max) * barW);
-      return `<text x="${labelW - 8}" y="${y + 16}" text-anchor="end">${esc(b.label)}</text>` +
+      return (
+        `<text x="${labelW - 8}" y="${y + 16}" text-anchor="end">${esc(b.label)}</text>` +
         `<rect x="${labelW}" y="${y + 4}" width="${w.toFixed(1)}" height="${rowH - 8}" fill="${b.color}" rx="2"/>` +
-        `<text x="${(labelW + w + 6).toFixed(1)}" y="${y + 16}">${esc(fmt(b.value))}${b.note ? ` <tspan class="ratio">${esc(b.note)}</tspan>` : ''}</text>`;
+        `<text x="${(labelW + w + 6).toFixed(1)}" y="${y + 16}">${esc(fmt(b.value))}${b.note ? ` <tspan class="ratio">${esc(b.note)}</tspan>` : ''}</text>`
+      );
     })
     .join('');
   const hint = better ? ` (${better} is better)` : '';
-  return `<svg class="chart" viewBox="0 0 ${labelW + barW + 150} ${h}" width="${labelW + barW + 150}" height="${h}" role="img" aria-label="${esc(title)}">` +
-    `<text x="0" y="16" class="title">${esc(title)}${unit ? ` — ${esc(unit)}` : ''}${esc(hint)}</text>${rows}</svg>`;
+  return (
+    `<svg class="chart" viewBox="0 0 ${labelW + barW + 150} ${h}" width="${labelW + barW + 150}" height="${h}" role="img" aria-label="${esc(title)}">` +
+    `<text x="0" y="16" class="title">${esc(title)}${unit ? ` — ${esc(unit)}` : ''}${esc(hint)}</text>${rows}</svg>`
+  );
 }
 
 function latencyChart(rows: ResultRow[]): string {
@@ -58,7 +62,12 @@ function latencyChart(rows: ResultRow[]): string {
   const top = 40;
   const h = top + data.length * groupH + 6;
   const max = Math.max(...data.flatMap((r) => series.map((k) => r.metrics![k] ?? 0).filter(Number.isFinite)), 1e-9);
-  const legend = series.map((k, i) => `<rect x="${labelW + i * 70}" y="24" width="10" height="10" fill="#444" fill-opacity="${shades[i]}"/><text x="${labelW + i * 70 + 14}" y="33">${k.slice(0, 3)}</text>`).join('');
+  const legend = series
+    .map(
+      (k, i) =>
+        `<rect x="${labelW + i * 70}" y="24" width="10" height="10" fill="#444" fill-opacity="${shades[i]}"/><text x="${labelW + i * 70 + 14}" y="33">${k.slice(0, 3)}</text>`,
+    )
+    .join('');
   const groups = data
     .map((r, gi) => {
       const y0 = top + gi * groupH;
@@ -94,18 +103,27 @@ function timelineChart(rows: ResultRow[]): string {
     .map((r) => {
       const pts = r.timeline!.acks.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
       const kx = x(r.timeline!.killAtMs / binMs);
-      return `<polyline points="${pts}" fill="none" stroke="${COLORS[r.target]}" stroke-width="1.5"/>` +
-        `<line x1="${kx.toFixed(1)}" x2="${kx.toFixed(1)}" y1="${top}" y2="${top + plotH}" stroke="#dc2626" stroke-dasharray="4 3"/>`;
+      return (
+        `<polyline points="${pts}" fill="none" stroke="${COLORS[r.target]}" stroke-width="1.5"/>` +
+        `<line x1="${kx.toFixed(1)}" x2="${kx.toFixed(1)}" y1="${top}" y2="${top + plotH}" stroke="#dc2626" stroke-dasharray="4 3"/>`
+      );
     })
     .join('');
   const ticks = Array.from({ length: 6 }, (_, i) => {
     const bin = Math.round((i / 5) * (maxBins - 1));
     return `<text x="${x(bin).toFixed(1)}" y="${top + plotH + 16}" text-anchor="middle" class="small">${((bin * binMs) / 1000).toFixed(1)} s</text>`;
   }).join('');
-  const legend = data.map((r, i) => `<rect x="${left + i * 200}" y="${top + plotH + 26}" width="10" height="10" fill="${COLORS[r.target]}"/><text x="${left + i * 200 + 14}" y="${top + plotH + 35}">${esc(r.targetLabel)}</text>`).join('');
-  return `<svg class="chart" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="acks over time"><text x="0" y="16" class="title">acks per ${binMs} ms over time (dashed: SIGKILL)</text>` +
+  const legend = data
+    .map(
+      (r, i) =>
+        `<rect x="${left + i * 200}" y="${top + plotH + 26}" width="10" height="10" fill="${COLORS[r.target]}"/><text x="${left + i * 200 + 14}" y="${top + plotH + 35}">${esc(r.targetLabel)}</text>`,
+    )
+    .join('');
+  return (
+    `<svg class="chart" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="acks over time"><text x="0" y="16" class="title">acks per ${binMs} ms over time (dashed: SIGKILL)</text>` +
     `<line x1="${left}" x2="${left}" y1="${top}" y2="${top + plotH}" stroke="#999"/><line x1="${left}" x2="${w - 10}" y1="${top + plotH}" y2="${top + plotH}" stroke="#999"/>` +
-    `<text x="${left - 6}" y="${top + 8}" text-anchor="end" class="small">${maxV}</text><text x="${left - 6}" y="${top + plotH}" text-anchor="end" class="small">0</text>${lines}${ticks}${legend}</svg>`;
+    `<text x="${left - 6}" y="${top + 8}" text-anchor="end" class="small">${maxV}</text><text x="${left - 6}" y="${top + plotH}" text-anchor="end" class="small">0</text>${lines}${ticks}${legend}</svg>`
+  );
 }
 
 function table(rows: ResultRow[], cols: MetricDef[]): string {
@@ -134,7 +152,14 @@ function section(s: ScenarioDef, rows: ResultRow[]): string {
         d.label,
         d.unit,
         d.better,
-        rows.filter((r) => r.metrics).map((r) => ({ label: r.targetLabel, value: r.metrics![d.key] ?? NaN, color: COLORS[r.target], note: r.target === r.baseline ? '' : fmtRatio(r.ratios[d.key]) })),
+        rows
+          .filter((r) => r.metrics)
+          .map((r) => ({
+            label: r.targetLabel,
+            value: r.metrics![d.key] ?? NaN,
+            color: COLORS[r.target],
+            note: r.target === r.baseline ? '' : fmtRatio(r.ratios[d.key]),
+          })),
       ),
     )
     .join('');
@@ -143,17 +168,28 @@ function section(s: ScenarioDef, rows: ResultRow[]): string {
   const notes = rows
     .flatMap((r) => [
       ...(r.notes ?? []).map((n) => `<li><b>${esc(r.targetLabel)}</b>: ${esc(n)}</li>`),
-      ...(Object.keys(r.errors ?? {}).length ? [`<li><b>${esc(r.targetLabel)}</b> errors: ${Object.entries(r.errors!).map(([k, n]) => `${esc(k)} ×${n}`).join('; ')}</li>`] : []),
+      ...(Object.keys(r.errors ?? {}).length
+        ? [
+            `<li><b>${esc(r.targetLabel)}</b> errors: ${Object.entries(r.errors!)
+              .map(([k, n]) => `${esc(k)} ×${n}`)
+              .join('; ')}</li>`,
+          ]
+        : []),
     ])
     .join('');
-  return `<section id="${s.id}"><h2>${esc(s.label)}</h2><p>${esc(s.describe)}.<br><span class="unit">${esc(describeParams(s.id, rows.find((r) => r.params)?.params))}</span></p>` +
-    `${table(rows, cols)}<div class="charts">${charts}${lat}${tl}</div>${notes ? `<ul class="notes">${notes}</ul>` : ''}</section>`;
+  return (
+    `<section id="${s.id}"><h2>${esc(s.label)}</h2><p>${esc(s.describe)}.<br><span class="unit">${esc(describeParams(s.id, rows.find((r) => r.params)?.params))}</span></p>` +
+    `${table(rows, cols)}<div class="charts">${charts}${lat}${tl}</div>${notes ? `<ul class="notes">${notes}</ul>` : ''}</section>`
+  );
 }
 
 export function renderHtml(run: BenchRun): string {
   const m = run.machine;
   const goals = run.goals
-    .map((g) => `<tr class="${g.met === null ? 'na' : g.met ? 'ok' : 'bad'}"><td>${g.met === null ? '–' : g.met ? '✓' : '✗'}</td><td>${esc(g.text)}</td><td>${esc(g.detail)}</td><td class="unit">${esc(g.basis)}</td></tr>`)
+    .map(
+      (g) =>
+        `<tr class="${g.met === null ? 'na' : g.met ? 'ok' : 'bad'}"><td>${g.met === null ? '–' : g.met ? '✓' : '✗'}</td><td>${esc(g.text)}</td><td>${esc(g.detail)}</td><td class="unit">${esc(g.basis)}</td></tr>`,
+    )
     .join('');
   const targets = TARGETS.filter((t) => run.results.some((r) => r.target === t.id))
     .map((t) => `<li><span class="swatch" style="background:${COLORS[t.id]}"></span><b>${esc(t.label)}</b>: ${esc(t.describe)}</li>`)
@@ -162,7 +198,9 @@ export function renderHtml(run: BenchRun): string {
     const rows = run.results.filter((r) => r.scenario === s.id);
     return rows.length ? section(s, rows) : '';
   }).join('');
-  const versions = Object.entries(m.versions).map(([k, v]) => `${esc(k)} ${esc(v)}`).join(' · ');
+  const versions = Object.entries(m.versions)
+    .map(([k, v]) => `${esc(k)} ${esc(v)}`)
+    .join(' · ');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Nonstick bench — ${esc(run.startedAt)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -12,9 +12,21 @@ export interface MetricDef {
   chart?: boolean;
 }
 
-const m = (key: string, label: string, unit: string, better: MetricDef['better'], table = true, chart = false): MetricDef => ({ key, label, unit, better, table, chart });
+const m = (key: string, label: string, unit: string, better: MetricDef['better'], table = true, chart = false): MetricDef => ({
+  key,
+  label,
+  unit,
+  better,
+  table,
+  chart,
+});
 
-const LAT = [m('p50Ms', 'p50', 'ms', 'lower'), m('p90Ms', 'p90', 'ms', 'lower', false), m('p99Ms', 'p99', 'ms', 'lower', true), m('maxMs', 'max', 'ms', 'lower', false)];
+const LAT = [
+  m('p50Ms', 'p50', 'ms', 'lower'),
+  m('p90Ms', 'p90', 'ms', 'lower', false),
+  m('p99Ms', 'p99', 'ms', 'lower', true),
+  m('maxMs', 'max', 'ms', 'lower', false),
+];
 
 export const METRICS: Record<ScenarioId, MetricDef[]> = {
   connect: [

@@ -16,9 +16,13 @@ export function columnsFor(rows: ResultRow[], defs: MetricDef[], all = false): M
 export function renderTable(run: BenchRun): string {
   const out: string[] = [];
   const m = run.machine;
-  out.push(`Nonstick bench (${run.preset}) · ${m.cores} cores (${m.cpuModel}) · ${m.memoryGiB.toFixed(0)} GiB · Node ${m.node} · load average ${m.loadavgStart.map((x) => x.toFixed(2)).join(' ')} at start`);
+  out.push(
+    `Nonstick bench (${run.preset}) · ${m.cores} cores (${m.cpuModel}) · ${m.memoryGiB.toFixed(0)} GiB · Node ${m.node} · load average ${m.loadavgStart.map((x) => x.toFixed(2)).join(' ')} at start`,
+  );
   out.push('Ratios (×) are to the official server in the same run: socket.io (ws) for one process, socket.io cluster (sticky) for clusters.');
-  out.push('Server CPU per operation (from /proc utime+stime, summed over workers) is the figure to trust on a noisy machine; wall-clock rates and latencies move with the load around.');
+  out.push(
+    'Server CPU per operation (from /proc utime+stime, summed over workers) is the figure to trust on a noisy machine; wall-clock rates and latencies move with the load around.',
+  );
   for (const n of run.notes) out.push(`Note: ${n}`);
   for (const s of SCENARIOS) {
     const rows = run.results.filter((r) => r.scenario === s.id);
@@ -29,13 +33,18 @@ export function renderTable(run: BenchRun): string {
     const header = ['target', ...cols.map((c) => `${c.label}${c.unit ? ` ${c.unit}` : ''}`)];
     const body = rows.map((r) => {
       if (r.error) return [r.targetLabel, `failed: ${r.error.split('\n')[0]!.slice(0, 100)}`];
-      return [r.targetLabel, ...cols.map((c) => {
-        const v = r.metrics?.[c.key];
-        const ratio = r.target === r.baseline ? '' : fmtRatio(r.ratios[c.key]);
-        return `${fmt(v)}${ratio ? ` ${ratio}` : ''}`;
-      })];
+      return [
+        r.targetLabel,
+        ...cols.map((c) => {
+          const v = r.metrics?.[c.key];
+          const ratio = r.target === r.baseline ? '' : fmtRatio(r.ratios[c.key]);
+          return `${fmt(v)}${ratio ? ` ${ratio}` : ''}`;
+        }),
+      ];
     });
-    const widths = header.map((h, i) => Math.max([...h].length, ...body.map((b) => (b.length === header.length ? [...(b[i] ?? '')].length : i === 0 ? [...b[0]!].length : 0))));
+    const widths = header.map((h, i) =>
+      Math.max([...h].length, ...body.map((b) => (b.length === header.length ? [...(b[i] ?? '')].length : i === 0 ? [...b[0]!].length : 0))),
+    );
     out.push(header.map((h, i) => pad(h, widths[i]!, i > 0)).join('  '));
     for (const b of body) {
       if (b.length !== header.length) out.push(`${pad(b[0]!, widths[0]!)}  ${b[1]}`);
@@ -43,7 +52,13 @@ export function renderTable(run: BenchRun): string {
     }
     for (const r of rows) {
       const errs = Object.entries(r.errors ?? {});
-      if (errs.length) out.push(`  ${r.targetLabel} errors: ${errs.slice(0, 4).map(([k, n]) => `${k} ×${n}`).join('; ')}`);
+      if (errs.length)
+        out.push(
+          `  ${r.targetLabel} errors: ${errs
+            .slice(0, 4)
+            .map(([k, n]) => `${k} ×${n}`)
+            .join('; ')}`,
+        );
       for (const n of r.notes ?? []) out.push(`  ${r.targetLabel}: ${n}`);
     }
   }

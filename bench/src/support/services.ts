@@ -7,17 +7,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  canConnect,
-  findBinary,
-  freePort,
-  isAddrInUse,
-  makeTempDir,
-  redisRawCommand,
-  repoRoot,
-  spawnChild,
-  type Child,
-} from '@nonstick/test/support';
+import { canConnect, findBinary, freePort, isAddrInUse, makeTempDir, redisRawCommand, repoRoot, spawnChild, type Child } from '@nonstick/test/support';
 
 export { repoRoot };
 
@@ -37,10 +27,14 @@ export async function startRedis(): Promise<Service> {
   let lastErr: unknown;
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort(HOST);
-    const child = spawnChild(bin, ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', temp.path, '--daemonize', 'no', '--logfile', ''], {
-      name: `redis:${port}`,
-      cwd: temp.path,
-    });
+    const child = spawnChild(
+      bin,
+      ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', temp.path, '--daemonize', 'no', '--logfile', ''],
+      {
+        name: `redis:${port}`,
+        cwd: temp.path,
+      },
+    );
     const deadline = Date.now() + 10_000;
     try {
       for (;;) {
@@ -102,8 +96,14 @@ export async function startNginx(opts: NginxOptions): Promise<Service> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort(HOST);
     writeFileSync(join(p, 'listen.conf'), `listen ${HOST}:${port} backlog=4096;\n`);
-    const global = ['daemon off;', `pid ${join(p, 'nginx.pid')};`, `error_log ${errorLog} warn;`, process.getuid?.() === 0 ? 'user root;' : ''].filter(Boolean).join(' ');
-    const child = spawnChild(bin, ['-p', `${p}/`, '-c', join(p, 'nginx.conf'), '-e', errorLog, '-g', global], { name: `nginx:${port}`, cwd: p, nofile: 65_536 });
+    const global = ['daemon off;', `pid ${join(p, 'nginx.pid')};`, `error_log ${errorLog} warn;`, process.getuid?.() === 0 ? 'user root;' : '']
+      .filter(Boolean)
+      .join(' ');
+    const child = spawnChild(bin, ['-p', `${p}/`, '-c', join(p, 'nginx.conf'), '-e', errorLog, '-g', global], {
+      name: `nginx:${port}`,
+      cwd: p,
+      nofile: 65_536,
+    });
     const deadline = Date.now() + 10_000;
     try {
       for (;;) {

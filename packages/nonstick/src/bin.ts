@@ -24,7 +24,8 @@ async function main(): Promise<void> {
   if (!makeApp) throw new ConfigError(`unknown demo ${JSON.stringify(config.demo)}; available: ${Object.keys(DEMOS).join(', ')}`);
   const app = makeApp();
   const worker = await startWorker(config, app);
-  if (app.kind === 'socket.io' && app.routes) worker.log.info('demo page', { demo: config.demo, url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${worker.port}/` });
+  if (app.kind === 'socket.io' && app.routes)
+    worker.log.info('demo page', { demo: config.demo, url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${worker.port}/` });
   // One machine-readable line on stdout for supervisors and tests.
   process.stdout.write(`${JSON.stringify({ event: 'listening', port: worker.port, workerId: worker.engine.workerId })}\n`);
   let stopping = false;
@@ -50,6 +51,8 @@ main().catch((err: unknown) => {
   const e = err instanceof Error ? err : new Error(String(err));
   // A bad setting is explained by its message; anything else needs to say where it came from.
   const detail = e.name === 'ConfigError' ? {} : { err: errorFields(e) };
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'worker failed to start', error: e.name, message: e.message, ...detail })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'worker failed to start', error: e.name, message: e.message, ...detail })}\n`,
+  );
   process.exit(e.name === 'ConfigError' ? 2 : 1);
 });

@@ -131,7 +131,15 @@ export async function startWorker(config: WorkerConfig, app: EngineApp | SocketI
     (a as SocketIoApp).setup(io);
     await io.ready;
     const port = await engine.listen(config.port, config.host, routes((a as SocketIoApp).routes));
-    log.info('listening', { port, host: config.host, ...hostFields(engine), store: store.kind, bus: io.bus.kind, metricsPort: ops?.port ?? port, metricsPath: config.metricsPath });
+    log.info('listening', {
+      port,
+      host: config.host,
+      ...hostFields(engine),
+      store: store.kind,
+      bus: io.bus.kind,
+      metricsPort: ops?.port ?? port,
+      metricsPath: config.metricsPath,
+    });
     return { engine, io, port, metricsPort: ops?.port ?? null, metrics, log, readiness, stop: stopWith(() => io.close()) };
   }
   (a as EngineApp).setup(engine);
@@ -152,11 +160,24 @@ function redisStatus(metrics: PromMetrics, client: 'store' | 'bus', e: { connect
 }
 
 function json(res: RawResponse, status: number, body: unknown): void {
-  res.send(status, [['Content-Type', 'application/json'], ['Cache-Control', 'no-store']], JSON.stringify(body), false);
+  res.send(
+    status,
+    [
+      ['Content-Type', 'application/json'],
+      ['Cache-Control', 'no-store'],
+    ],
+    JSON.stringify(body),
+    false,
+  );
 }
 
 /** The separate metrics port: a host of its own with the ops routes only. */
-async function listenOps(engine: Engine, addr: string, port: number, routes: (host: Host, withMetrics: boolean) => void): Promise<{ port: number; close(): void }> {
+async function listenOps(
+  engine: Engine,
+  addr: string,
+  port: number,
+  routes: (host: Host, withMetrics: boolean) => void,
+): Promise<{ port: number; close(): void }> {
   const o = engine.options;
   const { host } = createHost(o.httpServer, { allowUwsFallback: o.allowUwsFallback });
   routes(host, true);

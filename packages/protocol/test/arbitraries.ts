@@ -44,11 +44,7 @@ export const bytes: fc.Arbitrary<Uint8Array> = fc.oneof(
 const bare = packetType.map((type): EioPacket => ({ type }));
 
 /** Any v3 packet: every type may carry text or binary. */
-export const v3Packet: fc.Arbitrary<EioPacket> = fc.oneof(
-  bare,
-  fc.record({ type: packetType, data: text }),
-  fc.record({ type: packetType, data: bytes }),
-);
+export const v3Packet: fc.Arbitrary<EioPacket> = fc.oneof(bare, fc.record({ type: packetType, data: text }), fc.record({ type: packetType, data: bytes }));
 
 /** Any v4 packet: only messages may be binary. */
 export const v4Packet: fc.Arbitrary<EioPacket> = fc.oneof(
@@ -85,11 +81,16 @@ export function mutateBytes(b: Uint8Array, edits: readonly Mutation[]): Buffer {
 function mutateOne(s: string, kind: Mutation[0], at: number, c: string): string {
   const i = s.length === 0 ? 0 : at % (s.length + 1);
   switch (kind) {
-    case 'delete': return s.slice(0, i) + s.slice(i + 1);
-    case 'insert': return s.slice(0, i) + c + s.slice(i);
-    case 'replace': return s.slice(0, i) + c + s.slice(i + 1);
-    case 'truncate': return s.slice(0, i);
-    case 'duplicate': return s.slice(0, i) + s.slice(i, i + 3) + s.slice(i);
+    case 'delete':
+      return s.slice(0, i) + s.slice(i + 1);
+    case 'insert':
+      return s.slice(0, i) + c + s.slice(i);
+    case 'replace':
+      return s.slice(0, i) + c + s.slice(i + 1);
+    case 'truncate':
+      return s.slice(0, i);
+    case 'duplicate':
+      return s.slice(0, i) + s.slice(i, i + 3) + s.slice(i);
   }
 }
 
@@ -107,9 +108,7 @@ export const roughV3StringPayload = fc
     { minLength: 1, maxLength: 4 },
   )
   .chain((entries) => fc.tuple(fc.constant(entries), fc.array(lengthSkew, { minLength: entries.length, maxLength: entries.length })))
-  .map(([entries, skews]) =>
-    entries.map(([head, tail], i) => `${Math.max(0, head.length + tail.length + (skews[i] ?? 0))}:${head}${tail}`).join(''),
-  );
+  .map(([entries, skews]) => entries.map(([head, tail], i) => `${Math.max(0, head.length + tail.length + (skews[i] ?? 0))}:${head}${tail}`).join(''));
 
 /** v3 binary-form bodies with random entries: kind, digit bytes, 255, random content. */
 export const roughV3BinaryPayload = fc
@@ -122,7 +121,10 @@ export const roughV3BinaryPayload = fc
         { weight: 1, arbitrary: fc.nat(255) },
       ),
       fc.uint8Array({ maxLength: 24 }),
-      fc.oneof(wellFormedText.map((s) => Buffer.from(s, 'utf8')), fc.constant(Buffer.alloc(0))),
+      fc.oneof(
+        wellFormedText.map((s) => Buffer.from(s, 'utf8')),
+        fc.constant(Buffer.alloc(0)),
+      ),
       lengthSkew,
     ),
     { minLength: 1, maxLength: 4 },

@@ -120,11 +120,7 @@ describe('Engine.IO v3 binary (XHR2) payloads', () => {
 
   test('reference case: 123 bytes + "hello" + close, with a three-digit length', () => {
     const first = Buffer.from(Array.from({ length: 123 }, (_, i) => i));
-    const packets: EioPacket[] = [
-      { type: 'message', data: first },
-      { type: 'message', data: 'hello' },
-      { type: 'close' },
-    ];
+    const packets: EioPacket[] = [{ type: 'message', data: first }, { type: 'message', data: 'hello' }, { type: 'close' }];
     const wire = bytes(1, 1, 2, 4, 255, 4, ...first, 0, 6, 255, ...ascii('4hello'), 0, 1, 255, ...ascii('1'));
     assert.deepEqual(encodePayloadV3(packets, true), wire);
     assert.deepEqual(plain(decodePayloadV3(wire)), packets);
@@ -146,11 +142,7 @@ describe('Engine.IO v3 binary (XHR2) payloads', () => {
       { type: 'message', data: '😀' },
       { type: 'ping', data: bytes() },
     ];
-    const wire = bytes(
-      0, 4, 255, 0x34, 0xe2, 0x82, 0xac,
-      0, 5, 255, 0x34, 0xf0, 0x9f, 0x98, 0x80,
-      1, 1, 255, 2,
-    );
+    const wire = bytes(0, 4, 255, 0x34, 0xe2, 0x82, 0xac, 0, 5, 255, 0x34, 0xf0, 0x9f, 0x98, 0x80, 1, 1, 255, 2);
     assert.deepEqual(encodePayloadV3(packets, true), wire);
     assert.deepEqual(plain(decodePayloadV3(wire)), packets);
   });
@@ -167,7 +159,13 @@ describe('Engine.IO v3 binary (XHR2) payloads', () => {
   });
 
   test('lone surrogates become U+FFFD, as with the reference utf8.js', () => {
-    const wire = encodePayloadV3([{ type: 'message', data: '\uD800' }, { type: 'message', data: bytes(1) }], true);
+    const wire = encodePayloadV3(
+      [
+        { type: 'message', data: '\uD800' },
+        { type: 'message', data: bytes(1) },
+      ],
+      true,
+    );
     assert.deepEqual(wire, bytes(0, 4, 255, 0x34, 0xef, 0xbf, 0xbd, 1, 2, 255, 4, 1));
     assert.deepEqual(plain(decodePayloadV3(wire)), [
       { type: 'message', data: '\uFFFD' },

@@ -2,24 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { decodePacketV3, decodePayloadV3, encodePacketV3, encodePayloadV3, type EioPacket } from '../src/index.js';
-import {
-  bytes,
-  mutateBytes,
-  mutateString,
-  mutations,
-  roughV3BinaryPayload,
-  roughV3StringPayload,
-  text,
-  v3Packet,
-  wellFormedText,
-} from './arbitraries.js';
+import { bytes, mutateBytes, mutateString, mutations, roughV3BinaryPayload, roughV3StringPayload, text, v3Packet, wellFormedText } from './arbitraries.js';
 import { assertWellFormed, expectedAfterRoundTrip, onlyDecodeErrors, plain } from './helpers.js';
 
 const runs = { numRuns: 1000 };
 const hasBinary = (packets: readonly EioPacket[]): boolean => packets.some((p) => p.data instanceof Uint8Array);
 // What UTF-8 can carry of a string: lone surrogates become U+FFFD.
-const viaUtf8 = (p: EioPacket): EioPacket =>
-  typeof p.data === 'string' ? { type: p.type, data: Buffer.from(p.data, 'utf8').toString('utf8') } : p;
+const viaUtf8 = (p: EioPacket): EioPacket => (typeof p.data === 'string' ? { type: p.type, data: Buffer.from(p.data, 'utf8').toString('utf8') } : p);
 
 test('v3 websocket frames round-trip every packet, with and without binary support', () => {
   fc.assert(
@@ -65,13 +54,11 @@ test('v3 binary support only switches to the binary form when some packet is bin
 });
 
 test('v3 binary payloads round-trip; text goes through UTF-8', () => {
-  const packets = fc
-    .tuple(fc.array(v3Packet, { maxLength: 6 }), bytes, fc.nat(16))
-    .map(([list, data, at]) => {
-      const withBinary = [...list];
-      withBinary.splice(at % (list.length + 1), 0, { type: 'message', data });
-      return withBinary;
-    });
+  const packets = fc.tuple(fc.array(v3Packet, { maxLength: 6 }), bytes, fc.nat(16)).map(([list, data, at]) => {
+    const withBinary = [...list];
+    withBinary.splice(at % (list.length + 1), 0, { type: 'message', data });
+    return withBinary;
+  });
   fc.assert(
     fc.property(packets, (list) => {
       const body = encodePayloadV3(list, true);

@@ -1,14 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import {
-  decodePacketV4,
-  decodePacketV4Text,
-  decodePayloadV4,
-  encodePacketV4,
-  encodePacketV4Text,
-  encodePayloadV4,
-} from '../src/index.js';
+import { decodePacketV4, decodePacketV4Text, decodePayloadV4, encodePacketV4, encodePacketV4Text, encodePayloadV4 } from '../src/index.js';
 import { bytes, mutateString, mutations, text, v4Packet, v4PayloadPacket } from './arbitraries.js';
 import { assertWellFormed, expectedAfterRoundTrip, onlyDecodeErrors, plain } from './helpers.js';
 
@@ -78,7 +71,12 @@ test('v4 binary frames always decode to a message with those exact bytes', () =>
 });
 
 test('v4 decoders throw nothing but DecodeError on arbitrary strings, and what they accept re-encodes stably', () => {
-  const input = fc.oneof(text, fc.string(), fc.string({ unit: 'binary' }), fc.base64String().map((s) => `b${s}`));
+  const input = fc.oneof(
+    text,
+    fc.string(),
+    fc.string({ unit: 'binary' }),
+    fc.base64String().map((s) => `b${s}`),
+  );
   fc.assert(
     fc.property(input, (s) => {
       const packet = onlyDecodeErrors(() => decodePacketV4(s));

@@ -32,10 +32,22 @@ const args = fc.array(argument, { maxLength: 4 });
 const eventName: fc.Arbitrary<string | number> = fc.oneof(
   { weight: 4, arbitrary: text.filter((s) => !RESERVED_EVENT_NAMES.has(s)) },
   { weight: 1, arbitrary: fc.constantFrom('message', 'chat message', '', '0', '[', ',', '/x') },
-  { weight: 1, arbitrary: fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }).filter((n) => !Object.is(n, -0))) },
+  {
+    weight: 1,
+    arbitrary: fc.oneof(
+      fc.integer(),
+      fc.double({ noNaN: true, noDefaultInfinity: true }).filter((n) => !Object.is(n, -0)),
+    ),
+  },
 );
 
-const namespaceTail = fc.string({ unit: fc.oneof(fc.constantFrom('a', 'z', '/', '?', '=', '&', ' ', '"', '[', '{', '1', '-', '€', '😀'), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 })), maxLength: 8 });
+const namespaceTail = fc.string({
+  unit: fc.oneof(
+    fc.constantFrom('a', 'z', '/', '?', '=', '&', ' ', '"', '[', '{', '1', '-', '€', '😀'),
+    fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }),
+  ),
+  maxLength: 8,
+});
 
 /** Namespaces an encoder accepts (no ","), "/" most often. */
 export const namespace = fc.oneof(
@@ -55,13 +67,13 @@ export function sioPacket(revision: SioRevision): fc.Arbitrary<SioPacket> {
   const id = fc.option(ackId, { nil: undefined });
   return fc.oneof(
     revision === 4
-      ? fc.record(
-          { type: fc.constant(0 as const), nsp: connectNsp, data: object, query },
-          { requiredKeys: ['type', 'nsp'] },
-        )
+      ? fc.record({ type: fc.constant(0 as const), nsp: connectNsp, data: object, query }, { requiredKeys: ['type', 'nsp'] })
       : fc.record({ type: fc.constant(0 as const), nsp: connectNsp, data: object }, { requiredKeys: ['type', 'nsp'] }),
     fc.record({ type: fc.constant(1 as const), nsp }),
-    fc.record({ type: fc.constantFrom(2 as const, 5 as const), nsp, id, data: fc.tuple(eventName, args).map(([n, a]) => [n, ...a]) }, { requiredKeys: ['type', 'nsp', 'data'] }),
+    fc.record(
+      { type: fc.constantFrom(2 as const, 5 as const), nsp, id, data: fc.tuple(eventName, args).map(([n, a]) => [n, ...a]) },
+      { requiredKeys: ['type', 'nsp', 'data'] },
+    ),
     fc.record({ type: fc.constantFrom(3 as const, 6 as const), nsp, id, data: args }, { requiredKeys: ['type', 'nsp', 'data'] }),
     fc.record({ type: fc.constant(4 as const), nsp, data: fc.oneof(text, object) }),
   );

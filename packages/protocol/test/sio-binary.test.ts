@@ -66,10 +66,12 @@ describe('binary packet reassembly', () => {
   });
 
   test('binary ack, and placeholders used twice or not at all (as the reference allows)', () => {
-    assert.deepEqual(
-      decodeFrames(['62-3[{"_placeholder":true,"num":1},{"_placeholder":true,"num":1}]', bytes(9), bytes(8)]),
-      { type: ACK, nsp: '/', id: 3, data: [bytes(8), bytes(8)] },
-    );
+    assert.deepEqual(decodeFrames(['62-3[{"_placeholder":true,"num":1},{"_placeholder":true,"num":1}]', bytes(9), bytes(8)]), {
+      type: ACK,
+      nsp: '/',
+      id: 3,
+      data: [bytes(8), bytes(8)],
+    });
   });
 
   test('plain Uint8Array frames come out as Buffer views of the same memory', () => {
@@ -163,7 +165,8 @@ describe('binary packet reassembly', () => {
     assert.equal(decoder.add('51-["b",{"_placeholder":true,"num":0}]'), null);
     assert.throws(
       () => decoder.add('2["a"]'),
-      (e: unknown) => e instanceof Error && e.message === 'got plaintext data when reconstructing a packet' && (e as { reason?: string }).reason === 'unexpected-text',
+      (e: unknown) =>
+        e instanceof Error && e.message === 'got plaintext data when reconstructing a packet' && (e as { reason?: string }).reason === 'unexpected-text',
     );
     assert.equal(decoder.awaiting, 0);
     assert.deepEqual(decoder.add('2["a"]'), { type: EVENT, nsp: '/', data: ['a'] });
@@ -173,7 +176,8 @@ describe('binary packet reassembly', () => {
     const decoder = new SioDecoder();
     assert.throws(
       () => decoder.add(bytes(1)),
-      (e: unknown) => e instanceof Error && e.message === 'got binary data when not reconstructing a packet' && (e as { reason?: string }).reason === 'unexpected-binary',
+      (e: unknown) =>
+        e instanceof Error && e.message === 'got binary data when not reconstructing a packet' && (e as { reason?: string }).reason === 'unexpected-binary',
     );
     decoder.add('2["a"]');
     assertSioError(() => decoder.add(bytes(1)), 'unexpected-binary');
@@ -209,7 +213,14 @@ describe('binary packet reassembly', () => {
   });
 
   test('encoder output reassembles, whatever kind of binary went in', () => {
-    const data = ['kinds', bytes(1), new Uint8Array([2]), new Uint16Array([0x0403]).buffer, new Int8Array([-1]), new DataView(new Uint8Array([7, 8]).buffer, 1)];
+    const data = [
+      'kinds',
+      bytes(1),
+      new Uint8Array([2]),
+      new Uint16Array([0x0403]).buffer,
+      new Int8Array([-1]),
+      new DataView(new Uint8Array([7, 8]).buffer, 1),
+    ];
     for (const revision of [4, 5] as const) {
       const frames = encodeSioPacket({ type: EVENT, nsp: '/n', id: 2, data }, revision);
       assert.equal(frames.length, 6);

@@ -84,24 +84,16 @@ describe('Socket.IO packet encoding', () => {
   test('EVENT/ACK become BINARY_* only when there is binary; BINARY_* without binary is sent plain', () => {
     assert.deepEqual(encodeSioPacket({ type: BINARY_EVENT, nsp: '/', data: ['a'] }), ['2["a"]']);
     assert.deepEqual(encodeSioPacket({ type: BINARY_ACK, nsp: '/', id: 1, data: [] }), ['31[]']);
-    assert.deepEqual(encodeSioPacket({ type: BINARY_EVENT, nsp: '/', data: ['a', bytes()] }), [
-      '51-["a",{"_placeholder":true,"num":0}]',
-      bytes(),
-    ]);
+    assert.deepEqual(encodeSioPacket({ type: BINARY_EVENT, nsp: '/', data: ['a', bytes()] }), ['51-["a",{"_placeholder":true,"num":0}]', bytes()]);
   });
 
   test('binaries outside EVENT/ACK are plain JSON, as in the reference', () => {
-    assert.deepEqual(encodeSioPacket({ type: CONNECT, nsp: '/', data: { key: bytes(1) } }), [
-      '0{"key":{"type":"Buffer","data":[1]}}',
-    ]);
+    assert.deepEqual(encodeSioPacket({ type: CONNECT, nsp: '/', data: { key: bytes(1) } }), ['0{"key":{"type":"Buffer","data":[1]}}']);
   });
 
   test('toJSON is honoured when looking for binaries, Dates serialise as strings', () => {
     const withBinary = { toJSON: () => ({ raw: bytes(7) }) };
-    assert.deepEqual(encodeSioPacket({ type: EVENT, nsp: '/', data: ['t', withBinary] }), [
-      '51-["t",{"raw":{"_placeholder":true,"num":0}}]',
-      bytes(7),
-    ]);
+    assert.deepEqual(encodeSioPacket({ type: EVENT, nsp: '/', data: ['t', withBinary] }), ['51-["t",{"raw":{"_placeholder":true,"num":0}}]', bytes(7)]);
     const date = new Date(0);
     assert.deepEqual(encodeSioPacket({ type: EVENT, nsp: '/', data: ['t', date, bytes(1)] }), [
       '51-["t","1970-01-01T00:00:00.000Z",{"_placeholder":true,"num":0}]',
@@ -131,9 +123,7 @@ describe('Socket.IO packet encoding', () => {
   });
 
   test('large ack ids and non-ASCII data', () => {
-    assert.deepEqual(encodeSioPacket({ type: ACK, nsp: '/', id: Number.MAX_SAFE_INTEGER, data: ['€😀\u2028'] }), [
-      '39007199254740991["€😀\u2028"]',
-    ]);
+    assert.deepEqual(encodeSioPacket({ type: ACK, nsp: '/', id: Number.MAX_SAFE_INTEGER, data: ['€😀\u2028'] }), ['39007199254740991["€😀\u2028"]']);
     assert.deepEqual(encodeSioPacket({ type: EVENT, nsp: '/', data: ['\uD800'] }), ['2["\\ud800"]']);
   });
 

@@ -123,7 +123,15 @@ function stricterBecause(p: SioPacket, frame: Frame, revision: SioRevision): str
   if (typeof frame === 'string') {
     if (frame === '' || frame.charAt(0) === ' ') return 'type read through Number()';
     if (/^[56][^-]*[^0-9-][^-]*-/.test(frame)) return 'attachment count read through Number()';
-    if (/[\t\n\r ]/.test(frame.replace(/^[56][0-9]*-/, '').replace(/^.\/[^,]*,?/, '').slice(0, 20).replace(/[[{"].*$/, ''))) {
+    if (
+      /[\t\n\r ]/.test(
+        frame
+          .replace(/^[56][0-9]*-/, '')
+          .replace(/^.\/[^,]*,?/, '')
+          .slice(0, 20)
+          .replace(/[[{"].*$/, ''),
+      )
+    ) {
       return 'whitespace read as an ack id';
     }
   }
@@ -303,10 +311,18 @@ describe('differential: socket.io-parser 4.2.7 (revision 5) and 3.4.5 (revision 
   // Frames built from plausible parts, mostly consistent (the attachment
   // count matches the binary frames that follow) so that both decoders get
   // well past the header, with junk mixed into every part.
-  const typeChar = fc.oneof({ weight: 12, arbitrary: fc.constantFrom('0', '1', '2', '3', '4', '5', '6') }, { weight: 1, arbitrary: fc.constantFrom('7', '9', 'a', '-', '/', '[') });
+  const typeChar = fc.oneof(
+    { weight: 12, arbitrary: fc.constantFrom('0', '1', '2', '3', '4', '5', '6') },
+    { weight: 1, arbitrary: fc.constantFrom('7', '9', 'a', '-', '/', '[') },
+  );
   const nsp = fc.oneof(
     { weight: 3, arbitrary: fc.constant('') },
-    { weight: 2, arbitrary: fc.tuple(fc.constantFrom('/', '/chat', '/a/b', '/chat?x=1', '/?q', '/x"y', '/[1]', '/-'), fc.constantFrom(',', ',', '')).map(([n, c]) => n + c) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(fc.constantFrom('/', '/chat', '/a/b', '/chat?x=1', '/?q', '/x"y', '/[1]', '/-'), fc.constantFrom(',', ',', ''))
+        .map(([n, c]) => n + c),
+    },
   );
   const id = fc.oneof({ weight: 3, arbitrary: fc.constant('') }, { weight: 1, arbitrary: fc.stringMatching(/^[0-9]{1,4}$/) });
   const typical: Record<string, string[]> = {
@@ -319,36 +335,60 @@ describe('differential: socket.io-parser 4.2.7 (revision 5) and 3.4.5 (revision 
     6: [`[${P0}]`, `[${P1},${P0}]`, `[{"x":${P0}}]`],
   };
   const shapes = fc.constantFrom(
-    '[]', '{}', 'null', '"s"', '1', 'true', '["a"]', '[1]', '[null]', '["disconnect"]', '["a"', '[a]',
-    `["a",${P1}]`, '["a",{"_placeholder":true,"num":0.5}]', '["a",{"_placeholder":true,"num":"0"}]', `[${P0}]`, `{"a":${P0}}`,
+    '[]',
+    '{}',
+    'null',
+    '"s"',
+    '1',
+    'true',
+    '["a"]',
+    '[1]',
+    '[null]',
+    '["disconnect"]',
+    '["a"',
+    '[a]',
+    `["a",${P1}]`,
+    '["a",{"_placeholder":true,"num":0.5}]',
+    '["a",{"_placeholder":true,"num":"0"}]',
+    `[${P0}]`,
+    `{"a":${P0}}`,
     `["a",[${P0}],{"k":${P1}}]`,
   );
   const eventJson = fc.tuple(fc.oneof(fc.string(), fc.integer()), fc.array(json, { maxLength: 3 })).map(([n, a]) => JSON.stringify([n, ...a]));
   const binaryFrame = fc.uint8Array({ maxLength: 4 }).map((u) => Buffer.from(u));
-  const packetFrames: fc.Arbitrary<Frame[]> = typeChar.chain((t) => {
-    const isBinary = t === '5' || t === '6';
-    const count = isBinary
-      ? fc.oneof({ weight: 6, arbitrary: fc.constantFrom('1-', '2-') }, { weight: 1, arbitrary: fc.constantFrom('0-', '01-', '11-', '', '1', 'x-', '3-') })
-      : fc.oneof({ weight: 8, arbitrary: fc.constant('') }, { weight: 1, arbitrary: fc.constantFrom('1-', '-') });
-    const data = fc.oneof(
-      { weight: 4, arbitrary: fc.constantFrom(...(typical[t] ?? [''])) },
-      { weight: 2, arbitrary: shapes },
-      { weight: 1, arbitrary: fc.constant('') },
-      { weight: 1, arbitrary: eventJson },
-      { weight: 1, arbitrary: fc.json({ maxDepth: 2 }) },
-    );
-    // -1: as many binary frames as the header announces.
-    const binaries = fc.oneof({ weight: isBinary ? 6 : 0, arbitrary: fc.constant(-1) }, { weight: isBinary ? 1 : 8, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.nat(3) });
-    return fc.tuple(fc.constant(t), count, nsp, id, data, binaries, fc.array(binaryFrame, { minLength: 3, maxLength: 3 }));
-  }).map(([t, count, n, i, d, binaries, pool]) => {
-    const wanted = binaries === -1 ? Math.min(3, Number.parseInt(count, 10) || 0) : binaries;
-    return [t + count + n + i + d, ...pool.slice(0, wanted)];
-  });
+  const packetFrames: fc.Arbitrary<Frame[]> = typeChar
+    .chain((t) => {
+      const isBinary = t === '5' || t === '6';
+      const count = isBinary
+        ? fc.oneof({ weight: 6, arbitrary: fc.constantFrom('1-', '2-') }, { weight: 1, arbitrary: fc.constantFrom('0-', '01-', '11-', '', '1', 'x-', '3-') })
+        : fc.oneof({ weight: 8, arbitrary: fc.constant('') }, { weight: 1, arbitrary: fc.constantFrom('1-', '-') });
+      const data = fc.oneof(
+        { weight: 4, arbitrary: fc.constantFrom(...(typical[t] ?? [''])) },
+        { weight: 2, arbitrary: shapes },
+        { weight: 1, arbitrary: fc.constant('') },
+        { weight: 1, arbitrary: eventJson },
+        { weight: 1, arbitrary: fc.json({ maxDepth: 2 }) },
+      );
+      // -1: as many binary frames as the header announces.
+      const binaries = fc.oneof(
+        { weight: isBinary ? 6 : 0, arbitrary: fc.constant(-1) },
+        { weight: isBinary ? 1 : 8, arbitrary: fc.constant(0) },
+        { weight: 1, arbitrary: fc.nat(3) },
+      );
+      return fc.tuple(fc.constant(t), count, nsp, id, data, binaries, fc.array(binaryFrame, { minLength: 3, maxLength: 3 }));
+    })
+    .map(([t, count, n, i, d, binaries, pool]) => {
+      const wanted = binaries === -1 ? Math.min(3, Number.parseInt(count, 10) || 0) : binaries;
+      return [t + count + n + i + d, ...pool.slice(0, wanted)];
+    });
   const frames = fc.array(packetFrames, { minLength: 1, maxLength: 3 }).map((ps) => ps.flat());
 
   for (const revision of [5, 4] as const) {
     test(`revision ${revision}: generated frame sequences get the reference's verdict, or an explained difference`, () => {
-      fc.assert(fc.property(frames, (f) => void assertExplained(f, revision)), { numRuns: 4000 });
+      fc.assert(
+        fc.property(frames, (f) => void assertExplained(f, revision)),
+        { numRuns: 4000 },
+      );
     });
   }
 

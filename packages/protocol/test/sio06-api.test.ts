@@ -4,8 +4,17 @@ import * as protocol from '../src/index.js';
 
 test('the package index exports the whole 0.6 API under its exact names', () => {
   const functions = [
-    'encodeSio06Frame', 'encodeSio06Payload', 'decodeSio06Payload', 'encodeSio06Message', 'decodeSio06Message', 'sio06TextOf',
-    'sio06HtmlfileChunk', 'sio06JsonpPoll', 'sio06MultipartPart', 'decodeSio06Form', 'sio06FlashPolicyXml',
+    'encodeSio06Frame',
+    'encodeSio06Payload',
+    'decodeSio06Payload',
+    'encodeSio06Message',
+    'decodeSio06Message',
+    'sio06TextOf',
+    'sio06HtmlfileChunk',
+    'sio06JsonpPoll',
+    'sio06MultipartPart',
+    'decodeSio06Form',
+    'sio06FlashPolicyXml',
   ];
   const api = protocol as unknown as Record<string, unknown>;
   for (const name of functions) assert.equal(typeof api[name], 'function', name);

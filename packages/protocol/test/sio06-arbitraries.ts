@@ -13,9 +13,45 @@ const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String
 // Characters that mean something to the framing, the message kinds, JSON, JS
 // literals, HTML, multipart or form encoding, so they show up often.
 const special = fc.constantFrom(
-  '~', 'm', '~m~', '~m~5~m~', '~m~0~m~', '~j~', '~h~', '~h~1', '0', '1', '9', '\n', '\r\n', '\u2028', '\u2029',
-  '"', '\\', '/', '<', '</script>', '</SCRIPT ', '<!--', '-->', '&', '=', '+', '%', '%7E', '%zz', 'é', '中', '😀', '𝄞', '\0',
-  '\ufffd', '\n--socketio\n', '{', '}', '[',
+  '~',
+  'm',
+  '~m~',
+  '~m~5~m~',
+  '~m~0~m~',
+  '~j~',
+  '~h~',
+  '~h~1',
+  '0',
+  '1',
+  '9',
+  '\n',
+  '\r\n',
+  '\u2028',
+  '\u2029',
+  '"',
+  '\\',
+  '/',
+  '<',
+  '</script>',
+  '</SCRIPT ',
+  '<!--',
+  '-->',
+  '&',
+  '=',
+  '+',
+  '%',
+  '%7E',
+  '%zz',
+  'é',
+  '中',
+  '😀',
+  '𝄞',
+  '\0',
+  '\ufffd',
+  '\n--socketio\n',
+  '{',
+  '}',
+  '[',
 );
 
 /** One unit of test text; lone surrogates included, since messages are JS strings. */
@@ -46,9 +82,7 @@ export const messages = fc.array(text, { maxLength: 8 });
 export const wellFormedMessages = fc.array(wellFormedText, { maxLength: 8 });
 
 /** Values as they come back from JSON (no undefined, -0, NaN...). */
-export const json: fc.Arbitrary<unknown> = fc
-  .jsonValue({ maxDepth: 3, stringUnit: unit })
-  .map((v) => JSON.parse(JSON.stringify(v)) as unknown);
+export const json: fc.Arbitrary<unknown> = fc.jsonValue({ maxDepth: 3, stringUnit: unit }).map((v) => JSON.parse(JSON.stringify(v)) as unknown);
 
 export const heartbeatCounter = fc.oneof(fc.nat().map(String), fc.stringMatching(/^[0-9]{1,25}$/));
 
@@ -79,6 +113,4 @@ export const roughPayload = fc
     ),
     { minLength: 1, maxLength: 4 },
   )
-  .map((frames) =>
-    frames.map(([open, pad, skew, close, message]) => `${open}${pad}${Math.max(0, message.length + skew)}${close}${message}`).join(''),
-  );
+  .map((frames) => frames.map(([open, pad, skew, close, message]) => `${open}${pad}${Math.max(0, message.length + skew)}${close}${message}`).join(''));

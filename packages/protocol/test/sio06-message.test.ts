@@ -82,7 +82,9 @@ test('sio06TextOf: a plain object is ~j~ + JSON', () => {
   assert.equal(sio06TextOf({}), '~j~{}');
   assert.equal(sio06TextOf({ nested: { k: 'v:~m~3~m~' } }), '~j~{"nested":{"k":"v:~m~3~m~"}}');
   assert.equal(sio06TextOf(Object.create(null) as object), '~j~{}');
-  class Point { constructor(readonly x: number) {} }
+  class Point {
+    constructor(readonly x: number) {}
+  }
   assert.equal(sio06TextOf(new Point(1)), '~j~{"x":1}'); // toString tag is [object Object] too
   assert.equal(sio06TextOf(vm.runInNewContext('({ a: [1] })') as object), '~j~{"a":[1]}'); // another realm's object
   assert.equal(sio06TextOf({ toJSON: () => 'j' }), '~j~"j"');

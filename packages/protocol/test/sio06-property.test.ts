@@ -56,8 +56,14 @@ test('every frame declares the UTF-16 length of its message, and the payload agr
 });
 
 test('the decoder throws only Sio06DecodeError on arbitrary strings', () => {
-  fc.assert(fc.property(fc.string({ unit, maxLength: 60 }), (s) => void onlySio06Errors(() => decodeSio06Payload(s))), runs);
-  fc.assert(fc.property(fc.string({ unit: fc.constantFrom('~', 'm', '0', '1', '9', 'x'), maxLength: 30 }), (s) => void onlySio06Errors(() => decodeSio06Payload(s))), runs);
+  fc.assert(
+    fc.property(fc.string({ unit, maxLength: 60 }), (s) => void onlySio06Errors(() => decodeSio06Payload(s))),
+    runs,
+  );
+  fc.assert(
+    fc.property(fc.string({ unit: fc.constantFrom('~', 'm', '0', '1', '9', 'x'), maxLength: 30 }), (s) => void onlySio06Errors(() => decodeSio06Payload(s))),
+    runs,
+  );
 });
 
 test('whatever the strict decoder accepts means what it meant to 0.6 (rough and mutated payloads)', () => {
@@ -70,7 +76,10 @@ test('whatever the strict decoder accepts means what it meant to 0.6 (rough and 
     if (!/~m~0[0-9]/.test(body)) assert.equal(encodeSio06Payload(got), body);
   };
   fc.assert(fc.property(roughPayload, check), { numRuns: 3000 });
-  fc.assert(fc.property(messages, mutations, (ms, edits) => check(mutateString(encodeSio06Payload(ms), edits))), { numRuns: 3000 });
+  fc.assert(
+    fc.property(messages, mutations, (ms, edits) => check(mutateString(encodeSio06Payload(ms), edits))),
+    { numRuns: 3000 },
+  );
 });
 
 test('a payload cut anywhere inside its last frame is refused, never read short', () => {
@@ -80,7 +89,8 @@ test('a payload cut anywhere inside its last frame is refused, never read short'
       const last = encodeSio06Frame(ms[ms.length - 1] as string);
       const kept = body.length - 1 - (cut % last.length); // drop 1 .. last.length code units
       const got = onlySio06Errors(() => decodeSio06Payload(body.slice(0, kept)));
-      if (kept === body.length - last.length) assert.deepEqual(got, ms.slice(0, -1)); // cut exactly between frames
+      if (kept === body.length - last.length)
+        assert.deepEqual(got, ms.slice(0, -1)); // cut exactly between frames
       else assert.equal(got, undefined, JSON.stringify(body.slice(0, kept)));
     }),
     runs,
@@ -90,7 +100,10 @@ test('a payload cut anywhere inside its last frame is refused, never read short'
 // ----------------------------------------------------------------- messages
 
 test('message round trip: decode(encode(m)) is m for every message the decoder can return', () => {
-  fc.assert(fc.property(sio06Message, (m) => assert.deepEqual(decodeSio06Message(encodeSio06Message(m)), m)), runs);
+  fc.assert(
+    fc.property(sio06Message, (m) => assert.deepEqual(decodeSio06Message(encodeSio06Message(m)), m)),
+    runs,
+  );
 });
 
 test('message decode → encode is the identity for text and heartbeats, and stable for JSON', () => {
@@ -102,7 +115,10 @@ test('message decode → encode is the identity for text and heartbeats, and sta
     else assert.equal(encodeSio06Message(m), s);
   };
   fc.assert(fc.property(roughMessage, check), { numRuns: 3000 });
-  fc.assert(fc.property(sio06Message, mutations, (m, edits) => check(mutateString(encodeSio06Message(m), edits))), { numRuns: 3000 });
+  fc.assert(
+    fc.property(sio06Message, mutations, (m, edits) => check(mutateString(encodeSio06Message(m), edits))),
+    { numRuns: 3000 },
+  );
 });
 
 test('the message decoder throws only Sio06DecodeError, and only for ~j~ / ~h~ messages', () => {
@@ -110,7 +126,11 @@ test('the message decoder throws only Sio06DecodeError, and only for ~j~ / ~h~ m
     try {
       decodeSio06Message(s);
     } catch (e) {
-      assert.ok(onlySio06Errors(() => { throw e; }) === undefined);
+      assert.ok(
+        onlySio06Errors(() => {
+          throw e;
+        }) === undefined,
+      );
       assert.ok(s.startsWith('~j~') || s.startsWith('~h~'), JSON.stringify(s));
     }
   };
@@ -168,13 +188,19 @@ test('sio06TextOf: everything else is String(value): arrays, numbers, strings, b
 // ------------------------------------------------------- JS literal helpers
 
 test('an htmlfile chunk, parsed as HTML and run as JS, hands parent.s._ exactly the payload', () => {
-  fc.assert(fc.property(text, (p) => assert.equal(runHtmlfile(sio06HtmlfileChunk(p)).payload, p)), runs);
-  fc.assert(fc.property(messages, (ms) => {
-    const payload = encodeSio06Payload(ms);
-    const chunk = sio06HtmlfileChunk(payload);
-    assert.ok(!hasLoneSurrogate(chunk), 'the chunk survives UTF-8');
-    assert.deepEqual(decodeSio06Payload(runHtmlfile(chunk).payload as string), ms);
-  }), runs);
+  fc.assert(
+    fc.property(text, (p) => assert.equal(runHtmlfile(sio06HtmlfileChunk(p)).payload, p)),
+    runs,
+  );
+  fc.assert(
+    fc.property(messages, (ms) => {
+      const payload = encodeSio06Payload(ms);
+      const chunk = sio06HtmlfileChunk(payload);
+      assert.ok(!hasLoneSurrogate(chunk), 'the chunk survives UTF-8');
+      assert.deepEqual(decodeSio06Payload(runHtmlfile(chunk).payload as string), ms);
+    }),
+    runs,
+  );
 });
 
 test('a jsonp response hands io.JSONP[index]._ exactly the payload, for any index string', () => {
@@ -203,7 +229,10 @@ test('a multipart part is header, blank line, payload, boundary', () => {
 // ---------------------------------------------------------------- forms
 
 test('POST forms: both 0.6 client encodings give the payload back, among other fields', () => {
-  const other = fc.tuple(fc.string({ unit: 'grapheme', maxLength: 5 }).filter((k) => k !== 'data'), fc.string({ maxLength: 5 }));
+  const other = fc.tuple(
+    fc.string({ unit: 'grapheme', maxLength: 5 }).filter((k) => k !== 'data'),
+    fc.string({ maxLength: 5 }),
+  );
   fc.assert(
     fc.property(wellFormedMessages, fc.array(other, { maxLength: 2 }), fc.array(other, { maxLength: 2 }), (ms, before, after) => {
       const payload = encodeSio06Payload(ms);
@@ -222,7 +251,10 @@ test('the form decoder throws only Sio06DecodeError, and agrees with URLSearchPa
     if (got === undefined || hasLoneSurrogate(body)) return;
     assert.equal(got, new URLSearchParams(body).get('data'), JSON.stringify(body));
   };
-  fc.assert(fc.property(fc.string({ unit, maxLength: 40 }), (s) => check(`data=${s}`)), runs);
+  fc.assert(
+    fc.property(fc.string({ unit, maxLength: 40 }), (s) => check(`data=${s}`)),
+    runs,
+  );
   fc.assert(fc.property(fc.string({ unit: fc.constantFrom('d', 'a', 't', '=', '&', '%', '+', '2', 'C', 'F', '9', 'é'), maxLength: 24 }), check), runs);
   fc.assert(
     fc.property(wellFormedText, mutations, (p, edits) => check(mutateString(new URLSearchParams({ data: p }).toString(), edits))),
@@ -238,12 +270,19 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 
 test('the policy file has one well-formed line per origin, whatever the origins hold', () => {
   fc.assert(
-    fc.property(fc.array(fc.string({ unit, maxLength: 12 }).filter((o) => !CONTROL.test(o)), { maxLength: 4 }), (origins) => {
-      const lines = sio06FlashPolicyXml(origins).split('\n');
-      assert.equal(lines.length, origins.length + 5);
-      assert.equal(lines.pop(), '');
-      for (const line of lines.slice(3, -1)) assert.match(line, /^<allow-access-from domain="[^"<>&]*(?:&#\d+;[^"<>&]*)*" to-ports="[^"<>&]*(?:&#\d+;[^"<>&]*)*"\/>$/);
-    }),
+    fc.property(
+      fc.array(
+        fc.string({ unit, maxLength: 12 }).filter((o) => !CONTROL.test(o)),
+        { maxLength: 4 },
+      ),
+      (origins) => {
+        const lines = sio06FlashPolicyXml(origins).split('\n');
+        assert.equal(lines.length, origins.length + 5);
+        assert.equal(lines.pop(), '');
+        for (const line of lines.slice(3, -1))
+          assert.match(line, /^<allow-access-from domain="[^"<>&]*(?:&#\d+;[^"<>&]*)*" to-ports="[^"<>&]*(?:&#\d+;[^"<>&]*)*"\/>$/);
+      },
+    ),
     runs,
   );
 });

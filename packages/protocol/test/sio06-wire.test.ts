@@ -62,7 +62,7 @@ describe('SPEC-NOTES-06 §1 message layer', () => {
     assert.equal(utf8Length(body), 58);
   });
 
-  test("§1.1 every message is framed, even a single one; null/undefined are the empty message", () => {
+  test('§1.1 every message is framed, even a single one; null/undefined are the empty message', () => {
     assert.equal(encodeSio06Payload(['asdasdsad']), '~m~9~m~asdasdsad');
     assert.equal(frameOf('asdasdsad'), '~m~9~m~asdasdsad');
     assert.equal(frameOf(null), '~m~0~m~');
@@ -71,10 +71,7 @@ describe('SPEC-NOTES-06 §1 message layer', () => {
   });
 
   test('§1.1 several messages in one payload, astral characters counting 2', () => {
-    assertPayload('~m~32~m~echo:burst 1 héllo wörld ✓ 中文 Жз~m~48~m~echo:burst 2 astral 😀🎉𝄞 (2 UTF-16 units each)', [
-      echo(BURST[1]),
-      echo(BURST[2]),
-    ]);
+    assertPayload('~m~32~m~echo:burst 1 héllo wörld ✓ 中文 Жз~m~48~m~echo:burst 2 astral 😀🎉𝄞 (2 UTF-16 units each)', [echo(BURST[1]), echo(BURST[2])]);
   });
 
   test('§1.1 ~m~ inside a message is data: ONE message', () => {
@@ -200,8 +197,16 @@ describe('WIRE-EXAMPLES-06 §1-§2 websocket and flashsocket frames', () => {
     ['S->C', 14, '"~m~7~m~welcome"'],
     ['C->S', 53, '"~m~38~m~hello from the 0.6 client: héllo 中文 😀"'],
     ['S->C', 58, '"~m~43~m~echo:hello from the 0.6 client: héllo 中文 😀"'],
-    ['C->S', 117, String.raw`"~m~105~m~~j~{\"s\":\"héllo 😀\",\"n\":42,\"f\":1.5,\"b\":true,\"z\":null,\"a\":[1,\"two\",{\"three\":3}],\"nested\":{\"k\":\"v:~m~3~m~\"}}"`],
-    ['S->C', 126, String.raw`"~m~114~m~~j~{\"echo\":{\"s\":\"héllo 😀\",\"n\":42,\"f\":1.5,\"b\":true,\"z\":null,\"a\":[1,\"two\",{\"three\":3}],\"nested\":{\"k\":\"v:~m~3~m~\"}}}"`],
+    [
+      'C->S',
+      117,
+      String.raw`"~m~105~m~~j~{\"s\":\"héllo 😀\",\"n\":42,\"f\":1.5,\"b\":true,\"z\":null,\"a\":[1,\"two\",{\"three\":3}],\"nested\":{\"k\":\"v:~m~3~m~\"}}"`,
+    ],
+    [
+      'S->C',
+      126,
+      String.raw`"~m~114~m~~j~{\"echo\":{\"s\":\"héllo 😀\",\"n\":42,\"f\":1.5,\"b\":true,\"z\":null,\"a\":[1,\"two\",{\"three\":3}],\"nested\":{\"k\":\"v:~m~3~m~\"}}}"`,
+    ],
     ['C->S', 27, '"~m~19~m~burst 0 plain ascii"'],
     ['C->S', 45, '"~m~27~m~burst 1 héllo wörld ✓ 中文 Жз"'],
     ['S->C', 32, '"~m~24~m~echo:burst 0 plain ascii"'],
@@ -317,7 +322,10 @@ describe('WIRE-EXAMPLES-06 §3 htmlfile', () => {
     ['42', '<script>parent.s._("~m~16~m~9997125788331507", document);</script>'],
     ['38', '<script>parent.s._("~m~7~m~welcome", document);</script>'],
     ['64', '<script>parent.s._("~m~43~m~echo:hello from the 0.6 client: héllo 中文 😀", document);</script>'],
-    ['c2', String.raw`<script>parent.s._("~m~114~m~~j~{\"echo\":{\"s\":\"héllo 😀\",\"n\":42,\"f\":1.5,\"b\":true,\"z\":null,\"a\":[1,\"two\",{\"three\":3}],\"nested\":{\"k\":\"v:~m~3~m~\"}}}", document);</script>`],
+    [
+      'c2',
+      String.raw`<script>parent.s._("~m~114~m~~j~{\"echo\":{\"s\":\"héllo 😀\",\"n\":42,\"f\":1.5,\"b\":true,\"z\":null,\"a\":[1,\"two\",{\"three\":3}],\"nested\":{\"k\":\"v:~m~3~m~\"}}}", document);</script>`,
+    ],
     ['4a', '<script>parent.s._("~m~24~m~echo:burst 0 plain ascii", document);</script>'],
     ['5c', '<script>parent.s._("~m~32~m~echo:burst 1 héllo wörld ✓ 中文 Жз", document);</script>'],
     ['68', '<script>parent.s._("~m~48~m~echo:burst 2 astral 😀🎉𝄞 (2 UTF-16 units each)", document);</script>'],
@@ -350,10 +358,15 @@ describe('WIRE-EXAMPLES-06 §3 htmlfile', () => {
 
   test('the writes as the proxy counted them: prelude and chunks in chunked coding', () => {
     const head =
-      'HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n' +
-      'Date: Sun, 22 Nov 2026 05:33:48 GMT\r\n\r\n';
+      'HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n' + 'Date: Sun, 22 Nov 2026 05:33:48 GMT\r\n\r\n';
     assert.equal(chunked(SIO06_HTMLFILE_PRELUDE).slice(0, 5), '100\r\n');
-    const write = (from: number, to: number): number => utf8Length(payloads.slice(from, to).map((p) => chunked(sio06HtmlfileChunk(p))).join(''));
+    const write = (from: number, to: number): number =>
+      utf8Length(
+        payloads
+          .slice(from, to)
+          .map((p) => chunked(sio06HtmlfileChunk(p)))
+          .join(''),
+      );
     assert.equal(utf8Length(head + chunked(SIO06_HTMLFILE_PRELUDE)) + write(0, 2), 530);
     assert.equal(write(2, 3), 106);
     assert.equal(write(3, 4), 200);
@@ -364,8 +377,7 @@ describe('WIRE-EXAMPLES-06 §3 htmlfile', () => {
   });
 
   test('§3.1 / §3.2 the XHR POST bodies', () => {
-    const body =
-      'data=~m~38~m~hello%20from%20the%200.6%20client%3A%20h%C3%A9llo%20%E4%B8%AD%E6%96%87%20%F0%9F%98%80';
+    const body = 'data=~m~38~m~hello%20from%20the%200.6%20client%3A%20h%C3%A9llo%20%E4%B8%AD%E6%96%87%20%F0%9F%98%80';
     assert.equal(utf8Length(body), 98);
     assert.equal(xhrBody(frameOf(HELLO)), body);
     assert.deepEqual(decodeSio06Payload(decodeSio06Form(body)), [HELLO]);
@@ -406,7 +418,10 @@ describe('WIRE-EXAMPLES-06 §4 xhr-multipart', () => {
         'Content-Type: text/plain\n\n~m~32~m~echo:burst 1 héllo wörld ✓ 中文 Жз\n--socketio\n' +
           'Content-Type: text/plain\n\n~m~48~m~echo:burst 2 astral 😀🎉𝄞 (2 UTF-16 units each)\n--socketio\n' +
           'Content-Type: text/plain\n\n~m~48~m~echo:burst 3 ~m~5~m~fake frame ~j~{} ~h~1 inside\n--socketio\n' +
-          String.raw`Content-Type: text/plain` + '\n\n' + String.raw`~m~343~m~echo:burst 4 & = + % ? # / \ " ' ; : , x…(300×x) énd` + '\n--socketio\n',
+          String.raw`Content-Type: text/plain` +
+          '\n\n' +
+          String.raw`~m~343~m~echo:burst 4 & = + % ? # / \ " ' ; : , x…(300×x) énd` +
+          '\n--socketio\n',
       ],
       [49, ['~m~4~m~~h~1'], 'Content-Type: text/plain\n\n~m~4~m~~h~1\n--socketio\n'],
       [49, ['~m~4~m~~h~2'], 'Content-Type: text/plain\n\n~m~4~m~~h~2\n--socketio\n'],

@@ -19,7 +19,15 @@ const runs = { numRuns: 1000 };
 // The regex both 0.9 peers decode with (SPEC §3); used as the reference reader.
 const REFERENCE = /([^:]+):([0-9]+)?(\+)?:([^:]+)?:?([\s\S]*)?/;
 const TYPE_DIGIT: Record<LegacyPacket['type'], string> = {
-  disconnect: '0', connect: '1', heartbeat: '2', message: '3', json: '4', event: '5', ack: '6', error: '7', noop: '8',
+  disconnect: '0',
+  connect: '1',
+  heartbeat: '2',
+  message: '3',
+  json: '4',
+  event: '5',
+  ack: '6',
+  error: '7',
+  noop: '8',
 };
 
 /** 0.9.16's payload reader: lenient, but the authority on what a length means. */
@@ -103,7 +111,12 @@ test('packet: mutated encodings throw nothing but LegacyDecodeError; what is acc
 });
 
 test('packet: random and packet-shaped strings throw nothing but LegacyDecodeError', () => {
-  const input = fc.oneof(text, fc.string({ unit: 'binary' }), roughPacket, fc.tuple(roughPacket, mutations).map(([s, e]) => mutateString(s, e)));
+  const input = fc.oneof(
+    text,
+    fc.string({ unit: 'binary' }),
+    roughPacket,
+    fc.tuple(roughPacket, mutations).map(([s, e]) => mutateString(s, e)),
+  );
   fc.assert(
     fc.property(input, (s) => {
       const got = onlyLegacyErrors(() => decodeLegacyPacket(s));
@@ -138,7 +151,9 @@ test('payload: encode → decode is the identity on any list of strings', () => 
 
 test('payload: mutated and random bodies throw nothing but LegacyDecodeError; accepted ones re-encode to the same list', () => {
   const body = fc.oneof(
-    fc.tuple(fc.array(legacyPacket.map(encodeLegacyPacket), { minLength: 2, maxLength: 4 }), mutations).map(([ps, e]) => mutateString(encodeLegacyPayload(ps), e)),
+    fc
+      .tuple(fc.array(legacyPacket.map(encodeLegacyPacket), { minLength: 2, maxLength: 4 }), mutations)
+      .map(([ps, e]) => mutateString(encodeLegacyPayload(ps), e)),
     text.map((t) => `\ufffd${t}`),
     fc.array(fc.oneof(text, fc.constantFrom('\ufffd', '\ufffd3\ufffd', '12')), { maxLength: 6 }).map((parts) => parts.join('')),
   );

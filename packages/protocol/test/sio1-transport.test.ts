@@ -1,13 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  decodeJsonpForm,
-  flashPolicyXml,
-  htmlfileChunk,
-  legacyHandshakeBody,
-  legacyJsonp,
-  legacyJsonpError,
-} from '../src/index.js';
+import { decodeJsonpForm, flashPolicyXml, htmlfileChunk, legacyHandshakeBody, legacyJsonp, legacyJsonpError } from '../src/index.js';
 import { jsStringLiteral } from '../src/sio1/js-literal.js';
 import { assertLegacyError, runHtmlfile, runJsonp } from './sio1-helpers.js';
 

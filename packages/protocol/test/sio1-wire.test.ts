@@ -60,7 +60,11 @@ const WEBSOCKET: [number, string, LegacyPacket][] = [
   [19, String.raw`"6:::1+[\"answer-42\"]"`, ack(1, ['answer-42'])],
   [44, String.raw`"5:::{\"name\":\"answered\",\"args\":[\"answer-42\"]}"`, ev('answered', ['answer-42'])],
   [8, String.raw`"1::/chat"`, { type: 'connect', endpoint: '/chat' }],
-  [91, String.raw`"5::/chat:{\"name\":\"welcome\",\"args\":[{\"nsp\":\"/chat\",\"text\":\"héllo wörld ✓ 中文 😀\"}]}"`, ev('welcome', [{ nsp: '/chat', text: TEXT }], { endpoint: '/chat' })],
+  [
+    91,
+    String.raw`"5::/chat:{\"name\":\"welcome\",\"args\":[{\"nsp\":\"/chat\",\"text\":\"héllo wörld ✓ 中文 😀\"}]}"`,
+    ev('welcome', [{ nsp: '/chat', text: TEXT }], { endpoint: '/chat' }),
+  ],
   [45, String.raw`"5:1+:/chat:{\"name\":\"echo\",\"args\":[\"in chat\"]}"`, ev('echo', ['in chat'], { endpoint: '/chat', id: 1, dataAck: true })],
   [22, String.raw`"6::/chat:1+[\"in chat\"]"`, ack(1, ['in chat'], '/chat')],
   [17, String.raw`"3::/chat:chat msg"`, msg('chat msg', { endpoint: '/chat' })],
@@ -121,7 +125,10 @@ const SERVER_BURST = wire(
 test('WIRE §3.4: the client burst POST body decodes to 4 events and is rebuilt byte-exact', () => {
   assert.equal(bytes(CLIENT_BURST), 920);
   const packets = decodeLegacyPayload(CLIENT_BURST);
-  assert.deepEqual(packets.map((p) => p.length), [124, 184, 244, 304]);
+  assert.deepEqual(
+    packets.map((p) => p.length),
+    [124, 184, 244, 304],
+  );
   assert.deepEqual(
     packets.map(decodeLegacyPacket),
     [1, 2, 3, 4].map((n) => ev('echo', burst(n, 60 * n), dataAck(n + 3))),
@@ -133,7 +140,10 @@ test('WIRE §3.5: the server burst poll response is the 4 acks framed, byte-exac
   assert.equal(bytes(SERVER_BURST), 828);
   const acks = [1, 2, 3, 4].map((n) => ack(n + 3, burst(n, 60 * n)));
   const packets = acks.map(encodeLegacyPacket);
-  assert.deepEqual(packets.map((p) => p.length), [101, 161, 221, 281]);
+  assert.deepEqual(
+    packets.map((p) => p.length),
+    [101, 161, 221, 281],
+  );
   assert.equal(encodeLegacyPayload(packets), SERVER_BURST);
   assert.deepEqual(decodeLegacyPayload(SERVER_BURST).map(decodeLegacyPacket), acks);
 });
@@ -148,14 +158,11 @@ test('WIRE §4.1: jsonp-polling GET bodies', () => {
 });
 
 test('WIRE §4.2: the jsonp form POST body decodes to the json packet', () => {
-  const body =
-    'd=%224%3A%3A%3A%7B%5C%22a%5C%22%3A%5B1%2C%5C%222%5C%22%2C%7B%5C%22c%5C%22%3Anull%7D%5D%2C%5C%22u%5C%22%3A%5C%22%C3%A9%F0%9F%98%80%5C%22%7D%22';
+  const body = 'd=%224%3A%3A%3A%7B%5C%22a%5C%22%3A%5B1%2C%5C%222%5C%22%2C%7B%5C%22c%5C%22%3Anull%7D%5D%2C%5C%22u%5C%22%3A%5C%22%C3%A9%F0%9F%98%80%5C%22%7D%22';
   assert.equal(bytes(body), 141);
   const payload = decodeJsonpForm(body);
   assert.equal(payload, '4:::{"a":[1,"2",{"c":null}],"u":"é😀"}');
-  assert.deepEqual(decodeLegacyPayload(payload).map(decodeLegacyPacket), [
-    { type: 'json', endpoint: '', data: { a: [1, '2', { c: null }], u: 'é😀' } },
-  ]);
+  assert.deepEqual(decodeLegacyPayload(payload).map(decodeLegacyPacket), [{ type: 'json', endpoint: '', data: { a: [1, '2', { c: null }], u: 'é😀' } }]);
 });
 
 test('WIRE §4.3: a framed payload inside the JSONP wrapper', () => {
@@ -173,20 +180,25 @@ test('WIRE §4.3: a framed payload inside the JSONP wrapper', () => {
 test('WIRE §5: the htmlfile prelude is the exact 256-byte first chunk', () => {
   assert.equal(HTMLFILE_PRELUDE.length, 256);
   assert.equal(bytes(HTMLFILE_PRELUDE), 0x100);
-  assert.equal(
-    HTMLFILE_PRELUDE,
-    '<html><body><script>var _ = function (msg) { parent.s._(msg, document); };</script>' + ' '.repeat(173),
-  );
+  assert.equal(HTMLFILE_PRELUDE, '<html><body><script>var _ = function (msg) { parent.s._(msg, document); };</script>' + ' '.repeat(173));
 });
 
 test('WIRE §5: htmlfile payload chunks, "/" escaped as "\\/", with their chunk sizes', () => {
   const chunks: [LegacyPacket, number, string][] = [
     [{ type: 'connect', endpoint: '' }, 0x1a, '<script>_("1::");</script>'],
-    [ev('welcome', [{ nsp: '', text: TEXT }]), 0x76, String.raw`<script>_("5:::{\"name\":\"welcome\",\"args\":[{\"nsp\":\"\",\"text\":\"héllo wörld ✓ 中文 😀\"}]}");</script>`],
+    [
+      ev('welcome', [{ nsp: '', text: TEXT }]),
+      0x76,
+      String.raw`<script>_("5:::{\"name\":\"welcome\",\"args\":[{\"nsp\":\"\",\"text\":\"héllo wörld ✓ 中文 😀\"}]}");</script>`,
+    ],
     [ack(1, echoArgs), 0x4d, String.raw`<script>_("6:::1+[\"a\",{\"b\":[1,2,{\"c\":null}]},3.5,true,null]");</script>`],
     [ev('echo', ['no-ack', 42]), 0x47, String.raw`<script>_("5:::{\"name\":\"echo\",\"args\":[\"no-ack\",42]}");</script>`],
     [{ type: 'connect', endpoint: '/chat' }, 0x20, String.raw`<script>_("1::\/chat");</script>`],
-    [ev('welcome', [{ nsp: '/chat', text: TEXT }], { endpoint: '/chat' }), 0x82, String.raw`<script>_("5::\/chat:{\"name\":\"welcome\",\"args\":[{\"nsp\":\"\/chat\",\"text\":\"héllo wörld ✓ 中文 😀\"}]}");</script>`],
+    [
+      ev('welcome', [{ nsp: '/chat', text: TEXT }], { endpoint: '/chat' }),
+      0x82,
+      String.raw`<script>_("5::\/chat:{\"name\":\"welcome\",\"args\":[{\"nsp\":\"\/chat\",\"text\":\"héllo wörld ✓ 中文 😀\"}]}");</script>`,
+    ],
     [{ type: 'heartbeat', endpoint: '' }, 0x1a, '<script>_("2::");</script>'],
     [{ type: 'disconnect', endpoint: '' }, 0x1a, '<script>_("0::");</script>'],
   ];

@@ -2,7 +2,16 @@ import { EventEmitter, once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { compareIds, ID_PATTERN, type Bus, type BusEntry, type BusHandler, type BusInput } from '@nonstick/server';
 import { Cluster } from 'ioredis';
-import { closeClient, createClient, timeCommands, watchClient, type Client, type ConnectionOptions, type ConnectionStatus, type StatusEvent } from './connection.js';
+import {
+  closeClient,
+  createClient,
+  timeCommands,
+  watchClient,
+  type Client,
+  type ConnectionOptions,
+  type ConnectionStatus,
+  type StatusEvent,
+} from './connection.js';
 import { MalformedReplyError } from './decode.js';
 import { checkPrefix, DEFAULT_PREFIX } from './keys.js';
 
@@ -139,7 +148,8 @@ function toInfo(raw: unknown): StreamInfo | null {
   if (raw === null) return null;
   if (!Array.isArray(raw) || raw.length !== 6) throw new MalformedReplyError('nsBusRange', 'expected 6 fields', raw);
   const [last, maxDeleted, added, length, first, rows] = raw as unknown[];
-  if (!Buffer.isBuffer(last) || !Buffer.isBuffer(maxDeleted) || !Buffer.isBuffer(first)) throw new MalformedReplyError('nsBusRange', 'ids are not strings', raw);
+  if (!Buffer.isBuffer(last) || !Buffer.isBuffer(maxDeleted) || !Buffer.isBuffer(first))
+    throw new MalformedReplyError('nsBusRange', 'ids are not strings', raw);
   if (typeof added !== 'number' || typeof length !== 'number') throw new MalformedReplyError('nsBusRange', 'counts are not numbers', raw);
   if (!Array.isArray(rows) || !rows.every(isRow)) throw new MalformedReplyError('nsBusRange', 'rows are not stream entries', raw);
   return { last: last.toString(), maxDeleted: maxDeleted.toString(), added, length, first: first.toString(), rows };

@@ -131,9 +131,12 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
       throw err;
     }
     this.#running = true;
-    this.#renewTimer = setInterval(() => {
-      this.#renew().catch((error: Error) => this.#backgroundError(error));
-    }, Math.max(10, Math.floor(this.limits.workerTtl / 3)));
+    this.#renewTimer = setInterval(
+      () => {
+        this.#renew().catch((error: Error) => this.#backgroundError(error));
+      },
+      Math.max(10, Math.floor(this.limits.workerTtl / 3)),
+    );
     this.#renewTimer.unref();
   }
 
@@ -168,12 +171,40 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
     ops.push(
       this.#scripts.nsCreate(
         k.allKeys(sid),
-        'g', init.generation, 't', init.transport, 'o', init.owner, 'e', 1,
-        'p', init.persistent ? '1' : '0', 'h', init.storeHeartbeat ? '1' : '0',
-        'pi', init.pingInterval, 'pt', init.pingTimeout, 'hm', init.heartbeat,
-        'pe', init.pingEntry, 'ce', init.closeEntry,
-        'np', nextPing, 'dl', deadline, 'du', due,
-        'hs', init.handshake, 'f', init.flags, 'cr', now,
+        'g',
+        init.generation,
+        't',
+        init.transport,
+        'o',
+        init.owner,
+        'e',
+        1,
+        'p',
+        init.persistent ? '1' : '0',
+        'h',
+        init.storeHeartbeat ? '1' : '0',
+        'pi',
+        init.pingInterval,
+        'pt',
+        init.pingTimeout,
+        'hm',
+        init.heartbeat,
+        'pe',
+        init.pingEntry,
+        'ce',
+        init.closeEntry,
+        'np',
+        nextPing,
+        'dl',
+        deadline,
+        'du',
+        due,
+        'hs',
+        init.handshake,
+        'f',
+        init.flags,
+        'cr',
+        now,
         // A persistent transport's owner waits on the queue from the start.
         init.persistent ? ['ww', init.owner, 'wp', '*'] : EMPTY,
         init.settling ? ['sg', '1'] : EMPTY,
@@ -190,18 +221,18 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
   async push(sid: string, entries: string[], ack = 0, mark?: string): Promise<boolean> {
     if (!isTaggable(sid)) return false;
     const l = this.limits;
-    const r = decodePushReply(await this.#scripts.nsPush(
-      this.keys.allKeys(sid), this.#me, l.maxQueueLength, l.closeLinger, ack, mark === undefined ? '' : '1', mark ?? '', entries,
-    ));
+    const r = decodePushReply(
+      await this.#scripts.nsPush(this.keys.allKeys(sid), this.#me, l.maxQueueLength, l.closeLinger, ack, mark === undefined ? '' : '1', mark ?? '', entries),
+    );
     if (r.kind === 'overflow') await this.#forget(sid, r.owner); // closed by the overflow
     return r.kind === 'queued';
   }
 
   async poll(sid: string, transport: string, pollId: string, steal?: PollHolder, request = ''): Promise<PollResult> {
     if (!isTaggable(sid)) return { kind: 'unknown' };
-    return decodePollReply(await this.#scripts.nsPoll(
-      this.keys.allKeys(sid), this.#me, transport, pollId, steal?.worker ?? '', steal?.pollId ?? '', Date.now(), request,
-    ));
+    return decodePollReply(
+      await this.#scripts.nsPoll(this.keys.allKeys(sid), this.#me, transport, pollId, steal?.worker ?? '', steal?.pollId ?? '', Date.now(), request),
+    );
   }
 
   async unpoll(sid: string, pollId: string): Promise<boolean> {
@@ -214,11 +245,21 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
     const me = this.#me;
     const reply = input.reply ?? EMPTY;
     const closing = input.close !== undefined;
-    const r = decodeIngestReply(await this.#scripts.nsIngest(
-      this.keys.allKeys(sid),
-      me, transport, Date.now(), input.heartbeat ?? '', closing ? '1' : '', input.close ?? '', this.limits.closeLinger,
-      reply.length, reply, input.messages,
-    ));
+    const r = decodeIngestReply(
+      await this.#scripts.nsIngest(
+        this.keys.allKeys(sid),
+        me,
+        transport,
+        Date.now(),
+        input.heartbeat ?? '',
+        closing ? '1' : '',
+        input.close ?? '',
+        this.limits.closeLinger,
+        reply.length,
+        reply,
+        input.messages,
+      ),
+    );
     if (r.kind === 'unknown' || r.kind === 'transport') return r;
     let result: IngestResult;
     let owner: string;
@@ -251,10 +292,7 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
     const me = this.#me;
     // Into this worker's index first, so there is no moment when it owns the
     // session without the index saying so (were it to die right then).
-    const [, raw] = await Promise.all([
-      this.#client.sadd(k.owned(me), sid),
-      this.#scripts.nsCompleteUpgrade(k.sessionKeys(sid), me, transport),
-    ]);
+    const [, raw] = await Promise.all([this.#client.sadd(k.owned(me), sid), this.#scripts.nsCompleteUpgrade(k.sessionKeys(sid), me, transport)]);
     const r = decodeCompleteUpgradeReply(sid, raw);
     if (!r) return null;
     const { record, previousOwner } = r;
@@ -310,9 +348,7 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
     const me = this.#me;
     const linger = this.limits.closeLinger;
     // All sent before any reply is read: one pipelined round trip.
-    const replies = await Promise.allSettled(
-      sids.map((sid) => this.#scripts.nsHeartbeat(k.allKeys(sid), me, now, linger)),
-    );
+    const replies = await Promise.allSettled(sids.map((sid) => this.#scripts.nsHeartbeat(k.allKeys(sid), me, now, linger)));
     const schedule: Array<string | number> = [];
     const drop: string[] = [];
     const followUps: Promise<unknown>[] = [];
@@ -373,17 +409,10 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
     // Index first (see completeUpgrade). When the claim is lost the entry
     // stays: harmless (claim checks the real owner), and removing it could
     // race with another operation of this worker that does make it the owner.
-    const [, raw] = await Promise.all([
-      this.#client.sadd(k.owned(me), sid),
-      this.#scripts.nsClaim(k.allKeys(sid), me, from),
-    ]);
+    const [, raw] = await Promise.all([this.#client.sadd(k.owned(me), sid), this.#scripts.nsClaim(k.allKeys(sid), me, from)]);
     const r = decodeClaimReply(sid, raw);
     if (r.kind === 'reaped') {
-      await this.#quietly([
-        this.#client.srem(k.owned(from), sid),
-        this.#client.srem(k.owned(me), sid),
-        this.#client.zrem(k.heartbeats, sid),
-      ]);
+      await this.#quietly([this.#client.srem(k.owned(from), sid), this.#client.srem(k.owned(me), sid), this.#client.zrem(k.heartbeats, sid)]);
     } else if (r.kind === 'claimed') await this.#quietly([this.#client.srem(k.owned(from), sid)]);
     return r;
   }

@@ -53,10 +53,7 @@ describe('RedisStore across a Redis restart', () => {
     // Commands in flight when the server dies are rejected, not kept forever.
     const inFlight = Promise.allSettled(Array.from({ length: 50 }, (_, i) => a.push(id, [`4${i}`])));
     await server.kill();
-    const settled = await Promise.race([
-      inFlight,
-      new Promise<'hung'>((r) => setTimeout(() => r('hung'), 3000)),
-    ]);
+    const settled = await Promise.race([inFlight, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 3000))]);
     assert.notEqual(settled, 'hung', 'in-flight commands settle');
 
     // Every kind of call fails fast during the outage, again and again.
@@ -84,11 +81,15 @@ describe('RedisStore across a Redis restart', () => {
 
     // The channel is subscribed again: messages reach the worker.
     let n = 0;
-    await until(async () => {
-      await b.send(wa.id, { t: 'req', id: `after${++n}`, from: wb.id, body: 'ping' });
-      await new Promise((r) => setTimeout(r, 50));
-      return wa.messages.some((m) => m.t === 'req' && m.id.startsWith('after'));
-    }, 5000, 'message after resubscribe');
+    await until(
+      async () => {
+        await b.send(wa.id, { t: 'req', id: `after${++n}`, from: wb.id, body: 'ping' });
+        await new Promise((r) => setTimeout(r, 50));
+        return wa.messages.some((m) => m.t === 'req' && m.id.startsWith('after'));
+      },
+      5000,
+      'message after resubscribe',
+    );
 
     // Scripts run on the fresh server (its script cache is empty).
     const id2 = sid();
@@ -107,7 +108,10 @@ describe('RedisStore across a Redis restart', () => {
     const t0 = Date.now();
     await assert.rejects(s.start('nobody', () => {}));
     assert.ok(Date.now() - t0 < 2000, 'start failed fast');
-    assert.ok(events.some((e) => e.status === 'error'), 'the connection error was reported');
+    assert.ok(
+      events.some((e) => e.status === 'error'),
+      'the connection error was reported',
+    );
     await s.stop();
     // Nothing keeps reconnecting in the background (the retry delay is 100 ms).
     const before = events.length;

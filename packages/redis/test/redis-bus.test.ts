@@ -192,7 +192,11 @@ describe('RedisBus on a real redis-server', () => {
     const [a, b] = buses(2);
     const [ra, rb] = await Promise.all([startReader(a!), startReader(b!)]);
     const anchor = await a!.publish(entry('anchor'));
-    const big: BusInput = { kind: 'b', fields: ['/', 'big', 'x'.repeat(100_000)], binary: [randomBytes(8 * 1024 * 1024), new Uint8Array(0), randomBytes(1024 * 1024 + 7)] };
+    const big: BusInput = {
+      kind: 'b',
+      fields: ['/', 'big', 'x'.repeat(100_000)],
+      binary: [randomBytes(8 * 1024 * 1024), new Uint8Array(0), randomBytes(1024 * 1024 + 7)],
+    };
     const many: BusInput[] = Array.from({ length: 40 }, (_, i) => ({ kind: 'b', fields: [String(i)], binary: [randomBytes(100_000 + i)] }));
     const bigId = await b!.publish(big);
     const manyIds = await Promise.all(many.map((e) => a!.publish(e)));
@@ -211,17 +215,20 @@ describe('RedisBus on a real redis-server', () => {
     const client = a!.client as Redis;
     const pipeline = client.pipeline.bind(client);
     let pipelines = 0;
-    client.pipeline = ((...args: Parameters<Redis['pipeline']>) => {
+    client.pipeline = (...args: Parameters<Redis['pipeline']>) => {
       pipelines++;
       return pipeline(...args);
-    });
+    };
     await a!.publish(entry('anchor')); // creates the stream (a first publish finds none and sends again)
     const published = await Promise.all(Array.from({ length: 500 }, (_, i) => a!.publish(entry(String(i)))));
     assert.equal(pipelines, 1);
     for (let i = 1; i < published.length; i++) assert.ok(compareIds(published[i - 1]!, published[i]!) < 0);
     const got = (await rb.waitFor(501)).slice(1);
     assert.deepEqual(ids(got), published);
-    assert.deepEqual(got.map((e) => e.fields[0]), Array.from({ length: 500 }, (_, i) => String(i)));
+    assert.deepEqual(
+      got.map((e) => e.fields[0]),
+      Array.from({ length: 500 }, (_, i) => String(i)),
+    );
     // A lone publish is a plain command.
     await a!.publish(entry('alone'));
     assert.equal(pipelines, 1);
@@ -255,13 +262,19 @@ describe('RedisBus on a real redis-server', () => {
     const t0 = Date.now();
     await assert.rejects(bus.start(() => {}));
     assert.ok(Date.now() - t0 < 2000, 'start failed fast');
-    assert.ok(events.some((e) => e.status === 'error'), 'the connection error was reported');
+    assert.ok(
+      events.some((e) => e.status === 'error'),
+      'the connection error was reported',
+    );
     assert.equal(bus.reader, null);
     await bus.stop();
     // Nothing keeps reconnecting in the background (the first retry would come after 100 ms).
     const before = events.length;
     await new Promise((r) => setTimeout(r, 300));
-    assert.deepEqual(events.slice(before).filter((e) => e.status !== 'end'), []);
+    assert.deepEqual(
+      events.slice(before).filter((e) => e.status !== 'end'),
+      [],
+    );
   });
 
   it('delivers at most batchSize entries per batch', async () => {
@@ -269,6 +282,9 @@ describe('RedisBus on a real redis-server', () => {
     const [, rb] = await Promise.all([startReader(a!), startReader(b!)]);
     const published = await Promise.all(Array.from({ length: 50 }, (_, i) => a!.publish(entry(String(i)))));
     assert.deepEqual(ids(await rb.waitFor(50)), published);
-    assert.ok(rb.batches.every((batch) => batch.length <= 7), 'batches of at most batchSize');
+    assert.ok(
+      rb.batches.every((batch) => batch.length <= 7),
+      'batches of at most batchSize',
+    );
   });
 });

@@ -27,7 +27,22 @@ import { startRedisServer } from './helpers/redis-server.js';
 
 /** A `record()` reply as the Lua prelude returns it (HMGET of RECORD_FIELDS). */
 function recordReply(over: Partial<Record<(typeof RECORD_FIELDS)[number], string | null>> = {}): Array<string | null> {
-  const base: Record<string, string | null> = { t: 'polling', o: 'w1', e: '2', c: null, u: null, g: 'eio4', pi: '25000', pt: '20000', hm: 'server', hs: '{}', f: '', cr: '1700000000000', mk: '', ...over };
+  const base: Record<string, string | null> = {
+    t: 'polling',
+    o: 'w1',
+    e: '2',
+    c: null,
+    u: null,
+    g: 'eio4',
+    pi: '25000',
+    pt: '20000',
+    hm: 'server',
+    hs: '{}',
+    f: '',
+    cr: '1700000000000',
+    mk: '',
+    ...over,
+  };
   return RECORD_FIELDS.map((f) => base[f] ?? null);
 }
 

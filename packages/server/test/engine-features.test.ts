@@ -105,7 +105,11 @@ describe('engine options and transports in detail', () => {
     const bin = Buffer.from([4, 1, 2, 3]);
     const digits = (n: number) => [...String(n)].map(Number);
     const payload = Buffer.from([0, ...digits(str.length), 255, ...str, 1, ...digits(bin.length), 255, ...bin]);
-    const post = await http(`${base}?EIO=3&transport=polling&sid=${sid}`, { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: payload });
+    const post = await http(`${base}?EIO=3&transport=polling&sid=${sid}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/octet-stream' },
+      body: payload,
+    });
     assert.equal(post.text, 'ok');
     // Echoed: the server answers with a binary payload because the session supports binary.
     const poll = await http(`${base}?EIO=3&transport=polling&sid=${sid}`);

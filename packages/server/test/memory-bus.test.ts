@@ -29,7 +29,10 @@ describe('MemoryBus specifics', () => {
     const newestMs = ids.at(-1)!.split('-')[0];
     assert.ok(live.every((id) => id.startsWith(`${newestMs}-`)));
     assert.equal(log.trimmedUpTo, ids[ids.length - log.length - 1]);
-    assert.deepEqual((await bus.range(log.trimmedUpTo, 10_000))?.map((e) => e.id), live);
+    assert.deepEqual(
+      (await bus.range(log.trimmedUpTo, 10_000))?.map((e) => e.id),
+      live,
+    );
     assert.equal(await bus.range(ids[0]!, 10), null);
     assert.equal(await bus.lastId(), ids.at(-1));
     for (let i = 1; i < ids.length; i++) assert.ok(compareIds(ids[i - 1]!, ids[i]!) < 0);
@@ -49,7 +52,10 @@ describe('MemoryBus specifics', () => {
     assert.ok(Object.isFrozen(ea) && Object.isFrozen(ea!.fields) && Object.isFrozen(ea!.binary));
     assert.deepEqual(ea!.fields, ['x']);
     assert.deepEqual((await b.range(anchor, 1))![0], ea);
-    await assert.rejects(a.start(() => {}), /already started/);
+    await assert.rejects(
+      a.start(() => {}),
+      /already started/,
+    );
     await Promise.all([a.stop(), b.stop()]);
   });
 });

@@ -55,7 +55,7 @@ describe('NodeHost attached to a user server', () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
 
-  it('shares an http.createServer(handler): other paths and the user\'s own upgrades stay the user\'s', async () => {
+  it("shares an http.createServer(handler): other paths and the user's own upgrades stay the user's", async () => {
     const server = createServer((req, res) => res.end(`user ${req.url}`));
     const userWss = new WebSocketServer({ noServer: true });
     userWss.on('connection', (ws) => ws.on('message', (m) => ws.send(`user:${m.toString()}`)));
@@ -66,7 +66,10 @@ describe('NodeHost attached to a user server', () => {
     host.mount(ENGINE_PATH, echoEngine(), LIMITS);
     host.route('/health', (res) => res.send(200, [], 'ok', false));
     const port = await listen(server);
-    cleanups.push(() => new Promise((r) => server.close(r)), () => host.close());
+    cleanups.push(
+      () => new Promise((r) => server.close(r)),
+      () => host.close(),
+    );
     assert.equal(await host.listen(0, '127.0.0.1'), port, 'an attached, listening server keeps its port');
 
     const base = `http://127.0.0.1:${port}`;
@@ -82,12 +85,15 @@ describe('NodeHost attached to a user server', () => {
     chat.close();
   });
 
-  it('drops an upgrade nobody takes, after a moment (engine.io\'s destroyUpgrade)', async () => {
+  it("drops an upgrade nobody takes, after a moment (engine.io's destroyUpgrade)", async () => {
     const server = createServer((_req, res) => res.end('user'));
     const host = NodeHost.attach(server);
     host.mount(ENGINE_PATH, echoEngine(), LIMITS);
     const port = await listen(server);
-    cleanups.push(() => new Promise((r) => server.close(r)), () => host.close());
+    cleanups.push(
+      () => new Promise((r) => server.close(r)),
+      () => host.close(),
+    );
     const ws = new WebSocket(`ws://127.0.0.1:${port}/elsewhere`);
     const started = Date.now();
     const [err] = (await once(ws, 'error')) as [Error];
@@ -96,7 +102,7 @@ describe('NodeHost attached to a user server', () => {
     assert.ok(waited >= 900 && waited < 5000, `dropped after ${waited} ms`);
   });
 
-  it('gives the server back on close: the user\'s handler takes every path again', async () => {
+  it("gives the server back on close: the user's handler takes every path again", async () => {
     const server = createServer((_req, res) => res.end('user'));
     const host = NodeHost.attach(server);
     host.mount(ENGINE_PATH, echoEngine(), LIMITS);
@@ -106,7 +112,7 @@ describe('NodeHost attached to a user server', () => {
     const done = closed(ws);
     await host.close();
     assert.equal((await done).code, 1001);
-    assert.ok(server.listening, 'the user\'s listener stays up');
+    assert.ok(server.listening, "the user's listener stays up");
     assert.equal((await get(`http://127.0.0.1:${port}${ENGINE_PATH}/`)).text, 'user');
   });
 
@@ -119,7 +125,10 @@ describe('NodeHost attached to a user server', () => {
     const host = NodeHost.attach(server);
     host.mount(ENGINE_PATH, echoEngine(), LIMITS);
     const port = await listen(server);
-    cleanups.push(() => new Promise((r) => server.close(r)), () => host.close());
+    cleanups.push(
+      () => new Promise((r) => server.close(r)),
+      () => host.close(),
+    );
     const base = `http://127.0.0.1:${port}`;
     assert.deepEqual(JSON.parse((await get(`${base}/api/items`)).text), { items: [1, 2] });
     assert.equal((await get(`${base}/missing`)).status, 404);
@@ -133,7 +142,10 @@ describe('NodeHost attached to a user server', () => {
     const host = NodeHost.attach(app.server);
     host.mount(ENGINE_PATH, echoEngine(), LIMITS);
     await app.listen({ port: 0, host: '127.0.0.1' });
-    cleanups.push(() => app.close(), () => host.close());
+    cleanups.push(
+      () => app.close(),
+      () => host.close(),
+    );
     const port = (app.server.address() as AddressInfo).port;
     const base = `http://127.0.0.1:${port}`;
     assert.deepEqual(JSON.parse((await get(`${base}/api/items`)).text), { items: [3] });
@@ -146,8 +158,11 @@ describe('NodeHost attached to a user server', () => {
 function selfSigned(): { key: Buffer; cert: Buffer } | null {
   const dir = mkdtempSync(join(tmpdir(), 'nodehost-tls-'));
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
+      { stdio: 'ignore' },
+    );
     return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
   } catch {
     return null;
@@ -162,10 +177,24 @@ describe('NodeHost attached to an HTTP/2 server (allowHTTP1)', () => {
     if (!tls) return t.skip('no openssl to make a certificate');
     const server = createSecureServer({ ...tls, allowHTTP1: true }, (req, res) => res.end(`user ${req.httpVersion}`));
     const host = NodeHost.attach(server);
-    host.mount(ENGINE_PATH, {
-      ...echoEngine(),
-      request: (res, info) => res.send(200, [['Content-Type', 'text/plain'], ['Set-Cookie', 'a=1'], ['Set-Cookie', 'b=2']], `engine ${info.headers['host']}`, true),
-    }, LIMITS);
+    host.mount(
+      ENGINE_PATH,
+      {
+        ...echoEngine(),
+        request: (res, info) =>
+          res.send(
+            200,
+            [
+              ['Content-Type', 'text/plain'],
+              ['Set-Cookie', 'a=1'],
+              ['Set-Cookie', 'b=2'],
+            ],
+            `engine ${info.headers['host']}`,
+            true,
+          ),
+      },
+      LIMITS,
+    );
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     const port = (server.address() as AddressInfo).port;
@@ -261,17 +290,21 @@ describe('NodeHost on its own server', () => {
   it('holds a long-poll and a stream past the request timeout checks, and keeps an idle keep-alive connection beyond 5 s', { timeout: 30_000 }, async () => {
     const host = new NodeHost();
     const held: Array<() => void> = [];
-    host.mount(ENGINE_PATH, {
-      ...echoEngine(),
-      request: (res, info) => {
-        if (info.query['stream']) {
-          res.startStream(200, [], 'a');
-          held.push(() => res.endStream('b'));
-        } else {
-          held.push(() => res.send(200, [], 'late', false));
-        }
+    host.mount(
+      ENGINE_PATH,
+      {
+        ...echoEngine(),
+        request: (res, info) => {
+          if (info.query['stream']) {
+            res.startStream(200, [], 'a');
+            held.push(() => res.endStream('b'));
+          } else {
+            held.push(() => res.send(200, [], 'late', false));
+          }
+        },
       },
-    }, LIMITS);
+      LIMITS,
+    );
     const port = await host.listen(0, '127.0.0.1');
     try {
       const poll = get(`http://127.0.0.1:${port}${ENGINE_PATH}/?poll=1`, { timeoutMs: 20_000 });

@@ -155,7 +155,10 @@ describe('Server API (in-process, socket.io-client 4.x)', () => {
     await until(() => got.length >= 5, 3000, 'live broadcast');
     await sleep(50);
     assert.deepEqual(got, [0, 1, 2, 3, 4]);
-    assert.deepEqual(seen.map((s) => s.recovered), [false, true]);
+    assert.deepEqual(
+      seen.map((s) => s.recovered),
+      [false, true],
+    );
     assert.deepEqual(await c.emitWithAck('state'), { rooms: [firstId, 'news'].sort(), data: { name: 'ana' } });
   });
 

@@ -42,7 +42,10 @@ describe('UwsHost', () => {
     try {
       const { sid } = openData((await http(`http://127.0.0.1:${port}/engine.io/?EIO=4&transport=polling`)).text);
       const body = '4'.repeat(50);
-      const head = await keepAliveRequest(port, `POST /engine.io/?EIO=4&transport=polling&sid=${sid} HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      const head = await keepAliveRequest(
+        port,
+        `POST /engine.io/?EIO=4&transport=polling&sid=${sid} HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      );
       assert.match(head, /^HTTP\/1\.1 413 /);
       assert.match(head, /\r\nConnection: close(\r\n|$)/i);
     } finally {

@@ -65,7 +65,13 @@ export function connect(version: ClientVersion, url: string, mode: ClientMode, e
     upgraded,
     nextMessages(n, timeoutMs = 5000) {
       return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`timed out waiting for ${n} messages; have ${received.length - consumed}: ${JSON.stringify(received.slice(consumed, consumed + 5))}`)), timeoutMs);
+        const t = setTimeout(
+          () =>
+            reject(
+              new Error(`timed out waiting for ${n} messages; have ${received.length - consumed}: ${JSON.stringify(received.slice(consumed, consumed + 5))}`),
+            ),
+          timeoutMs,
+        );
         const check = () => {
           if (received.length - consumed >= n) {
             clearTimeout(t);

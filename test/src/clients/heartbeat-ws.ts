@@ -80,7 +80,15 @@ export abstract class HeartbeatWs<H extends Heartbeat> {
         done = true;
         let body = '';
         res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => reject(Object.assign(new Error(`websocket ${path}: HTTP ${res.statusCode} instead of 101: ${JSON.stringify(body)}`), { status: res.statusCode, body, headers: res.headers })));
+        res.on('end', () =>
+          reject(
+            Object.assign(new Error(`websocket ${path}: HTTP ${res.statusCode} instead of 101: ${JSON.stringify(body)}`), {
+              status: res.statusCode,
+              body,
+              headers: res.headers,
+            }),
+          ),
+        );
         res.on('error', () => reject(new Error(`websocket ${path}: HTTP ${res.statusCode}`)));
       });
       ws.once('error', (e) => {
@@ -102,7 +110,15 @@ export abstract class HeartbeatWs<H extends Heartbeat> {
   /** The next `n` frames other than heartbeats. */
   take(n: number, timeoutMs = 5000): Promise<string[]> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${n} frame(s); got since last read: ${JSON.stringify(this.frames.slice(this.#cursor))}; all: ${JSON.stringify(this.frames.slice(-8))}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `timed out waiting for ${n} frame(s); got since last read: ${JSON.stringify(this.frames.slice(this.#cursor))}; all: ${JSON.stringify(this.frames.slice(-8))}`,
+            ),
+          ),
+        timeoutMs,
+      );
       const check = (): void => {
         if (this.frames.length >= this.#cursor + n) {
           clearTimeout(timer);
@@ -111,7 +127,13 @@ export abstract class HeartbeatWs<H extends Heartbeat> {
           resolve(out);
         } else if (this.isClosed) {
           clearTimeout(timer);
-          void this.closed.then((c) => reject(new Error(`closed (${c.code} ${JSON.stringify(c.reason)}, ${c.at - this.openedAt} ms after opening) while waiting for ${n} frame(s); got ${JSON.stringify(this.frames.slice(this.#cursor))}`)));
+          void this.closed.then((c) =>
+            reject(
+              new Error(
+                `closed (${c.code} ${JSON.stringify(c.reason)}, ${c.at - this.openedAt} ms after opening) while waiting for ${n} frame(s); got ${JSON.stringify(this.frames.slice(this.#cursor))}`,
+              ),
+            ),
+          );
         } else this.#waiters.push(check);
       };
       check();

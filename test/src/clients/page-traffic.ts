@@ -66,7 +66,10 @@ export class PageTraffic {
     return (await this.entries())
       .filter((e) => !hide?.test(e.url))
       .slice(-max)
-      .map((e) => `+${e.t - t0}ms ${e.kind} ${e.method ?? ''} ${e.url.replace(/^https?:\/\/[^/]+/, '')}${e.status !== undefined ? ` ${e.status}` : ''}${e.body !== undefined ? ` ${JSON.stringify(e.body.length > 300 ? `${e.body.slice(0, 300)}…` : e.body)}` : ''}`)
+      .map(
+        (e) =>
+          `+${e.t - t0}ms ${e.kind} ${e.method ?? ''} ${e.url.replace(/^https?:\/\/[^/]+/, '')}${e.status !== undefined ? ` ${e.status}` : ''}${e.body !== undefined ? ` ${JSON.stringify(e.body.length > 300 ? `${e.body.slice(0, 300)}…` : e.body)}` : ''}`,
+      )
       .join('\n');
   }
 }
@@ -89,7 +92,9 @@ export async function pageStep(t: TestContext, page: TrafficPage, name: string, 
     } catch (err) {
       ok = false;
       const e = err as Error;
-      throw new Error(`${e.message}\n--- page traffic (last 60) ---\n${await page.dump()}\n--- page problems: ${page.problems.join('; ') || 'none'}`, { cause: e });
+      throw new Error(`${e.message}\n--- page traffic (last 60) ---\n${await page.dump()}\n--- page problems: ${page.problems.join('; ') || 'none'}`, {
+        cause: e,
+      });
     }
   });
   return ok;

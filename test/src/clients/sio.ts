@@ -49,7 +49,10 @@ export class SioClient {
       const onevent = this.raw.onevent.bind(this.raw);
       this.raw.onevent = (packet: { data: Args }) => {
         const [ev, ...args] = packet.data as [string, ...Args];
-        record(ev, args.filter((a) => typeof a !== 'function'));
+        record(
+          ev,
+          args.filter((a) => typeof a !== 'function'),
+        );
         onevent(packet);
       };
     }

@@ -15,7 +15,14 @@ describe('worker configuration: config file, environment, flags', () => {
   };
 
   it('reads a JSON file keyed by flag names; env overrides it and flags override both', () => {
-    const f = file('ok.json', { port: 4100, 'redis-url': 'redis://file:6379', transports: ['websocket'], 'allow-eio3': true, recovery: 30000, 'ping-interval': 1000 });
+    const f = file('ok.json', {
+      port: 4100,
+      'redis-url': 'redis://file:6379',
+      transports: ['websocket'],
+      'allow-eio3': true,
+      recovery: 30000,
+      'ping-interval': 1000,
+    });
     const fromFile = loadConfig(['--config', f], {});
     assert.equal(fromFile.port, 4100);
     assert.equal(fromFile.redisUrl, 'redis://file:6379');
@@ -37,7 +44,10 @@ describe('worker configuration: config file, environment, flags', () => {
   });
 
   it('refuses unknown keys, wrong types, bad JSON and a missing file with a clear error', () => {
-    assert.throws(() => loadConfig(['--config', file('unknown.json', { prot: 1 })], {}), (e: Error) => e instanceof ConfigError && /unknown setting "prot"/.test(e.message));
+    assert.throws(
+      () => loadConfig(['--config', file('unknown.json', { prot: 1 })], {}),
+      (e: Error) => e instanceof ConfigError && /unknown setting "prot"/.test(e.message),
+    );
     assert.throws(() => loadConfig(['--config', file('type.json', { port: 'x' })], {}), /port: expected a non-negative integer/);
     assert.throws(() => loadConfig(['--config', file('obj.json', { transports: [1] })], {}), /expected a list of strings/);
     assert.throws(() => loadConfig(['--config', file('bad.json', '{nope')], {}), /config file .*bad\.json/);

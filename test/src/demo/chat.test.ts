@@ -22,7 +22,16 @@ import { repoRoot } from '../support/paths.js';
 
 const BIN = join(repoRoot(), 'packages', 'nonstick', 'dist', 'src', 'bin.js');
 const CHROMIUM = process.env['NONSTICK_CHROMIUM'] ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const WAIT_MS = 10_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -66,7 +75,10 @@ async function openChat(browser: Browser, url: string, nick: string, opts: { try
     .locator('#state[data-state="connected"]')
     .waitFor()
     .catch(async (err: Error) => {
-      const state = await page.locator('#state').textContent().catch(() => '?');
+      const state = await page
+        .locator('#state')
+        .textContent()
+        .catch(() => '?');
       throw new Error(`${nick}'s page never connected (state: ${state}; ${problems.join('; ') || 'no page errors'}): ${err.message}`);
     });
 
@@ -74,7 +86,11 @@ async function openChat(browser: Browser, url: string, nick: string, opts: { try
     // Nickname validation is the server's, answered through the ack.
     await page.fill('#nick', '<b>bad</b>');
     await page.press('#nick', 'Enter');
-    await eventually('nickname error', () => page.locator('#nick-error').textContent(), (t) => /letters, digits/.test(t ?? ''));
+    await eventually(
+      'nickname error',
+      () => page.locator('#nick-error').textContent(),
+      (t) => /letters, digits/.test(t ?? ''),
+    );
     assert.equal(await page.locator('#login').isVisible(), true, 'still on the login form');
   }
   await page.fill('#nick', nick);
@@ -83,7 +99,11 @@ async function openChat(browser: Browser, url: string, nick: string, opts: { try
   assert.equal(await page.locator('#me').textContent(), nick);
 
   // Wait for the upgrade and the worker id confirmed over the WebSocket.
-  await eventually('transport', () => page.locator('#transport').textContent(), (t) => t === 'websocket');
+  await eventually(
+    'transport',
+    () => page.locator('#transport').textContent(),
+    (t) => t === 'websocket',
+  );
   const workerEl = page.locator('#worker[data-transport="websocket"]');
   await workerEl.waitFor();
   const worker = (await workerEl.getAttribute('data-worker')) ?? '';
@@ -168,30 +188,57 @@ describe('chat demo in headless Chromium', { timeout: 90_000 }, () => {
         await joinRoom(bob, room);
         await eventually(`alice's ${room} members`, () => members(alice), sameList(['alice', 'bob']));
         await eventually(`bob's ${room} members`, () => members(bob), sameList(['alice', 'bob']));
-        await eventually('alice sees bob join', () => systemLines(alice), (l) => l.includes('bob joined'));
+        await eventually(
+          'alice sees bob join',
+          () => systemLines(alice),
+          (l) => l.includes('bob joined'),
+        );
 
         // Messages both ways; markup in user text stays text.
         const fromAlice = 'hello bob <b>not bold</b> & <img src=x onerror=alert(1)>';
         await say(alice, fromAlice);
-        await eventually('bob receives alice', () => messages(bob), (m) => m.some(([f, x]) => f === 'alice' && x === fromAlice));
+        await eventually(
+          'bob receives alice',
+          () => messages(bob),
+          (m) => m.some(([f, x]) => f === 'alice' && x === fromAlice),
+        );
         assert.equal(await bob.page.locator('#messages b, #messages img').count(), 0, 'no markup from user text');
         await say(bob, 'hi alice');
-        await eventually('alice receives bob', () => messages(alice), (m) => m.some(([f, x]) => f === 'bob' && x === 'hi alice'));
-        assert.deepEqual(await messages(alice), [['alice', fromAlice], ['bob', 'hi alice']]);
+        await eventually(
+          'alice receives bob',
+          () => messages(alice),
+          (m) => m.some(([f, x]) => f === 'bob' && x === 'hi alice'),
+        );
+        assert.deepEqual(await messages(alice), [
+          ['alice', fromAlice],
+          ['bob', 'hi alice'],
+        ]);
 
         // Too long: the server refuses through the ack, nobody receives it.
         const tooLong = 'x'.repeat(501);
         await say(alice, tooLong);
-        await eventually('length error', () => alice.page.locator('#send-error').textContent(), (e) => /longer than 500/.test(e ?? ''));
+        await eventually(
+          'length error',
+          () => alice.page.locator('#send-error').textContent(),
+          (e) => /longer than 500/.test(e ?? ''),
+        );
         await say(alice, 'last one');
-        await eventually('bob receives the last one', () => messages(bob), (m) => m.some(([, x]) => x === 'last one'));
+        await eventually(
+          'bob receives the last one',
+          () => messages(bob),
+          (m) => m.some(([, x]) => x === 'last one'),
+        );
         assert.ok(!(await messages(bob)).some(([, x]) => x.startsWith(tooLong.slice(0, 3))), 'the refused message (or a cut of it) was not broadcast');
 
         // Bob leaves the room: alice's member list for it updates.
         await bob.page.locator(`#rooms li[data-room="${room}"] button.leave`).click();
         await bob.page.locator(`#rooms li[data-room="${room}"]`).waitFor({ state: 'detached' });
         await eventually(`alice's ${room} members after bob left`, () => members(alice), sameList(['alice']));
-        await eventually('alice sees bob leave', () => systemLines(alice), (l) => l.includes('bob left'));
+        await eventually(
+          'alice sees bob leave',
+          () => systemLines(alice),
+          (l) => l.includes('bob left'),
+        );
 
         // Bob closes his browser: he leaves the lobby too.
         await alice.page.locator('#rooms li[data-room="lobby"] button.room').click();

@@ -92,7 +92,10 @@ describe('Engine.IO rules across workers (3 workers on Redis, requests sent to c
     assert.equal((await http(w2.url + q(sid), { method: 'POST', body: '4a\x1e4b\x1e4c' })).text, 'ok');
     assert.deepEqual(await collect([w3], sid, 3), ['a', 'b', 'c']);
     assert.equal((await http(w3.url + q(sid), { method: 'POST', body: '4burst:100' })).text, 'ok');
-    assert.deepEqual(await collect([w1, w2, w3], sid, 100), Array.from({ length: 100 }, (_, i) => `s${i}`));
+    assert.deepEqual(
+      await collect([w1, w2, w3], sid, 100),
+      Array.from({ length: 100 }, (_, i) => `s${i}`),
+    );
 
     // A poll waits on worker 3 while worker 2 runs the probe.
     const pending = http(w3.url + q(sid));

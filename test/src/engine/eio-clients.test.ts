@@ -30,7 +30,10 @@ for (const kind of TARGETS) {
             else assert.equal(echoes[i], `c${i} ünï ✓ 😀`, `text echo ${i}`);
           }
           client.send(`burst:${n}`);
-          assert.deepEqual(await client.nextMessages(n, 15_000), Array.from({ length: n }, (_, i) => `s${i}`));
+          assert.deepEqual(
+            await client.nextMessages(n, 15_000),
+            Array.from({ length: n }, (_, i) => `s${i}`),
+          );
           const sid = client.id;
           client.close();
           const closed = await Promise.any(target.workers.map((w) => w.waitFor('close', (e) => e['sid'] === sid, { timeoutMs: 5000 })));

@@ -25,7 +25,16 @@ import { PageTraffic, type NetEntry } from '../clients/page-traffic.js';
 export type { NetEntry };
 
 export const CHROMIUM = process.env['NONSTICK_CHROMIUM'] ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 const PAGES_DIR = fileURLToPath(new URL('../../../pages/', import.meta.url));
 /** The socket.io-client 0.9.16 browser bundle (defines window.io). */
@@ -114,7 +123,8 @@ export class ServerLog {
       if (e) return e;
       const dead = this.workers.find((w) => w.child.exited);
       if (dead) assert.fail(`${what}: worker ${dead.workerId} exited\n${dead.child.tail()}`);
-      if (Date.now() > end) assert.fail(`${what}: no such "${name}" event within ${timeoutMs} ms; "${name}" events: ${JSON.stringify(this.all(name)).slice(-3000)}`);
+      if (Date.now() > end)
+        assert.fail(`${what}: no such "${name}" event within ${timeoutMs} ms; "${name}" events: ${JSON.stringify(this.all(name)).slice(-3000)}`);
       await sleep(25);
     }
   }
@@ -180,7 +190,9 @@ export class LegacyPage {
     const lp = new LegacyPage(context, page, pageUrl);
     const res = await page.goto(pageUrl);
     assert.equal(res?.status(), 200, `loading ${pageUrl}`);
-    const ok = await lp.eval(() => typeof (globalThis as any).io === 'object' && (globalThis as any).io.version === '0.9.16' && typeof (globalThis as any).H === 'object');
+    const ok = await lp.eval(
+      () => typeof (globalThis as any).io === 'object' && (globalThis as any).io.version === '0.9.16' && typeof (globalThis as any).H === 'object',
+    );
     assert.equal(ok, true, `socket.io 0.9.16 and the harness loaded on ${pageUrl} (${lp.problems.join('; ') || 'no page errors'})`);
     return lp;
   }
@@ -269,7 +281,11 @@ export function requestFlashPolicy(port: number, host = '127.0.0.1', timeoutMs =
     const sock = connect({ host, port });
     const timer = setTimeout(() => {
       sock.destroy();
-      reject(new Error(`flash policy ${host}:${port}: the server did not close the connection within ${timeoutMs} ms; got ${JSON.stringify(Buffer.concat(chunks).toString('latin1'))}`));
+      reject(
+        new Error(
+          `flash policy ${host}:${port}: the server did not close the connection within ${timeoutMs} ms; got ${JSON.stringify(Buffer.concat(chunks).toString('latin1'))}`,
+        ),
+      );
     }, timeoutMs);
     sock.on('connect', () => sock.write('<policy-file-request/>\0'));
     sock.on('data', (c: Buffer) => chunks.push(c));

@@ -29,7 +29,17 @@ import { v4ClientAvoiding, type SioClient } from '../clients/sio.js';
 import { pageStep } from '../clients/page-traffic.js';
 import { LEGACY_WORKER } from '../fixtures/cluster.js';
 import { splitTargets, startTarget, type Target } from '../engine/targets.js';
-import { CHROMIUM, CHROMIUM_ARGS, LegacyPage, ServerLog, requestFlashPolicy, sleep, startStaticServer, type NetEntry, type StaticServer } from './browser-support.js';
+import {
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  LegacyPage,
+  ServerLog,
+  requestFlashPolicy,
+  sleep,
+  startStaticServer,
+  type NetEntry,
+  type StaticServer,
+} from './browser-support.js';
 
 const HEARTBEAT_INTERVAL = 1000;
 const HEARTBEAT_TIMEOUT = 3000;
@@ -37,12 +47,18 @@ const HEARTBEAT_TIMEOUT = 3000;
 const CLOSE_TIMEOUT = 6000;
 const POLLING_DURATION = 1500;
 const FLAGS = [
-  '--legacy-transports', 'websocket,flashsocket,htmlfile,xhr-polling,jsonp-polling',
-  '--legacy-heartbeat-interval', String(HEARTBEAT_INTERVAL),
-  '--legacy-heartbeat-timeout', String(HEARTBEAT_TIMEOUT),
-  '--legacy-close-timeout', String(CLOSE_TIMEOUT),
-  '--legacy-polling-duration', String(POLLING_DURATION),
-  '--flash-policy-port', '0',
+  '--legacy-transports',
+  'websocket,flashsocket,htmlfile,xhr-polling,jsonp-polling',
+  '--legacy-heartbeat-interval',
+  String(HEARTBEAT_INTERVAL),
+  '--legacy-heartbeat-timeout',
+  String(HEARTBEAT_TIMEOUT),
+  '--legacy-close-timeout',
+  String(CLOSE_TIMEOUT),
+  '--legacy-polling-duration',
+  String(POLLING_DURATION),
+  '--flash-policy-port',
+  '0',
 ];
 
 const TEXT = 'héllo wörld ✓ 中文 😀';
@@ -54,7 +70,12 @@ const POLICY_XML =
   '<?xml version="1.0"?><!DOCTYPE cross-domain-policy SYSTEM "http://www.macromedia.com/xml/dtds/cross-domain-policy.dtd"><cross-domain-policy><allow-access-from domain="*" to-ports="*"/></cross-domain-policy>';
 
 /** Five emits whose args hold non-ASCII, U+FFFD (the polling frame marker), ':' and long strings. */
-const BURST: unknown[][] = [1, 2, 3, 4, 5].map((i) => ['burst', i, `é中😀\ufffd:${'x'.repeat(60 * i)}`, { k: 'a:b::c', fffd: '\ufffd12\ufffd', long: 'ü'.repeat(500 * i) }]);
+const BURST: unknown[][] = [1, 2, 3, 4, 5].map((i) => [
+  'burst',
+  i,
+  `é中😀\ufffd:${'x'.repeat(60 * i)}`,
+  { k: 'a:b::c', fffd: '\ufffd12\ufffd', long: 'ü'.repeat(500 * i) },
+]);
 
 type Kind = 'socket' | 'polling' | 'stream';
 const KIND: Record<string, Kind> = { websocket: 'socket', flashsocket: 'socket', 'xhr-polling': 'polling', 'jsonp-polling': 'polling', htmlfile: 'stream' };
@@ -208,7 +229,10 @@ describe('socket.io-client 0.9.16 in headless Chromium', { timeout: 170_000 }, (
           await step(t, lp, 'frames went over the WebSocket, one packet per frame', async () => {
             const net = await lp.traffic();
             const frames = net.filter((e) => e.kind === 'ws-sent' && e.url.includes('/flashsocket/'));
-            assert.ok(frames.some((f) => f.body === `3:::${PLAIN}`), `a 3::: frame: ${JSON.stringify(frames.map((f) => f.body))}`);
+            assert.ok(
+              frames.some((f) => f.body === `3:::${PLAIN}`),
+              `a 3::: frame: ${JSON.stringify(frames.map((f) => f.body))}`,
+            );
             assert.ok(!net.some((e) => e.kind === 'request' && /\/socket\.io\/1\/(xhr-polling|jsonp-polling|htmlfile)\//.test(e.url)), 'no polling requests');
           });
         } finally {
@@ -282,7 +306,12 @@ describe('socket.io-client 0.9.16 in headless Chromium', { timeout: 170_000 }, (
               assert.notEqual(first.name, 'connect', 'the refused socket did not connect');
               assert.ok(!events.some((e) => e.name === 'connect'), `never a connect: ${JSON.stringify(events)}`);
               const sid = (await lp.info(id)).sessionid;
-              if (sid) assert.equal(server.find('connection', (e) => e['sid'] === sid), undefined, 'no server-side connection for the refused session');
+              if (sid)
+                assert.equal(
+                  server.find('connection', (e) => e['sid'] === sid),
+                  undefined,
+                  'no server-side connection for the refused session',
+                );
             });
             await step(t, lp, "a namespace whose middleware refuses (/private) gets 'connect_failed'; '/' keeps working", async () => {
               const { id } = await lp.connect({ url, transport, forceNew: true });
@@ -342,7 +371,11 @@ async function coreScenario(t: TestContext, lp: LegacyPage, target: Target, serv
     assert.equal(jsonp, c.hasCORS === false && c.origin === 'cross', `JSONP handshake iff cross-origin without CORS: ${handshakes[0]!.url}`);
     if (c.transport === 'htmlfile') {
       const shim = await lp.eval(() => (globalThis as any).HtmlfileShim as { opened: string[]; names: string[] });
-      assert.deepEqual(shim.opened.map((u) => new URL(u).pathname), [`/socket.io/1/htmlfile/${sid}`], 'the stream iframe points at the htmlfile URL');
+      assert.deepEqual(
+        shim.opened.map((u) => new URL(u).pathname),
+        [`/socket.io/1/htmlfile/${sid}`],
+        'the stream iframe points at the htmlfile URL',
+      );
       assert.ok(!shim.names.some((n) => n !== 'htmlfile'), `only htmlfile documents were asked for: ${JSON.stringify(shim.names)}`);
     }
     socketId = await server.socketId(sid, '/');
@@ -376,10 +409,15 @@ async function coreScenario(t: TestContext, lp: LegacyPage, target: Target, serv
     await lp.send(id, '', JSON_MSG, { json: true });
     const [m] = await lp.waitFor(id, '', 'message', 1, 8000, since);
     assert.deepEqual(m!.args, [JSON_MSG]);
-    await server.waitFor('message', (e) => e['id'] === socketId && JSON.stringify(e['data']) === JSON.stringify(JSON_MSG), 8000, 'server decoded the json message');
+    await server.waitFor(
+      'message',
+      (e) => e['id'] === socketId && JSON.stringify(e['data']) === JSON.stringify(JSON_MSG),
+      8000,
+      'server decoded the json message',
+    );
   });
 
-  await step(t, lp, "socket.send(text, fn): the server auto-acks and the message comes back", async () => {
+  await step(t, lp, 'socket.send(text, fn): the server auto-acks and the message comes back', async () => {
     const since = (await lp.events(id)).length;
     const ackArgs = await lp.send(id, '', 'auto-ack please', { ack: true });
     assert.deepEqual(ackArgs, [], 'a plain ack (no data)');
@@ -411,7 +449,11 @@ async function coreScenario(t: TestContext, lp: LegacyPage, target: Target, serv
     assert.equal(d['id'], chatId);
     t.diagnostic(`server reason for leaving /chat: ${JSON.stringify(d['reason'])}`);
     assert.deepEqual(await lp.emitAck(id, '', 'echo', ['after /chat left']), ['after /chat left']);
-    assert.equal(server.find('disconnect', (e) => e['sid'] === sid && e['nsp'] === '/'), undefined, "'/' is still connected on the server");
+    assert.equal(
+      server.find('disconnect', (e) => e['sid'] === sid && e['nsp'] === '/'),
+      undefined,
+      "'/' is still connected on the server",
+    );
     const main = await lp.events(id, '');
     assert.ok(!main.some((e) => e.name === 'disconnect'), `'/' was not disconnected: ${JSON.stringify(main.map((e) => e.name))}`);
   });
@@ -427,39 +469,58 @@ async function coreScenario(t: TestContext, lp: LegacyPage, target: Target, serv
     for (const o of order) assert.deepEqual(o.args, BURST[o.index], `ack ${o.index} carries its args`);
     if (kind !== 'socket') {
       // The client buffers while a POST is in flight and then frames the rest with U+FFFD (SPEC §4).
-      const posts = (await lp.traffic()).slice(netBefore).map(postedPayload).filter((p): p is string => p !== null);
-      assert.ok(posts.some((p) => p.startsWith('\ufffd')), `a U+FFFD-framed POST was sent: ${JSON.stringify(posts.map((p) => p.slice(0, 40)))}`);
+      const posts = (await lp.traffic())
+        .slice(netBefore)
+        .map(postedPayload)
+        .filter((p): p is string => p !== null);
+      assert.ok(
+        posts.some((p) => p.startsWith('\ufffd')),
+        `a U+FFFD-framed POST was sent: ${JSON.stringify(posts.map((p) => p.slice(0, 40)))}`,
+      );
     }
   });
 
   // Socket-like transports idle past the heartbeat timeout too: the client closes its transport when
   // nothing arrives for that long (SPEC §6), so the server's 2:: must come every interval.
   const idleMs = kind === 'polling' ? POLLING_DURATION + 600 : Math.max(2 * HEARTBEAT_INTERVAL, HEARTBEAT_TIMEOUT) + 700;
-  await step(t, lp, kind === 'polling' ? 'idle for more than a polling duration (8:: noop), still echoes' : 'idle for 2+ heartbeat intervals and past the heartbeat timeout (server 2::, client answers), still connected', async () => {
-    const netBefore = lp.net.length;
-    const since = (await lp.events(id)).length;
-    const hbBefore = await lp.heartbeats();
-    await sleep(idleMs);
-    const net = (await lp.traffic()).slice(netBefore);
-    if (kind === 'polling') {
-      const noops = net.filter((e) => e.kind === 'response' && e.body !== undefined && (e.body === '8::' || /^io\.j\[\d+\]\("8::"\);$/.test(e.body)));
-      assert.ok(noops.length >= 1, `an idle poll was answered 8::: ${JSON.stringify(net.filter((e) => e.kind === 'response').map((e) => e.body))}`);
-    } else {
-      const hb = (await lp.heartbeats()) - hbBefore;
-      const gone = (await lp.events(id, '', since)).filter((e) => e.name === 'disconnect');
-      assert.deepEqual(gone, [], `the client stayed connected while idle for ${idleMs} ms (it got ${hb} heartbeats)`);
-      assert.ok(hb >= Math.floor(idleMs / HEARTBEAT_INTERVAL) - 1, `the client received ${hb} heartbeats in ${idleMs} ms (interval ${HEARTBEAT_INTERVAL} ms)`);
-      const answers = sentPackets(net).filter((p) => p === '2::');
-      assert.ok(answers.length >= 2, `the client answered 2:: at least twice (${c.transport === 'htmlfile' ? 'POST' : 'frame'}): ${answers.length}`);
-      if (c.transport === 'htmlfile') {
-        const posts = net.filter((e) => e.kind === 'response' && e.method === 'POST' && /\/htmlfile\//.test(e.url));
-        assert.ok(posts.length >= 2 && posts.every((p) => p.status === 200), `heartbeat POSTs answered 200: ${JSON.stringify(posts.map((p) => p.status))}`);
+  await step(
+    t,
+    lp,
+    kind === 'polling'
+      ? 'idle for more than a polling duration (8:: noop), still echoes'
+      : 'idle for 2+ heartbeat intervals and past the heartbeat timeout (server 2::, client answers), still connected',
+    async () => {
+      const netBefore = lp.net.length;
+      const since = (await lp.events(id)).length;
+      const hbBefore = await lp.heartbeats();
+      await sleep(idleMs);
+      const net = (await lp.traffic()).slice(netBefore);
+      if (kind === 'polling') {
+        const noops = net.filter((e) => e.kind === 'response' && e.body !== undefined && (e.body === '8::' || /^io\.j\[\d+\]\("8::"\);$/.test(e.body)));
+        assert.ok(noops.length >= 1, `an idle poll was answered 8::: ${JSON.stringify(net.filter((e) => e.kind === 'response').map((e) => e.body))}`);
+      } else {
+        const hb = (await lp.heartbeats()) - hbBefore;
+        const gone = (await lp.events(id, '', since)).filter((e) => e.name === 'disconnect');
+        assert.deepEqual(gone, [], `the client stayed connected while idle for ${idleMs} ms (it got ${hb} heartbeats)`);
+        assert.ok(
+          hb >= Math.floor(idleMs / HEARTBEAT_INTERVAL) - 1,
+          `the client received ${hb} heartbeats in ${idleMs} ms (interval ${HEARTBEAT_INTERVAL} ms)`,
+        );
+        const answers = sentPackets(net).filter((p) => p === '2::');
+        assert.ok(answers.length >= 2, `the client answered 2:: at least twice (${c.transport === 'htmlfile' ? 'POST' : 'frame'}): ${answers.length}`);
+        if (c.transport === 'htmlfile') {
+          const posts = net.filter((e) => e.kind === 'response' && e.method === 'POST' && /\/htmlfile\//.test(e.url));
+          assert.ok(posts.length >= 2 && posts.every((p) => p.status === 200), `heartbeat POSTs answered 200: ${JSON.stringify(posts.map((p) => p.status))}`);
+        }
       }
-    }
-    const main = await lp.events(id, '', since);
-    assert.ok(!main.some((e) => e.name === 'disconnect' || e.name === 'error'), `no disconnect/error while idle: ${JSON.stringify(main.filter((e) => e.name === 'disconnect' || e.name === 'error'))}`);
-    assert.deepEqual(await lp.emitAck(id, '', 'echo', ['after idle']), ['after idle']);
-  });
+      const main = await lp.events(id, '', since);
+      assert.ok(
+        !main.some((e) => e.name === 'disconnect' || e.name === 'error'),
+        `no disconnect/error while idle: ${JSON.stringify(main.filter((e) => e.name === 'disconnect' || e.name === 'error'))}`,
+      );
+      assert.deepEqual(await lp.emitAck(id, '', 'echo', ['after idle']), ['after idle']);
+    },
+  );
 
   await step(t, lp, "client disconnect: socket.disconnect() ends the server's session", async () => {
     // 0.9 buffers packets while a POST is in flight (socket.doBuffer until its XHR or iframe
@@ -496,7 +557,12 @@ async function coreScenario(t: TestContext, lp: LegacyPage, target: Target, serv
     }
     const [d] = await lp.waitFor(id, '', 'disconnect', 1, 8000, since);
     assert.deepEqual(d!.args, ['booted']);
-    const ev = await server.waitFor('disconnect', (e) => e['sid'] === sid && e['nsp'] === '/', CLOSE_TIMEOUT + HEARTBEAT_TIMEOUT + 3000, "server disconnect on '/'");
+    const ev = await server.waitFor(
+      'disconnect',
+      (e) => e['sid'] === sid && e['nsp'] === '/',
+      CLOSE_TIMEOUT + HEARTBEAT_TIMEOUT + 3000,
+      "server disconnect on '/'",
+    );
     const took = Date.now() - t0;
     const sent = sentPackets((await lp.traffic()).slice(netBefore));
     const sentDisconnect = sent.includes('0::');
@@ -541,7 +607,10 @@ async function coreScenario(t: TestContext, lp: LegacyPage, target: Target, serv
         // The client aborted its poll at t0: the session lives about one close timeout without
         // requests (give or take one polling duration: the aborted poll may count until it would
         // have been answered, or from when it started).
-        assert.ok(took >= CLOSE_TIMEOUT - POLLING_DURATION - 500 && took <= CLOSE_TIMEOUT + POLLING_DURATION + 2000, `the server ended the polling session about one close timeout (${CLOSE_TIMEOUT} ms) after its last poll, not after ${took} ms`);
+        assert.ok(
+          took >= CLOSE_TIMEOUT - POLLING_DURATION - 500 && took <= CLOSE_TIMEOUT + POLLING_DURATION + 2000,
+          `the server ended the polling session about one close timeout (${CLOSE_TIMEOUT} ms) after its last poll, not after ${took} ms`,
+        );
       } else {
         // htmlfile: the stream's connection ended, and that ends the session at once (SPEC §6).
         assert.ok(took < 2000, `the server ended the htmlfile session when its stream closed (${took} ms)`);
@@ -561,9 +630,15 @@ async function coreScenario(t: TestContext, lp: LegacyPage, target: Target, serv
     const [d] = await lp.waitFor(id2, '', 'disconnect', 1, CLOSE_TIMEOUT + 5000);
     const ev = await server.waitFor('disconnect', (e) => e['sid'] === sid2 && e['nsp'] === '/', 8000, 'server-side disconnect after bye');
     const all = await lp.events(id2, '');
-    t.diagnostic(`client disconnect args ${JSON.stringify(d!.args)}; server reason ${JSON.stringify(ev['reason'])}; client events ${JSON.stringify(all.map((e) => e.name))}`);
+    t.diagnostic(
+      `client disconnect args ${JSON.stringify(d!.args)}; server reason ${JSON.stringify(ev['reason'])}; client events ${JSON.stringify(all.map((e) => e.name))}`,
+    );
     assert.ok(!all.some((e) => e.name === 'connect' && e.t > d!.t), 'no reconnect');
   });
 
-  assert.deepEqual(lp.problems.filter((p) => !/Failed to load resource/.test(p)), [], 'no page errors');
+  assert.deepEqual(
+    lp.problems.filter((p) => !/Failed to load resource/.test(p)),
+    [],
+    'no page errors',
+  );
 }

@@ -72,7 +72,10 @@ describe('protocol 1: the owner of an xhr-polling session is killed (3 workers o
     const rebuilt = await Promise.any(
       survivors.map((w, k) => w.waitFor('connection', (e) => e['sid'] === hs.sid && e['recovered'] === true, { since: marks[k]!, timeoutMs: 10_000 })),
     );
-    assert.ok(survivors.some((w) => w.workerId === rebuilt['worker']), 'a surviving worker took it over');
+    assert.ok(
+      survivors.some((w) => w.workerId === rebuilt['worker']),
+      'a surviving worker took it over',
+    );
     // The rebuilt socket is still in its room, for a broadcast from any worker.
     assert.equal((await poll.post('5:::{"name":"to","args":["legacy-room","news","after failover"]}')).text, '1');
     await waitFor((p) => p === '5:::{"name":"news","args":["after failover"]}', 'the room broadcast');

@@ -24,7 +24,8 @@ export const ECHO_NOACK = '5:::{"name":"echo","args":["no-ack",42]}';
 export const PLAIN = '3:::plain: ünïcødé ✓ 😀 : colons :: and\nnewline';
 export const JSON_PKT = '4:::{"a":[1,"2",{"c":null}],"u":"é😀"}';
 /** §4.2's form body, exactly as captured (the urlencoded JSON string of JSON_PKT). */
-export const FORM_JSON = 'd=%224%3A%3A%3A%7B%5C%22a%5C%22%3A%5B1%2C%5C%222%5C%22%2C%7B%5C%22c%5C%22%3Anull%7D%5D%2C%5C%22u%5C%22%3A%5C%22%C3%A9%F0%9F%98%80%5C%22%7D%22';
+export const FORM_JSON =
+  'd=%224%3A%3A%3A%7B%5C%22a%5C%22%3A%5B1%2C%5C%222%5C%22%2C%7B%5C%22c%5C%22%3Anull%7D%5D%2C%5C%22u%5C%22%3A%5C%22%C3%A9%F0%9F%98%80%5C%22%7D%22';
 
 const burstText = (i: number): string => `é中😀\ufffd:${'x'.repeat(60 * i)}`;
 /** `5:<id>+::{"name":"echo","args":["burst",i,"é中😀\ufffd:x…(60·i)",{"k":"a:b::c"}]}` */
@@ -265,7 +266,12 @@ export class HtmlfileStream {
   /** The next `n` units other than heartbeats. */
   take(n: number, timeoutMs = 5000): Promise<string[]> {
     return new Promise((resolve, reject) => {
-      const fail = (why: string): void => reject(new Error(`${why} waiting for ${n} script chunk(s); got ${JSON.stringify(this.frames.slice(this.cursor))}; junk ${JSON.stringify(this.junk)}; stream ${JSON.stringify(this.text.slice(256).slice(-600))}`));
+      const fail = (why: string): void =>
+        reject(
+          new Error(
+            `${why} waiting for ${n} script chunk(s); got ${JSON.stringify(this.frames.slice(this.cursor))}; junk ${JSON.stringify(this.junk)}; stream ${JSON.stringify(this.text.slice(256).slice(-600))}`,
+          ),
+        );
       const timer = setTimeout(() => fail('timed out'), timeoutMs);
       const check = (): void => {
         if (this.frames.length >= this.cursor + n) {

@@ -154,7 +154,11 @@ export class RawConn {
           resolve(v);
         } else if (this.ended) {
           clearTimeout(timer);
-          reject(new Error(`connection closed while waiting for ${what}${this.error ? ` (${this.error.message})` : ''}; buffered ${JSON.stringify(this.buf.toString('utf8').slice(0, 400))}`));
+          reject(
+            new Error(
+              `connection closed while waiting for ${what}${this.error ? ` (${this.error.message})` : ''}; buffered ${JSON.stringify(this.buf.toString('utf8').slice(0, 400))}`,
+            ),
+          );
         } else this.waiters.push(check);
       };
       check();
@@ -260,7 +264,8 @@ export class RawConn {
     let chunks: Buffer[] | null = null;
     const te = head.header('transfer-encoding');
     const cl = head.header('content-length');
-    if (opts.method === 'HEAD' || head.status === 101 || head.status === 204 || head.status === 304 || (head.status >= 100 && head.status < 200)) body = Buffer.alloc(0);
+    if (opts.method === 'HEAD' || head.status === 101 || head.status === 204 || head.status === 304 || (head.status >= 100 && head.status < 200))
+      body = Buffer.alloc(0);
     else if (te && /chunked/i.test(te)) {
       chunks = [];
       for (;;) {

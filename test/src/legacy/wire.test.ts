@@ -54,23 +54,43 @@ const CLOSE_TIMEOUT = 10_000;
 const POLLING_DURATION = 1000;
 const ALL_TRANSPORTS = 'websocket,flashsocket,htmlfile,xhr-polling,jsonp-polling';
 const ARGS = [
-  '--legacy-transports', ALL_TRANSPORTS,
-  '--legacy-heartbeat-interval', String(HB_INTERVAL),
-  '--legacy-heartbeat-timeout', String(HB_TIMEOUT),
-  '--legacy-close-timeout', String(CLOSE_TIMEOUT),
-  '--legacy-polling-duration', String(POLLING_DURATION),
-  '--flash-policy-port', '0',
+  '--legacy-transports',
+  ALL_TRANSPORTS,
+  '--legacy-heartbeat-interval',
+  String(HB_INTERVAL),
+  '--legacy-heartbeat-timeout',
+  String(HB_TIMEOUT),
+  '--legacy-close-timeout',
+  String(CLOSE_TIMEOUT),
+  '--legacy-polling-duration',
+  String(POLLING_DURATION),
+  '--flash-policy-port',
+  '0',
 ];
 /** What the handshake advertises for ARGS: heartbeat and close timeouts in seconds. */
 const HS_TAIL = `:2:10:${ALL_TRANSPORTS}`;
-const POLICY_XML = '<?xml version="1.0"?><!DOCTYPE cross-domain-policy SYSTEM "http://www.macromedia.com/xml/dtds/cross-domain-policy.dtd"><cross-domain-policy><allow-access-from domain="*" to-ports="*"/></cross-domain-policy>';
+const POLICY_XML =
+  '<?xml version="1.0"?><!DOCTYPE cross-domain-policy SYSTEM "http://www.macromedia.com/xml/dtds/cross-domain-policy.dtd"><cross-domain-policy><allow-access-from domain="*" to-ports="*"/></cross-domain-policy>';
 
 /** The headers §3.3 shows on a POST answer from a request with an Origin. */
-const POST_HEADERS = { 'Content-Type': 'text/plain; charset=UTF-8', 'Access-Control-Allow-Origin': ORIGIN, 'Access-Control-Allow-Credentials': 'true', 'X-XSS-Protection': '0' };
+const POST_HEADERS = {
+  'Content-Type': 'text/plain; charset=UTF-8',
+  'Access-Control-Allow-Origin': ORIGIN,
+  'Access-Control-Allow-Credentials': 'true',
+  'X-XSS-Protection': '0',
+};
 const XHR_GET_HEADERS = { 'Content-Type': 'text/plain; charset=UTF-8', 'Access-Control-Allow-Origin': ORIGIN, 'Access-Control-Allow-Credentials': 'true' };
-const JSONP_GET_HEADERS = { 'Content-Type': 'text/javascript; charset=UTF-8', 'X-XSS-Protection': '0', 'Access-Control-Allow-Origin': null, 'Access-Control-Allow-Credentials': null };
+const JSONP_GET_HEADERS = {
+  'Content-Type': 'text/javascript; charset=UTF-8',
+  'X-XSS-Protection': '0',
+  'Access-Control-Allow-Origin': null,
+  'Access-Control-Allow-Credentials': null,
+};
 
-const isDisconnectOf = (sid: string, nsp = '/') => (e: Record<string, unknown>) => e['sid'] === sid && e['nsp'] === nsp;
+const isDisconnectOf =
+  (sid: string, nsp = '/') =>
+  (e: Record<string, unknown>) =>
+    e['sid'] === sid && e['nsp'] === nsp;
 
 /** Asserts a POST answer of §3.3: 200, body `1`, the CORS/X-XSS headers. */
 function assertPostOk(res: RawResponse, what = 'POST'): void {
@@ -159,7 +179,10 @@ for (const kind of splitTargets()) {
         assert.equal(xhr.statusLine, 'HTTP/1.1 200 OK');
         assertHeaders(xhr, { 'Content-Type': 'text/plain; charset=UTF-8' });
         assert.equal(xhr.text, '7:::1+0');
-        const xhrPost = await rawRequest(target.url, 'POST', `/socket.io/1/xhr-polling/nosuchsession${Date.now()}`, { headers: { 'Content-type': POST_CT }, body: ECHO_NOACK });
+        const xhrPost = await rawRequest(target.url, 'POST', `/socket.io/1/xhr-polling/nosuchsession${Date.now()}`, {
+          headers: { 'Content-type': POST_CT },
+          body: ECHO_NOACK,
+        });
         console.log(`[${kind}] POST to an unknown sid: ${xhrPost.status} ${JSON.stringify(xhrPost.text)}`);
 
         const jp = await rawRequest(target.url, 'GET', `/socket.io/1/jsonp-polling/nosuchsession${Date.now()}?${t()}`);
@@ -187,7 +210,6 @@ for (const kind of splitTargets()) {
         assert.equal(await ws.waitClosed(3000), true, 'the websocket is closed after 7:::1+0');
         ws.assertNoMore();
       });
-
     });
 
     describe('§2 websocket (RFC 6455), exact frames', () => {
@@ -221,7 +243,11 @@ for (const kind of splitTargets()) {
         await ws.waitHeartbeats(2, HB_INTERVAL * 2 + HB_TIMEOUT + 3000);
         const firstGap = ws.heartbeats[0]!.at - ws.openedAt;
         assert.ok(firstGap >= HB_INTERVAL * 0.8, `first 2:: after ${firstGap} ms, interval is ${HB_INTERVAL} ms`);
-        assert.deepEqual(ws.all.filter((f) => f.data.startsWith('2:')).map((f) => f.data), ws.heartbeats.map(() => '2::'), 'heartbeats are exactly 2::');
+        assert.deepEqual(
+          ws.all.filter((f) => f.data.startsWith('2:')).map((f) => f.data),
+          ws.heartbeats.map(() => '2::'),
+          'heartbeats are exactly 2::',
+        );
         await ws.exchange('5:9+::{"name":"echo","args":["after idle"]}', ['6:::9+["after idle"]']);
 
         // Client disconnect: 0:: back, then the connection ends; the app sees the disconnect.
@@ -499,7 +525,10 @@ for (const kind of splitTargets()) {
           await hf.expect([script('1::'), script(welcome())]);
           assert.equal(hf.prelude, PRELUDE, 'the 256-byte prelude');
           assert.equal(hf.units[0], '<script>_("1::");</script>');
-          assert.equal(hf.units[1], '<script>_("5:::{\\"name\\":\\"welcome\\",\\"args\\":[{\\"nsp\\":\\"\\",\\"text\\":\\"héllo wörld ✓ 中文 😀\\"}]}");</script>');
+          assert.equal(
+            hf.units[1],
+            '<script>_("5:::{\\"name\\":\\"welcome\\",\\"args\\":[{\\"nsp\\":\\"\\",\\"text\\":\\"héllo wörld ✓ 中文 😀\\"}]}");</script>',
+          );
 
           const post = new Polling(target.url, hs.sid, 'htmlfile', { origin: ORIGIN });
           assertPostOk(await post.post(ECHO_ACK), 'htmlfile POST');
@@ -507,7 +536,10 @@ for (const kind of splitTargets()) {
           assertPostOk(await post.post(ECHO_NOACK));
           await hf.expect(['<script>_("5:::{\\"name\\":\\"echo\\",\\"args\\":[\\"no-ack\\",42]}");</script>']);
           assertPostOk(await post.post('1::/chat'));
-          await hf.expect(['<script>_("1::\\/chat");</script>', '<script>_("5::\\/chat:{\\"name\\":\\"welcome\\",\\"args\\":[{\\"nsp\\":\\"\\/chat\\",\\"text\\":\\"héllo wörld ✓ 中文 😀\\"}]}");</script>']);
+          await hf.expect([
+            '<script>_("1::\\/chat");</script>',
+            '<script>_("5::\\/chat:{\\"name\\":\\"welcome\\",\\"args\\":[{\\"nsp\\":\\"\\/chat\\",\\"text\\":\\"héllo wörld ✓ 中文 😀\\"}]}");</script>',
+          ]);
 
           // Heartbeats are chunks on the stream, answered by POST 2:: (the stream reader does that).
           const deadline = Date.now() + HB_INTERVAL + 4000;
@@ -594,7 +626,10 @@ for (const kind of splitTargets()) {
         for (const bad of ['9:::x', '5:::{not json', '\ufffd5\ufffd3:::a', '', '6:::abc+[', '5:1+::{"name":"echo","args":{}}']) ws.send(bad);
         assert.equal(await ws.waitClosed(3000), true, 'a websocket sending garbage is closed');
         console.log(`[${kind}] websocket after garbage: frames ${JSON.stringify(ws.frames.slice(2))}, close ${JSON.stringify(await ws.closed)}`);
-        assert.ok(ws.frames.slice(2).every((f) => f === '0::'), `only 0:: before the close: ${JSON.stringify(ws.frames.slice(2))}`);
+        assert.ok(
+          ws.frames.slice(2).every((f) => f === '0::'),
+          `only 0:: before the close: ${JSON.stringify(ws.frames.slice(2))}`,
+        );
         assertAlive(target);
         assertPostOk(await other.post(ECHO_ACK), 'the untouched session');
         assert.deepEqual((await other.collect(1)).packets, [ECHO_ACK_REPLY]);
@@ -614,7 +649,10 @@ for (const kind of splitTargets()) {
             const host = new URL(target.url).host;
             c.write(
               Buffer.concat([
-                Buffer.from(`GET /socket.io/1/${transport}/${sid} HTTP/1.1\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\nHost: ${host}\r\nOrigin: http://127.0.0.1:1\r\nSec-WebSocket-Key1: 3 752  404X6Y5Z9\r\nSec-WebSocket-Key2: 777Y25429ab 2\r\n\r\n`, 'latin1'),
+                Buffer.from(
+                  `GET /socket.io/1/${transport}/${sid} HTTP/1.1\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\nHost: ${host}\r\nOrigin: http://127.0.0.1:1\r\nSec-WebSocket-Key1: 3 752  404X6Y5Z9\r\nSec-WebSocket-Key2: 777Y25429ab 2\r\n\r\n`,
+                  'latin1',
+                ),
                 Buffer.from([0x6a, 0x53, 0xf4, 0x87, 0xd5, 0x73, 0xe4, 0x1c]),
               ]),
             );
@@ -672,7 +710,10 @@ for (const kind of splitTargets()) {
             const r = await rawExchange('127.0.0.1', w.port, req, 4000);
             const text = r.received.toString('latin1');
             assert.equal(r.closed, true, `${name} on ${w.workerId}: the connection is closed`);
-            assert.ok(text === '' || /^HTTP\/1\.1 4\d\d /.test(text), `${name} on ${w.workerId}: no bytes (0.9) or a 4xx, got ${JSON.stringify(text.slice(0, 120))}`);
+            assert.ok(
+              text === '' || /^HTTP\/1\.1 4\d\d /.test(text),
+              `${name} on ${w.workerId}: no bytes (0.9) or a 4xx, got ${JSON.stringify(text.slice(0, 120))}`,
+            );
             if (w === target.workers[0]) seen.push(`${name}: ${text === '' ? '<closed without response>' : JSON.stringify(text.split('\r\n')[0])}`);
           }
         }
@@ -689,7 +730,11 @@ for (const kind of splitTargets()) {
           const r = await rawExchange('127.0.0.1', Number(new URL(target.url).port), req, 4000);
           answers.push(`${name}: ${JSON.stringify(r.received.toString('latin1').split('\r\n')[0])}`);
           const after = await rawRequest(target.url, 'GET', `/socket.io/1/?${t()}`);
-          assert.equal(after.status, 200, `a handshake right after "${name}" (answered ${answers.at(-1)}): ${after.statusLine}${target.cluster ? `\nnginx: ${target.cluster.nginx.errorLog({ all: true }).split('\n').slice(-4).join('\n')}` : ''}`);
+          assert.equal(
+            after.status,
+            200,
+            `a handshake right after "${name}" (answered ${answers.at(-1)}): ${after.statusLine}${target.cluster ? `\nnginx: ${target.cluster.nginx.errorLog({ all: true }).split('\n').slice(-4).join('\n')}` : ''}`,
+          );
         }
         console.log(`[${kind}] refusals through ${target.cluster ? 'nginx' : 'the worker'}: ${answers.join('; ')}`);
         assertAlive(target);
@@ -714,9 +759,16 @@ for (const kind of splitTargets()) {
     it('flashsocket is not enabled: treated as an unknown transport (connection closed, no response)', async () => {
       const { sid } = await handshake(target.url);
       for (const w of target.workers) {
-        const r = await rawExchange('127.0.0.1', w.port, `GET /socket.io/1/flashsocket/${sid} HTTP/1.1\r\nHost: 127.0.0.1:${w.port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: UoeoQcSfYNI7hBTLjQmd+g==\r\n\r\n`);
+        const r = await rawExchange(
+          '127.0.0.1',
+          w.port,
+          `GET /socket.io/1/flashsocket/${sid} HTTP/1.1\r\nHost: 127.0.0.1:${w.port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: UoeoQcSfYNI7hBTLjQmd+g==\r\n\r\n`,
+        );
         assert.equal(r.closed, true);
-        assert.ok(!r.received.toString('latin1').startsWith('HTTP/1.1 101'), `worker ${w.workerId}: ${JSON.stringify(r.received.toString('latin1').slice(0, 80))}`);
+        assert.ok(
+          !r.received.toString('latin1').startsWith('HTTP/1.1 101'),
+          `worker ${w.workerId}: ${JSON.stringify(r.received.toString('latin1').slice(0, 80))}`,
+        );
       }
       assertAlive(target);
       const ws = await LegacyWs.open(target.url, `/socket.io/1/websocket/${sid}`);

@@ -100,20 +100,34 @@ describe('pnpm cluster (scripts/cluster.mjs)', { timeout: 120_000 }, () => {
     const base = ready.url.replace(/\/$/, '');
     const alice = await connect(base, clients);
     const bob = await connect(base, clients);
-    for (const [c, nick] of [[alice, 'alice'], [bob, 'bob']] as const) {
+    for (const [c, nick] of [
+      [alice, 'alice'],
+      [bob, 'bob'],
+    ] as const) {
       assert.deepEqual((await c.ack('nick', nick))[0], { ok: true, nick, worker: ((await c.ack('whoami'))[0] as { worker: string }).worker });
       assert.equal(((await c.ack('join', 'lobby'))[0] as { ok: boolean }).ok, true);
     }
     const workersSeen = new Set<string>();
     for (const c of [alice, bob]) workersSeen.add(((await c.ack('whoami'))[0] as { worker: string }).worker);
-    for (const w of workersSeen) assert.ok(ready.workers.some((x) => x.id === w), `session owner ${w} is one of the cluster's workers`);
+    for (const w of workersSeen)
+      assert.ok(
+        ready.workers.some((x) => x.id === w),
+        `session owner ${w} is one of the cluster's workers`,
+      );
 
     const gotA = alice.next('message', 10_000);
     const gotB = bob.next('message', 10_000);
     assert.deepEqual((await alice.ack('message', 'lobby', 'hello from alice'))[0], { ok: true });
-    for (const [who, got] of [['alice', gotA], ['bob', gotB]] as const) {
+    for (const [who, got] of [
+      ['alice', gotA],
+      ['bob', gotB],
+    ] as const) {
       const [msg] = (await got) as [{ room: string; from: string; text: string }];
-      assert.deepEqual({ room: msg.room, from: msg.from, text: msg.text }, { room: 'lobby', from: 'alice', text: 'hello from alice' }, `${who} got the room broadcast`);
+      assert.deepEqual(
+        { room: msg.room, from: msg.from, text: msg.text },
+        { room: 'lobby', from: 'alice', text: 'hello from alice' },
+        `${who} got the room broadcast`,
+      );
     }
     for (const c of clients.splice(0)) c.close();
 
@@ -127,13 +141,19 @@ describe('pnpm cluster (scripts/cluster.mjs)', { timeout: 120_000 }, () => {
     assert.equal(back.restarts, 1);
     assert.notEqual(back.pid, victim.pid);
     assert.notEqual(back.id, victim.id, 'a new worker identity: the dead one is reaped by the cluster');
-    await script.waitForLine(new RegExp(`worker-1 \\(pid ${victim.pid}\\) exited unexpectedly \\(signal SIGKILL\\); restarting it on port ${victim.port}`), 5_000);
+    await script.waitForLine(
+      new RegExp(`worker-1 \\(pid ${victim.pid}\\) exited unexpectedly \\(signal SIGKILL\\); restarting it on port ${victim.port}`),
+      5_000,
+    );
     await waitGone('killed worker', victim.pid);
     assert.equal((await fetch(back.url)).status, 200);
     const carol = await connect(back.url.replace(/\/$/, ''), clients);
     assert.equal(((await carol.ack('whoami'))[0] as { worker: string }).worker, back.id, 'the restarted worker serves Socket.IO');
     const dave = await connect(base, clients);
-    for (const [c, nick] of [[carol, 'carol'], [dave, 'dave']] as const) {
+    for (const [c, nick] of [
+      [carol, 'carol'],
+      [dave, 'dave'],
+    ] as const) {
       assert.equal(((await c.ack('nick', nick))[0] as { ok: boolean }).ok, true);
       assert.equal(((await c.ack('join', 'lobby'))[0] as { ok: boolean }).ok, true);
     }

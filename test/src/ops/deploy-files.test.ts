@@ -89,7 +89,7 @@ describe('docker-compose.yml', () => {
     assert.ok(Number(w.deploy?.replicas) >= 2, 'deploy.replicas');
   });
 
-  it("configures the worker only through environment variables the worker knows (SETTINGS)", () => {
+  it('configures the worker only through environment variables the worker knows (SETTINGS)', () => {
     const env = envOf(services.worker);
     const known = new Set(SETTINGS.map((s) => s.env));
     for (const k of Object.keys(env)) assert.ok(known.has(k), `${k} is not a worker setting (known: ${[...known].join(', ')})`);
@@ -122,7 +122,10 @@ describe('docker-compose.yml', () => {
     const listenPort = Number(/^\s*listen\s+(?:[^\s;]*:)?(\d+)/m.exec(read(listenFile))?.[1]);
     assert.ok(listenPort > 0, 'listen port');
     const published = portsOf(services.nginx);
-    assert.ok(published.some((p) => p.container === listenPort && p.host === String(listenPort)), `nginx publishes ${listenPort}:${listenPort}: ${JSON.stringify(published)}`);
+    assert.ok(
+      published.some((p) => p.container === listenPort && p.host === String(listenPort)),
+      `nginx publishes ${listenPort}:${listenPort}: ${JSON.stringify(published)}`,
+    );
     assert.ok(read('README.md').includes(String(listenPort)), `README mentions port ${listenPort}`);
   });
 
@@ -137,7 +140,10 @@ describe('docker-compose.yml', () => {
     const sd = job.dns_sd_configs[0];
     assert.equal(sd.type, 'A');
     assert.equal(Number(sd.port), port, 'prometheus scrape port');
-    assert.ok(sd.names.some((n: string) => n === 'worker' || n === 'tasks.worker'), `DNS names ${JSON.stringify(sd.names)} find the worker service`);
+    assert.ok(
+      sd.names.some((n: string) => n === 'worker' || n === 'tasks.worker'),
+      `DNS names ${JSON.stringify(sd.names)} find the worker service`,
+    );
     const expose = (services.worker.expose ?? []).map(Number);
     if (expose.length) assert.ok(expose.includes(port), 'worker expose');
     assert.match(read('Dockerfile'), new RegExp(`^EXPOSE\\s+${port}\\b`, 'm'));
@@ -174,19 +180,56 @@ describe('grafana provisioning', () => {
 /** Metric names the workers export (packages/server/src/metrics). */
 const NONSTICK_METRICS = {
   gauge: ['nonstick_sessions', 'nonstick_polls_waiting', 'nonstick_socketio_sockets', 'nonstick_redis_up', 'nonstick_event_loop_lag_seconds'],
-  counter: ['nonstick_handshakes_total', 'nonstick_packets_total', 'nonstick_bytes_total', 'nonstick_relays_total', 'nonstick_broadcasts_total', 'nonstick_heartbeat_timeouts_total', 'nonstick_errors_total'],
-  histogram: ['nonstick_poll_wait_seconds', 'nonstick_relay_latency_seconds', 'nonstick_queue_depth', 'nonstick_bus_lag_seconds', 'nonstick_redis_command_duration_seconds'],
+  counter: [
+    'nonstick_handshakes_total',
+    'nonstick_packets_total',
+    'nonstick_bytes_total',
+    'nonstick_relays_total',
+    'nonstick_broadcasts_total',
+    'nonstick_heartbeat_timeouts_total',
+    'nonstick_errors_total',
+  ],
+  histogram: [
+    'nonstick_poll_wait_seconds',
+    'nonstick_relay_latency_seconds',
+    'nonstick_queue_depth',
+    'nonstick_bus_lag_seconds',
+    'nonstick_redis_command_duration_seconds',
+  ],
 };
 /** prom-client's collectDefaultMetrics(). */
 const PROM_CLIENT_DEFAULTS = {
   gauge: [
-    'process_cpu_user_seconds_total', 'process_cpu_system_seconds_total', 'process_cpu_seconds_total', 'process_start_time_seconds',
-    'process_resident_memory_bytes', 'process_virtual_memory_bytes', 'process_heap_bytes', 'process_open_fds', 'process_max_fds',
-    'nodejs_eventloop_lag_seconds', 'nodejs_eventloop_lag_min_seconds', 'nodejs_eventloop_lag_max_seconds', 'nodejs_eventloop_lag_mean_seconds',
-    'nodejs_eventloop_lag_stddev_seconds', 'nodejs_eventloop_lag_p50_seconds', 'nodejs_eventloop_lag_p90_seconds', 'nodejs_eventloop_lag_p99_seconds',
-    'nodejs_active_resources', 'nodejs_active_resources_total', 'nodejs_active_handles', 'nodejs_active_handles_total', 'nodejs_active_requests',
-    'nodejs_active_requests_total', 'nodejs_heap_size_total_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_external_memory_bytes',
-    'nodejs_heap_space_size_total_bytes', 'nodejs_heap_space_size_used_bytes', 'nodejs_heap_space_size_available_bytes', 'nodejs_version_info',
+    'process_cpu_user_seconds_total',
+    'process_cpu_system_seconds_total',
+    'process_cpu_seconds_total',
+    'process_start_time_seconds',
+    'process_resident_memory_bytes',
+    'process_virtual_memory_bytes',
+    'process_heap_bytes',
+    'process_open_fds',
+    'process_max_fds',
+    'nodejs_eventloop_lag_seconds',
+    'nodejs_eventloop_lag_min_seconds',
+    'nodejs_eventloop_lag_max_seconds',
+    'nodejs_eventloop_lag_mean_seconds',
+    'nodejs_eventloop_lag_stddev_seconds',
+    'nodejs_eventloop_lag_p50_seconds',
+    'nodejs_eventloop_lag_p90_seconds',
+    'nodejs_eventloop_lag_p99_seconds',
+    'nodejs_active_resources',
+    'nodejs_active_resources_total',
+    'nodejs_active_handles',
+    'nodejs_active_handles_total',
+    'nodejs_active_requests',
+    'nodejs_active_requests_total',
+    'nodejs_heap_size_total_bytes',
+    'nodejs_heap_size_used_bytes',
+    'nodejs_external_memory_bytes',
+    'nodejs_heap_space_size_total_bytes',
+    'nodejs_heap_space_size_used_bytes',
+    'nodejs_heap_space_size_available_bytes',
+    'nodejs_version_info',
   ],
   histogram: ['nodejs_gc_duration_seconds'],
 };
@@ -196,8 +239,29 @@ for (const h of HISTOGRAMS) for (const s of ['_bucket', '_sum', '_count']) ALLOW
 
 const PROMQL_WORDS = new Set([
   // aggregations, keywords and binary operators
-  'sum', 'min', 'max', 'avg', 'count', 'stddev', 'stdvar', 'topk', 'bottomk', 'quantile', 'count_values', 'group',
-  'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'bool', 'offset',
+  'sum',
+  'min',
+  'max',
+  'avg',
+  'count',
+  'stddev',
+  'stdvar',
+  'topk',
+  'bottomk',
+  'quantile',
+  'count_values',
+  'group',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'and',
+  'or',
+  'unless',
+  'bool',
+  'offset',
 ]);
 
 /** Metric names in a PromQL expression: identifiers that are not functions, keywords, labels, strings, durations or variables. */
@@ -222,10 +286,17 @@ describe('grafana dashboard', () => {
   const dashboard: Any = JSON.parse(read('deploy/grafana/dashboards/nonstick.json'));
   const panels: Any[] = dashboard.panels.flatMap((p: Any) => [p, ...(p.panels ?? [])]).filter((p: Any) => p.type !== 'row');
   const exprs: Array<{ panel: string; expr: string }> = panels.flatMap((p) => (p.targets ?? []).map((t: Any) => ({ panel: p.title, expr: String(t.expr) })));
-  const varQueries: string[] = dashboard.templating.list.filter((v: Any) => v.type === 'query').map((v: Any) => (typeof v.query === 'string' ? v.query : v.query.query));
+  const varQueries: string[] = dashboard.templating.list
+    .filter((v: Any) => v.type === 'query')
+    .map((v: Any) => (typeof v.query === 'string' ? v.query : v.query.query));
 
   it('the metric-name extractor sees metrics and nothing else', () => {
-    assert.deepEqual(metricNames('histogram_quantile(0.99, sum by (client, le) (rate(nonstick_redis_command_duration_seconds_bucket{instance=~"$instance"}[$__rate_interval])))'), ['nonstick_redis_command_duration_seconds_bucket']);
+    assert.deepEqual(
+      metricNames(
+        'histogram_quantile(0.99, sum by (client, le) (rate(nonstick_redis_command_duration_seconds_bucket{instance=~"$instance"}[$__rate_interval])))',
+      ),
+      ['nonstick_redis_command_duration_seconds_bucket'],
+    );
     assert.deepEqual(metricNames('sum(rate(a_total[5m])) / on(instance) group_left b + 1e3'), ['a_total', 'b']);
     assert.deepEqual(metricNames('label_values(nonstick_sessions{job=~"$job"}, instance)'), ['nonstick_sessions', 'instance']);
   });
@@ -262,7 +333,13 @@ describe('grafana dashboard', () => {
 
   it('uses every worker metric, rates for counters and histogram_quantile for histograms', () => {
     const all = exprs.map((e) => e.expr).join('\n');
-    for (const m of [...NONSTICK_METRICS.gauge, ...NONSTICK_METRICS.counter, ...NONSTICK_METRICS.histogram, 'process_resident_memory_bytes', 'process_cpu_seconds_total']) {
+    for (const m of [
+      ...NONSTICK_METRICS.gauge,
+      ...NONSTICK_METRICS.counter,
+      ...NONSTICK_METRICS.histogram,
+      'process_resident_memory_bytes',
+      'process_cpu_seconds_total',
+    ]) {
       assert.match(all, new RegExp(`\\b${m}`), `dashboard uses ${m}`);
     }
     for (const { panel, expr } of exprs) {
@@ -270,11 +347,19 @@ describe('grafana dashboard', () => {
         if (metricNames(expr).includes(c)) assert.match(expr, new RegExp(`(rate|increase)\\(${c}\\b`), `${panel}: counter ${c} only through rate()`);
       }
       for (const h of metricNames(expr).filter((n) => n.endsWith('_bucket'))) {
-        assert.match(expr, new RegExp(`histogram_quantile\\(0?\\.\\d+,\\s*sum by \\(([\\w, ]*\\b)?le\\b[^)]*\\) \\(rate\\(${h}`), `${panel}: ${h} through histogram_quantile(sum by (le) (rate()))`);
+        assert.match(
+          expr,
+          new RegExp(`histogram_quantile\\(0?\\.\\d+,\\s*sum by \\(([\\w, ]*\\b)?le\\b[^)]*\\) \\(rate\\(${h}`),
+          `${panel}: ${h} through histogram_quantile(sum by (le) (rate()))`,
+        );
       }
     }
     for (const h of NONSTICK_METRICS.histogram) {
-      for (const p of ['0.5', '0.99']) assert.ok(exprs.some((e) => e.expr.includes(`histogram_quantile(${p}, `) && e.expr.includes(`${h}_bucket`)) || h === 'nonstick_bus_lag_seconds', `${h} p${p}`);
+      for (const p of ['0.5', '0.99'])
+        assert.ok(
+          exprs.some((e) => e.expr.includes(`histogram_quantile(${p}, `) && e.expr.includes(`${h}_bucket`)) || h === 'nonstick_bus_lag_seconds',
+          `${h} p${p}`,
+        );
     }
   });
 });
@@ -288,18 +373,37 @@ describe('Dockerfile', () => {
     const froms = ins.filter((i) => i.op === 'FROM');
     assert.ok(froms.length >= 2, 'at least two stages');
     assert.match(froms[froms.length - 1]!.args, /^node:20-bookworm-slim\b/);
-    assert.ok(ins.some((i) => i.op === 'COPY' && i.stage === lastStage && /--from=/.test(i.args)), 'runtime copies from the build stage');
-    assert.ok(ins.some((i) => i.op === 'RUN' && i.stage < lastStage && /pnpm (install|fetch)\b.*--frozen-lockfile|--frozen-lockfile.*pnpm install/.test(i.args)), 'frozen-lockfile install');
-    assert.ok(ins.some((i) => i.op === 'RUN' && i.stage < lastStage && /pnpm .*deploy .*--prod/.test(i.args)), 'production-only deploy');
+    assert.ok(
+      ins.some((i) => i.op === 'COPY' && i.stage === lastStage && /--from=/.test(i.args)),
+      'runtime copies from the build stage',
+    );
+    assert.ok(
+      ins.some((i) => i.op === 'RUN' && i.stage < lastStage && /pnpm (install|fetch)\b.*--frozen-lockfile|--frozen-lockfile.*pnpm install/.test(i.args)),
+      'frozen-lockfile install',
+    );
+    assert.ok(
+      ins.some((i) => i.op === 'RUN' && i.stage < lastStage && /pnpm .*deploy .*--prod/.test(i.args)),
+      'production-only deploy',
+    );
     assert.ok(!ins.some((i) => i.op === 'RUN' && i.stage === lastStage && /pnpm|npm (i|install)/.test(i.args)), 'runtime installs nothing');
   });
 
   it('every file a COPY takes from the build context exists and is not excluded by .dockerignore', () => {
-    const ignore = read('.dockerignore').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-    const ignored = (p: string) => ignore.some((pat) => {
-      const re = new RegExp(`^${pat.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*\//g, '\0').replace(/\*/g, '[^/]*').replace(/\0/g, '(.*/)?')}(/.*)?$`);
-      return re.test(p);
-    });
+    const ignore = read('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
+    const ignored = (p: string) =>
+      ignore.some((pat) => {
+        const re = new RegExp(
+          `^${pat
+            .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+            .replace(/\*\*\//g, '\0')
+            .replace(/\*/g, '[^/]*')
+            .replace(/\0/g, '(.*/)?')}(/.*)?$`,
+        );
+        return re.test(p);
+      });
     for (const i of ins.filter((x) => x.op === 'COPY' && !/--from=/.test(x.args))) {
       const parts = i.args.split(/\s+/).filter((a) => !a.startsWith('--'));
       for (const src of parts.slice(0, -1)) {
@@ -309,10 +413,18 @@ describe('Dockerfile', () => {
       }
     }
     // What the build needs from `COPY . .` must survive .dockerignore.
-    for (const p of ['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', 'tsconfig.base.json', 'packages/nonstick/src/bin.ts', 'packages/server/package.json']) {
+    for (const p of [
+      'package.json',
+      'pnpm-lock.yaml',
+      'pnpm-workspace.yaml',
+      'tsconfig.base.json',
+      'packages/nonstick/src/bin.ts',
+      'packages/server/package.json',
+    ]) {
       assert.ok(!ignored(p), `${p} is excluded by .dockerignore`);
     }
-    for (const p of ['node_modules', 'packages/server/dist', 'packages/nonstick/dist/tsconfig.tsbuildinfo', '.git']) assert.ok(ignored(p), `${p} should be excluded`);
+    for (const p of ['node_modules', 'packages/server/dist', 'packages/nonstick/dist/tsconfig.tsbuildinfo', '.git'])
+      assert.ok(ignored(p), `${p} should be excluded`);
   });
 
   it('runs as a non-root user, exposes the worker port and runs the built bin', () => {
@@ -332,7 +444,10 @@ describe('Dockerfile', () => {
     const copy = ins.find((i) => i.op === 'COPY' && i.stage === lastStage && /--from=/.test(i.args))!;
     const dest = copy.args.split(/\s+/).pop()!;
     assert.equal(resolve(workdir, dest), resolve(workdir, 'packages/nonstick'), 'the deployed package lands where CMD looks');
-    assert.ok(ins.some((i) => i.op === 'RUN' && /test -f \/out\/dist\/src\/bin\.js/.test(i.args)), 'the build stage checks the bin was built');
+    assert.ok(
+      ins.some((i) => i.op === 'RUN' && /test -f \/out\/dist\/src\/bin\.js/.test(i.args)),
+      'the build stage checks the bin was built',
+    );
   });
 
   it('HEALTHCHECK hits /health on the worker port', () => {
@@ -367,15 +482,15 @@ describe('compose nginx config', () => {
       // resolver (127.0.0.11 exists only inside containers) and `resolve`
       // (nginx >= 1.27.3; the image has it, this machine may not).
       const composeUpstream = read('deploy/nginx/compose/upstream.conf');
-      const local = composeUpstream
-        .replace(/^\s*resolver(_timeout)?\s[^;]*;/gm, '')
-        .replace(/^\s*server\s+worker:(\d+)[^;]*;/m, 'server 127.0.0.1:$1;');
+      const local = composeUpstream.replace(/^\s*resolver(_timeout)?\s[^;]*;/gm, '').replace(/^\s*server\s+worker:(\d+)[^;]*;/m, 'server 127.0.0.1:$1;');
       assert.notEqual(local, composeUpstream);
       assert.doesNotMatch(local.replace(/#.*$/gm, ''), /worker:|resolver/);
       writeFileSync(join(temp.path, 'upstream.conf'), local);
       const log = join(temp.path, 'error.log');
       const global = [`pid ${join(temp.path, 'nginx.pid')};`, `error_log ${log};`].join(' ');
-      const check = spawnChild(nginxBinary(), ['-t', '-p', `${temp.path}/`, '-c', join(temp.path, 'nginx.conf'), '-e', log, '-g', global], { name: 'nginx -t' });
+      const check = spawnChild(nginxBinary(), ['-t', '-p', `${temp.path}/`, '-c', join(temp.path, 'nginx.conf'), '-e', log, '-g', global], {
+        name: 'nginx -t',
+      });
       const exit = await check.waitForExit(10_000);
       assert.equal(exit.code, 0, check.tail());
       assert.match(check.lines().join('\n'), /syntax is ok/);

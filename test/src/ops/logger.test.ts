@@ -43,7 +43,10 @@ describe('logger: errors', () => {
   it('logs an AggregateError with each of its errors, and a cause that is no Error as it is', () => {
     const agg = new AggregateError([new Error('ipv6 refused'), new Error('ipv4 refused')], 'connect failed', { cause: { host: 'redis', port: 6379 } });
     const err = logOnce({ err: agg })['err'] as Fields;
-    assert.deepEqual((err['errors'] as Fields[]).map((e) => e['message']), ['ipv6 refused', 'ipv4 refused']);
+    assert.deepEqual(
+      (err['errors'] as Fields[]).map((e) => e['message']),
+      ['ipv6 refused', 'ipv4 refused'],
+    );
     assert.ok(typeof (err['errors'] as Fields[])[0]!['stack'] === 'string');
     assert.deepEqual(err['cause'], { host: 'redis', port: 6379 });
   });

@@ -35,7 +35,10 @@ describe('graceful stop: SIGTERM on a worker (3 workers on Redis behind nginx)',
   it('polling sessions move to the other workers unnoticed; websocket clients reconnect and recover; nothing is lost', async () => {
     const target = c.workers[0]!;
     const poller = await clientOn(c, target, 'polling', clients);
-    const ws = await clientOn(c, target, 'websocket', clients, { reconnection: true, extra: { reconnectionDelay: 200, reconnectionDelayMax: 200, randomizationFactor: 0 } });
+    const ws = await clientOn(c, target, 'websocket', clients, {
+      reconnection: true,
+      extra: { reconnectionDelay: 200, reconnectionDelayMax: 200, randomizationFactor: 0 },
+    });
     const room = 'graceful';
     for (const x of [poller, ws]) {
       await x.ack('join', room);
@@ -56,7 +59,11 @@ describe('graceful stop: SIGTERM on a worker (3 workers on Redis behind nginx)',
       await new Promise((r) => setTimeout(r, 20));
     }
     const got = await Promise.all(answers);
-    assert.deepEqual(got.map((a) => a[0]), Array.from({ length: 40 }, (_, i) => i), 'every poller ack, once, in order');
+    assert.deepEqual(
+      got.map((a) => a[0]),
+      Array.from({ length: 40 }, (_, i) => i),
+      'every poller ack, once, in order',
+    );
     assert.equal(poller.received('$disconnect').length, 0, 'the polling client never noticed');
 
     const exit = await target.child.waitForExit(12_000);
@@ -75,7 +82,10 @@ describe('graceful stop: SIGTERM on a worker (3 workers on Redis behind nginx)',
     assert.notEqual(await ownerOf(c, ws), target);
     await poller.ack('to', room, 'news', 1);
     const news = await ws.nextN('news', 2);
-    assert.deepEqual(news.map((a) => a[0]), [0, 1]);
+    assert.deepEqual(
+      news.map((a) => a[0]),
+      [0, 1],
+    );
     assert.deepEqual(await ws.ack('get-data'), [{ who: 'ws' }]);
     assert.deepEqual(await poller.ack('rooms'), [[pollerId, room].sort()]);
   });

@@ -45,7 +45,11 @@ describe('Socket.IO: a worker killed with SIGKILL (3 workers on Redis behind ngi
         await new Promise((r) => setTimeout(r, 5));
       }
       const got = await Promise.all(answers);
-      assert.deepEqual(got.map((a) => a[0]), Array.from({ length: 80 }, (_, i) => i), 'every ack once, in order');
+      assert.deepEqual(
+        got.map((a) => a[0]),
+        Array.from({ length: 80 }, (_, i) => i),
+        'every ack once, in order',
+      );
       assert.equal(client.received('$disconnect').length, 0, 'the client never noticed');
       const rebuilt = await Promise.any(
         survivors.map((w, k) => w.waitFor('connection', (e) => e['id'] === id && e['recovered'] === true, { since: marks[k]!, timeoutMs: 10_000 })),
@@ -69,7 +73,10 @@ describe('Socket.IO: a worker killed with SIGKILL (3 workers on Redis behind ngi
   it('websocket clients of the dead worker reconnect and recover rooms, data and missed broadcasts', async () => {
     assert.equal(live(c).length, 3, `live workers: ${c.workers.map((w) => `${w.workerId} ${w.child.exited ? 'exited' : 'up'}`).join(', ')}`);
     const room = 'ws-recovery';
-    const listener = await connectSio('v4', c.url, 'websocket', { reconnection: true, extra: { reconnectionDelay: 500, reconnectionDelayMax: 500, randomizationFactor: 0 } });
+    const listener = await connectSio('v4', c.url, 'websocket', {
+      reconnection: true,
+      extra: { reconnectionDelay: 500, reconnectionDelayMax: 500, randomizationFactor: 0 },
+    });
     clients.push(listener);
     await listener.ack('join', room);
     await listener.ack('set-data', { nick: 'ws' });
@@ -95,11 +102,19 @@ describe('Socket.IO: a worker killed with SIGKILL (3 workers on Redis behind ngi
     assert.equal(listener.raw.recovered, true, 'socket.recovered on the client');
     assert.equal(listener.id, id, 'same socket id');
     const news = await listener.nextN('news', 6, 10_000);
-    assert.deepEqual(news.map((a) => a[0]), [0, 1, 2, 3, 4, 5], 'missed broadcasts replayed in order');
+    assert.deepEqual(
+      news.map((a) => a[0]),
+      [0, 1, 2, 3, 4, 5],
+      'missed broadcasts replayed in order',
+    );
     await sender.ack('to', room, 'news', 6);
     await listener.nextN('news', 7);
     await new Promise((r) => setTimeout(r, 200));
-    assert.deepEqual(listener.received('news').map((a) => a[0]), [0, 1, 2, 3, 4, 5, 6], 'each once');
+    assert.deepEqual(
+      listener.received('news').map((a) => a[0]),
+      [0, 1, 2, 3, 4, 5, 6],
+      'each once',
+    );
     assert.deepEqual(await listener.ack('rooms'), [[id, room].sort()]);
     assert.deepEqual(await listener.ack('get-data'), [{ nick: 'ws' }]);
     await c.heal();

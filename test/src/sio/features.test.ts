@@ -12,7 +12,12 @@ function workerEvents(target: Target, name: string, filter: (e: Record<string, u
   return target.workers.flatMap((w) => w.events(name).filter(filter));
 }
 
-async function waitWorkerEvent(target: Target, name: string, filter: (e: Record<string, unknown>) => boolean, timeoutMs = 10_000): Promise<Record<string, unknown>> {
+async function waitWorkerEvent(
+  target: Target,
+  name: string,
+  filter: (e: Record<string, unknown>) => boolean,
+  timeoutMs = 10_000,
+): Promise<Record<string, unknown>> {
   return Promise.any(target.workers.map((w) => w.waitFor(name, filter, { timeoutMs })));
 }
 
@@ -59,7 +64,10 @@ for (const kind of TARGETS) {
 
           c.emit('burst', 200);
           const seq = await c.nextN('seq', 200, 15_000);
-          assert.deepEqual(seq.map((a) => a[0]), Array.from({ length: 200 }, (_, i) => i));
+          assert.deepEqual(
+            seq.map((a) => a[0]),
+            Array.from({ length: 200 }, (_, i) => i),
+          );
 
           const bin = Buffer.from([0, 1, 2, 255, 254]);
           const [isBuf, back, nested] = await c.ack('binary', bin);
@@ -187,10 +195,18 @@ for (const kind of TARGETS) {
       // another worker may be appended first.
       for (const m of members) {
         const got = (await m.nextN('news', n, 15_000)).map((a) => a[0] as number);
-        assert.deepEqual([...got].sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i), 'every broadcast once');
+        assert.deepEqual(
+          [...got].sort((a, b) => a - b),
+          Array.from({ length: n }, (_, i) => i),
+          'every broadcast once',
+        );
         for (let sender = 0; sender < members.length; sender++) {
           const mine = got.filter((i) => i % members.length === sender);
-          assert.deepEqual(mine, [...mine].sort((a, b) => a - b), `sender ${sender}'s broadcasts in order`);
+          assert.deepEqual(
+            mine,
+            [...mine].sort((a, b) => a - b),
+            `sender ${sender}'s broadcasts in order`,
+          );
         }
       }
       await quietFor(200);
@@ -216,7 +232,10 @@ for (const kind of TARGETS) {
         await m.ack('set-data', { i });
       }
       const [found] = (await members[0]!.ack('fetch', room)) as [Array<{ id: string; rooms: string[]; data: unknown }>];
-      assert.deepEqual(found.map((s) => s.id), members.map((m) => m.id).sort());
+      assert.deepEqual(
+        found.map((s) => s.id),
+        members.map((m) => m.id).sort(),
+      );
       for (const s of found) assert.deepEqual(s.rooms, [s.id, room].sort());
       assert.deepEqual(found.map((s) => (s.data as { i: number }).i).sort(), [0, 1, 2, 3]);
 
@@ -257,10 +276,13 @@ for (const kind of TARGETS) {
       const frames: string[] = [];
       ws.on('message', (d) => frames.push(String(d)));
       const within = <T>(p: Promise<T>, what: string): Promise<T> =>
-        Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} within 10 s (frames ${JSON.stringify(frames)})`)), 10_000))]);
+        Promise.race([
+          p,
+          new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} within 10 s (frames ${JSON.stringify(frames)})`)), 10_000)),
+        ]);
       await within(new Promise((r, reject) => ws.once('open', r).once('error', reject)), 'websocket open');
       ws.send('40');
-      for (const until = Date.now() + 10_000; !frames.some((f) => f.startsWith('40')); ) {
+      for (const until = Date.now() + 10_000; !frames.some((f) => f.startsWith('40'));) {
         if (Date.now() > until) throw new Error(`CONNECT not answered within 10 s (frames ${JSON.stringify(frames)})`);
         await new Promise((r) => setTimeout(r, 10));
       }
@@ -269,6 +291,5 @@ for (const kind of TARGETS) {
       assert.ok(code > 0);
       assert.deepEqual(await bystander.ack('echo', 'fine'), ['fine']);
     });
-
   });
 }

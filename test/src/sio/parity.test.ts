@@ -72,10 +72,13 @@ for (const kind of TARGETS) {
 
       members[3]!.close();
       const gone = members[3]!.id;
-      for (const until = Date.now() + 5000; ; ) {
+      for (const until = Date.now() + 5000; ;) {
         const [now] = (await members[0]!.ack('all-sockets', { room })) as [string[]];
         if (!now.includes(gone)) {
-          assert.deepEqual(now, ids.filter((id) => id !== gone));
+          assert.deepEqual(
+            now,
+            ids.filter((id) => id !== gone),
+          );
           break;
         }
         assert.ok(Date.now() < until, 'a disconnected socket leaves allSockets()');

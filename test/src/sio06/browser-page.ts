@@ -76,7 +76,8 @@ export function frames(payload: string): string[] {
     if (!m) throw new Error(`not a ~m~ frame at ${i}: ${JSON.stringify(payload.slice(i, i + 40))}`);
     const len = Number(m[1]);
     const start = i + m[0].length;
-    if (start + len > payload.length) throw new Error(`frame of ${len} overruns the payload (${payload.length - start} left): ${JSON.stringify(payload.slice(0, 80))}`);
+    if (start + len > payload.length)
+      throw new Error(`frame of ${len} overruns the payload (${payload.length - start} left): ${JSON.stringify(payload.slice(0, 80))}`);
     out.push(payload.slice(start, start + len));
     i = start + len;
   }
@@ -108,7 +109,9 @@ export class Sio06Page {
     assert.equal(res?.status(), 200, `loading ${pageUrl}`);
     // The client's XHR transports (io.util.defer) and the Flash shim wait for the load event.
     await page.waitForLoadState('load');
-    const ok = await p.eval(() => typeof (globalThis as any).io === 'object' && (globalThis as any).io.version === '0.6.3' && typeof (globalThis as any).H6 === 'object');
+    const ok = await p.eval(
+      () => typeof (globalThis as any).io === 'object' && (globalThis as any).io.version === '0.6.3' && typeof (globalThis as any).H6 === 'object',
+    );
     assert.equal(ok, true, `socket.io client 0.6.3 and the harness loaded on ${pageUrl} (${p.problems.join('; ') || 'no page errors'})`);
     return p;
   }

@@ -31,7 +31,16 @@ import { v4ClientAvoiding, type SioClient } from '../clients/sio.js';
 import { pageStep } from '../clients/page-traffic.js';
 import { SIO06_WORKER } from '../fixtures/cluster.js';
 import { splitTargets, startTarget, type Target } from '../engine/targets.js';
-import { CHROMIUM, CHROMIUM_ARGS, ServerLog, requestFlashPolicy, sleep, startStaticServer, type NetEntry, type StaticServer } from '../legacy/browser-support.js';
+import {
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  ServerLog,
+  requestFlashPolicy,
+  sleep,
+  startStaticServer,
+  type NetEntry,
+  type StaticServer,
+} from '../legacy/browser-support.js';
 import { frames, postedPayload, Sio06Page, SIO06_CLIENT_JS, SIO06_CLIENT_PATH, type Sio06OpenOptions } from './browser-page.js';
 
 const HEARTBEAT_INTERVAL = 1000;
@@ -41,12 +50,18 @@ const POLLING_DURATION = 1500;
 /** The client's own transport timeout (default 15 s) for the streams, which notice an ended stream only by it. */
 const STREAM_CLIENT_TIMEOUT = 3000;
 const FLAGS = [
-  '--sio06-transports', 'websocket,flashsocket,htmlfile,xhr-multipart,xhr-polling,jsonp-polling',
-  '--sio06-heartbeat-interval', String(HEARTBEAT_INTERVAL),
-  '--sio06-heartbeat-timeout', String(HEARTBEAT_TIMEOUT),
-  '--sio06-close-timeout', String(CLOSE_TIMEOUT),
-  '--sio06-polling-duration', String(POLLING_DURATION),
-  '--flash-policy-port', '0',
+  '--sio06-transports',
+  'websocket,flashsocket,htmlfile,xhr-multipart,xhr-polling,jsonp-polling',
+  '--sio06-heartbeat-interval',
+  String(HEARTBEAT_INTERVAL),
+  '--sio06-heartbeat-timeout',
+  String(HEARTBEAT_TIMEOUT),
+  '--sio06-close-timeout',
+  String(CLOSE_TIMEOUT),
+  '--sio06-polling-duration',
+  String(POLLING_DURATION),
+  '--flash-policy-port',
+  '0',
 ];
 
 /**
@@ -68,7 +83,14 @@ const POLICY_XML =
 
 type TransportName = 'websocket' | 'flashsocket' | 'htmlfile' | 'xhr-multipart' | 'xhr-polling' | 'jsonp-polling';
 type Kind = 'socket' | 'polling' | 'stream';
-const KIND: Record<TransportName, Kind> = { websocket: 'socket', flashsocket: 'socket', htmlfile: 'stream', 'xhr-multipart': 'stream', 'xhr-polling': 'polling', 'jsonp-polling': 'polling' };
+const KIND: Record<TransportName, Kind> = {
+  websocket: 'socket',
+  flashsocket: 'socket',
+  htmlfile: 'stream',
+  'xhr-multipart': 'stream',
+  'xhr-polling': 'polling',
+  'jsonp-polling': 'polling',
+};
 
 interface CoreCase {
   transport: TransportName;
@@ -120,7 +142,10 @@ describe('Socket.IO 0.6.3 browser client in headless Chromium', { timeout: 150_0
   let statics: StaticServer | undefined;
 
   before(async () => {
-    [browser, statics] = await Promise.all([chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 20_000 }), startStaticServer({ [SIO06_CLIENT_PATH]: SIO06_CLIENT_JS })]);
+    [browser, statics] = await Promise.all([
+      chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 20_000 }),
+      startStaticServer({ [SIO06_CLIENT_PATH]: SIO06_CLIENT_JS }),
+    ]);
   });
   after(async () => {
     await browser?.close().catch(() => undefined);
@@ -208,7 +233,7 @@ describe('Socket.IO 0.6.3 browser client in headless Chromium', { timeout: 150_0
             assert.deepEqual(await p.messages(id, since), ['hello both'], 'the 0.6 client got exactly one message');
             assert.deepEqual(v4!.received('message'), [['hello both']], "the v4 client got exactly one 'message'");
           });
-          await step(t, p, "another event reaches the 0.6 client as the JSON message {name, args}", async () => {
+          await step(t, p, 'another event reaches the 0.6 client as the JSON message {name, args}', async () => {
             const since = await p.eventCount(id);
             await v4!.ack('to', 'room06', 'news', { n: 1, s: 'é😀' });
             await p.waitFor(id, 'message', 1, 8000, since);
@@ -235,7 +260,16 @@ describe('Socket.IO 0.6.3 browser client in headless Chromium', { timeout: 150_0
   }
 });
 
-async function coreScenario(t: TestContext, p: Sio06Page, openPage: () => Promise<Sio06Page>, target: Target, server: ServerLog, host: string, port: number, c: CoreCase): Promise<void> {
+async function coreScenario(
+  t: TestContext,
+  p: Sio06Page,
+  openPage: () => Promise<Sio06Page>,
+  target: Target,
+  server: ServerLog,
+  host: string,
+  port: number,
+  c: CoreCase,
+): Promise<void> {
   const kind = KIND[c.transport];
   const url = target.url;
   const base: Sio06OpenOptions = { host, port, transport: c.transport };
@@ -266,19 +300,33 @@ async function coreScenario(t: TestContext, p: Sio06Page, openPage: () => Promis
     const ioUrls = net.filter((e) => (e.kind === 'request' || e.kind === 'ws-open') && /\/socket\.io\//.test(e.url)).map((e) => new URL(e.url));
     const others = ioUrls.filter((u) => !u.pathname.startsWith(`/socket.io/${c.transport}/`) && u.pathname !== `/socket.io/${c.transport}`);
     assert.deepEqual(others.map(String), [], 'no traffic on other transports');
-    assert.ok(ioUrls.every((u) => u.port === String(port)), 'everything went to the target');
+    assert.ok(
+      ioUrls.every((u) => u.port === String(port)),
+      'everything went to the target',
+    );
     if (kind === 'socket') {
       const ws = net.filter((e) => e.kind === 'ws-open');
-      assert.deepEqual(ws.map((e) => new URL(e.url).pathname), [`/socket.io/${c.transport}`], 'one WebSocket, opened without a session id');
+      assert.deepEqual(
+        ws.map((e) => new URL(e.url).pathname),
+        [`/socket.io/${c.transport}`],
+        'one WebSocket, opened without a session id',
+      );
     } else if (c.transport === 'htmlfile') {
       const shim = await p.eval(() => (globalThis as any).HtmlfileShim as { opened: string[]; names: string[]; attached: string[] });
       assert.equal(shim.opened.length, 1, `one stream iframe: ${JSON.stringify(shim.opened)}`);
       assert.match(new URL(shim.opened[0]!).pathname, /^\/socket\.io\/htmlfile\/\/\d+$/, 'the stream iframe points at /socket.io/htmlfile//<ts>');
-      assert.ok(shim.names.every((n) => n === 'htmlfile'), `only htmlfile documents were asked for: ${JSON.stringify(shim.names)}`);
+      assert.ok(
+        shim.names.every((n) => n === 'htmlfile'),
+        `only htmlfile documents were asked for: ${JSON.stringify(shim.names)}`,
+      );
       assert.ok(shim.attached.includes('onunload'), `window.attachEvent('onunload') was used: ${JSON.stringify(shim.attached)}`);
     } else if (c.transport === 'xhr-multipart') {
       const shim = await p.eval(() => (globalThis as any).MultipartShim as { requests: string[]; parts: string[] });
-      assert.deepEqual(shim.requests.map((u) => new URL(u).pathname), ['/socket.io/xhr-multipart/'], 'one multipart GET, without a session id');
+      assert.deepEqual(
+        shim.requests.map((u) => new URL(u).pathname),
+        ['/socket.io/xhr-multipart/'],
+        'one multipart GET, without a session id',
+      );
       assert.deepEqual(shim.parts.slice(0, 2), [`~m~${sid.length}~m~${sid}`, '~m~7~m~welcome'], 'the first parts: the session id, then welcome');
     } else {
       const gets = net.filter((e) => e.kind === 'request' && e.method === 'GET' && /\/socket\.io\//.test(e.url)).map((e) => new URL(e.url).pathname);
@@ -310,7 +358,12 @@ async function coreScenario(t: TestContext, p: Sio06Page, openPage: () => Promis
     await p.send(id, JSON_MSG);
     const [m] = await p.waitFor(id, 'message', 1, 8000, since);
     assert.deepEqual(m!.args[0], { echo: JSON_MSG });
-    await server.waitFor('message', (e) => e['id'] === socketId && JSON.stringify(e['data']) === JSON.stringify(JSON_MSG), 8000, 'the server decoded the JSON message');
+    await server.waitFor(
+      'message',
+      (e) => e['id'] === socketId && JSON.stringify(e['data']) === JSON.stringify(JSON_MSG),
+      8000,
+      'the server decoded the JSON message',
+    );
     const sent = sentMessages((await p.traffic()).slice(netBefore)).filter((x) => !isHeartbeat(x));
     assert.deepEqual(sent, [`~j~${JSON.stringify(JSON_MSG)}`]);
   });
@@ -321,7 +374,10 @@ async function coreScenario(t: TestContext, p: Sio06Page, openPage: () => Promis
       const netBefore = p.net.length;
       await p.send(id, 'line1\nline2');
       const [m] = await p.waitFor(id, 'message', 1, 8000, since);
-      const posted = (await p.traffic()).slice(netBefore).map(postedPayload).filter((x): x is string => x !== null);
+      const posted = (await p.traffic())
+        .slice(netBefore)
+        .map(postedPayload)
+        .filter((x): x is string => x !== null);
       assert.deepEqual(posted, ['~m~11~m~line1\r\nline2'], 'what the textarea made of it (SPEC §2.3)');
       t.diagnostic(`echo of a multi-line jsonp message: ${JSON.stringify(m!.args[0])} (0.6.18: "echo:line1\\r\\nline", the frame's 11 units)`);
       assert.ok(String(m!.args[0]).startsWith('echo:line1'), `the message arrived: ${JSON.stringify(m!.args[0])}`);
@@ -332,100 +388,140 @@ async function coreScenario(t: TestContext, p: Sio06Page, openPage: () => Promis
     });
   }
 
-  await step(t, p, `a burst of ${BURST.length} sends in one tick: every echo, in order${kind === 'socket' ? ' (one frame each)' : ' (the client batches them into a multi-message POST)'}`, async () => {
-    const since = await p.eventCount(id);
-    const netBefore = p.net.length;
-    await p.send(id, ...BURST);
-    await p.waitFor(id, 'message', BURST.length, 10_000, since);
-    assert.deepEqual(await p.messages(id, since), BURST.map((b) => `echo:${b}`));
-    const net = (await p.traffic()).slice(netBefore);
-    assert.deepEqual(sentMessages(net).filter((x) => !isHeartbeat(x)), BURST, 'what the client sent, decoded strictly');
-    if (kind === 'socket') {
-      const sent = net.filter((e) => e.kind === 'ws-sent' && !isHeartbeat(frames(e.body ?? '')[0] ?? ''));
-      assert.equal(sent.length, BURST.length, 'one frame per send');
-    } else {
-      const posts = net.map(postedPayload).filter((x): x is string => x !== null);
-      assert.ok(posts.some((x) => frames(x).length >= 2), `a multi-message POST: ${JSON.stringify(posts.map((x) => frames(x).length))}`);
-      const answers = net.filter((e) => e.kind === 'response' && e.method === 'POST' && /\/socket\.io\//.test(e.url));
-      assert.ok(answers.length >= 1 && answers.every((a) => a.status === 200), `POSTs answered 200: ${JSON.stringify(answers.map((a) => a.status))}`);
-    }
-    const got = server.all('message').filter((e) => e['id'] === socketId && BURST.includes(e['data'] as string)).map((e) => e['data']);
-    assert.deepEqual(got, BURST, 'the server got each message once, in order');
-  });
+  await step(
+    t,
+    p,
+    `a burst of ${BURST.length} sends in one tick: every echo, in order${kind === 'socket' ? ' (one frame each)' : ' (the client batches them into a multi-message POST)'}`,
+    async () => {
+      const since = await p.eventCount(id);
+      const netBefore = p.net.length;
+      await p.send(id, ...BURST);
+      await p.waitFor(id, 'message', BURST.length, 10_000, since);
+      assert.deepEqual(
+        await p.messages(id, since),
+        BURST.map((b) => `echo:${b}`),
+      );
+      const net = (await p.traffic()).slice(netBefore);
+      assert.deepEqual(
+        sentMessages(net).filter((x) => !isHeartbeat(x)),
+        BURST,
+        'what the client sent, decoded strictly',
+      );
+      if (kind === 'socket') {
+        const sent = net.filter((e) => e.kind === 'ws-sent' && !isHeartbeat(frames(e.body ?? '')[0] ?? ''));
+        assert.equal(sent.length, BURST.length, 'one frame per send');
+      } else {
+        const posts = net.map(postedPayload).filter((x): x is string => x !== null);
+        assert.ok(
+          posts.some((x) => frames(x).length >= 2),
+          `a multi-message POST: ${JSON.stringify(posts.map((x) => frames(x).length))}`,
+        );
+        const answers = net.filter((e) => e.kind === 'response' && e.method === 'POST' && /\/socket\.io\//.test(e.url));
+        assert.ok(answers.length >= 1 && answers.every((a) => a.status === 200), `POSTs answered 200: ${JSON.stringify(answers.map((a) => a.status))}`);
+      }
+      const got = server
+        .all('message')
+        .filter((e) => e['id'] === socketId && BURST.includes(e['data'] as string))
+        .map((e) => e['data']);
+      assert.deepEqual(got, BURST, 'the server got each message once, in order');
+    },
+  );
 
   const idleMs = kind === 'polling' ? POLLING_DURATION + 700 : 2 * HEARTBEAT_INTERVAL + 900;
-  await step(t, p, kind === 'polling' ? 'idle for more than one polling duration (an empty poll answer), still echoes' : 'idle for 2+ heartbeat intervals (server ~h~<n>, the client echoes each), still echoes', async () => {
-    const since = await p.eventCount(id);
-    const netBefore = p.net.length;
-    const hbBefore = (await p.heartbeats(id)).length;
-    await sleep(idleMs);
-    const net = (await p.traffic()).slice(netBefore);
-    const hbs = (await p.heartbeats(id)).slice(hbBefore);
-    if (kind === 'polling') {
-      const empty = c.transport === 'xhr-polling' ? (b: string) => b === '' : (b: string) => /^io\.JSONP\[\d+\]\._\(""\);?$/.test(b);
-      const answers = net.filter((e) => e.kind === 'response' && e.method === 'GET' && e.body !== undefined);
-      assert.ok(answers.some((e) => e.status === 200 && empty(e.body!)), `an idle poll was answered empty: ${JSON.stringify(answers.map((e) => [e.status, e.body]))}`);
-      assert.deepEqual(hbs, [], 'no heartbeats on polling');
-    } else {
-      assert.ok(hbs.length >= 2, `the client received ${hbs.length} heartbeats in ${idleMs} ms (interval ${HEARTBEAT_INTERVAL} ms)`);
-      const ns = hbs.map((h) => Number(h.n));
-      for (let i = 1; i < ns.length; i++) assert.equal(ns[i], ns[i - 1]! + 1, `heartbeats numbered 1, 2, 3...: ${JSON.stringify(ns)}`);
-      await sleep(200);
-      const echoed = sentMessages((await p.traffic()).slice(netBefore)).filter(isHeartbeat);
-      for (const h of hbs) assert.ok(echoed.includes(`~h~${h.n}`), `the client echoed ~h~${h.n}: ${JSON.stringify(echoed)}`);
-      if (kind === 'stream') {
-        const posts = (await p.traffic()).slice(netBefore).filter((e) => e.kind === 'response' && e.method === 'POST');
-        assert.ok(posts.length >= 2 && posts.every((e) => e.status === 200), `heartbeat POSTs answered 200: ${JSON.stringify(posts.map((e) => e.status))}`);
+  await step(
+    t,
+    p,
+    kind === 'polling'
+      ? 'idle for more than one polling duration (an empty poll answer), still echoes'
+      : 'idle for 2+ heartbeat intervals (server ~h~<n>, the client echoes each), still echoes',
+    async () => {
+      const since = await p.eventCount(id);
+      const netBefore = p.net.length;
+      const hbBefore = (await p.heartbeats(id)).length;
+      await sleep(idleMs);
+      const net = (await p.traffic()).slice(netBefore);
+      const hbs = (await p.heartbeats(id)).slice(hbBefore);
+      if (kind === 'polling') {
+        const empty = c.transport === 'xhr-polling' ? (b: string) => b === '' : (b: string) => /^io\.JSONP\[\d+\]\._\(""\);?$/.test(b);
+        const answers = net.filter((e) => e.kind === 'response' && e.method === 'GET' && e.body !== undefined);
+        assert.ok(
+          answers.some((e) => e.status === 200 && empty(e.body!)),
+          `an idle poll was answered empty: ${JSON.stringify(answers.map((e) => [e.status, e.body]))}`,
+        );
+        assert.deepEqual(hbs, [], 'no heartbeats on polling');
+      } else {
+        assert.ok(hbs.length >= 2, `the client received ${hbs.length} heartbeats in ${idleMs} ms (interval ${HEARTBEAT_INTERVAL} ms)`);
+        const ns = hbs.map((h) => Number(h.n));
+        for (let i = 1; i < ns.length; i++) assert.equal(ns[i], ns[i - 1]! + 1, `heartbeats numbered 1, 2, 3...: ${JSON.stringify(ns)}`);
+        await sleep(200);
+        const echoed = sentMessages((await p.traffic()).slice(netBefore)).filter(isHeartbeat);
+        for (const h of hbs) assert.ok(echoed.includes(`~h~${h.n}`), `the client echoed ~h~${h.n}: ${JSON.stringify(echoed)}`);
+        if (kind === 'stream') {
+          const posts = (await p.traffic()).slice(netBefore).filter((e) => e.kind === 'response' && e.method === 'POST');
+          assert.ok(posts.length >= 2 && posts.every((e) => e.status === 200), `heartbeat POSTs answered 200: ${JSON.stringify(posts.map((e) => e.status))}`);
+        }
       }
-    }
-    const evs = await p.events(id, since);
-    assert.ok(!evs.some((e) => e.name !== 'message'), `no disconnect while idle: ${JSON.stringify(evs)}`);
-    assert.ok((await p.info(id)).connected, 'still connected');
-    await p.send(id, 'after idle');
-    const [m] = await p.waitFor(id, 'message', 1, 8000, since);
-    assert.equal(m!.args[0], 'echo:after idle');
-  });
+      const evs = await p.events(id, since);
+      assert.ok(!evs.some((e) => e.name !== 'message'), `no disconnect while idle: ${JSON.stringify(evs)}`);
+      assert.ok((await p.info(id)).connected, 'still connected');
+      await p.send(id, 'after idle');
+      const [m] = await p.waitFor(id, 'message', 1, 8000, since);
+      assert.equal(m!.args[0], 'echo:after idle');
+    },
+  );
 
   // socket.disconnect(): websocket closes the socket, the XHR transports abort their requests
   // (htmlfile also points its iframe at about:blank). 0.6 has no disconnect message: on polling
   // the server only learns it when no request comes for the close timeout.
   let disconnectedAt = 0;
-  const clientDisconnected = await step(t, p, `client disconnect: 'disconnect' fires, the server ends the session ${kind === 'polling' ? 'about one close timeout later' : 'at once'}`, async () => {
-    const since = await p.eventCount(id);
-    await sleep(150); // let a POST in flight finish
-    disconnectedAt = Date.now();
-    await p.disconnect(id);
-    await p.waitFor(id, 'disconnect', 1, 3000, since);
-    const ev = await server.waitFor('disconnect', (e) => e['sid'] === sid, CLOSE_TIMEOUT + POLLING_DURATION + 4000, `server disconnect of ${sid}`);
-    const took = Date.now() - disconnectedAt;
-    t.diagnostic(`server reported the disconnect after ${took} ms, reason ${JSON.stringify(ev['reason'])}`);
-    assert.equal(ev['id'], socketId);
-    if (kind === 'polling') {
-      // 0.6.18 counted the close timeout from the end of the last poll's connection (xhr-polling aborts
-      // it at disconnect(); jsonp's <script> poll runs until answered). Nonstick counts it from when the
-      // aborted poll would have been answered, hence one polling duration of slack. For xhr-polling,
-      // 0.6.18's behaviour would be took <= CLOSE_TIMEOUT + ~1000.
-      assert.ok(took >= CLOSE_TIMEOUT - 700 && took <= CLOSE_TIMEOUT + POLLING_DURATION + 1500, `the polling session ended about one close timeout (${CLOSE_TIMEOUT} ms) after the client left, not after ${took} ms`);
-    } else {
-      assert.ok(took < 1500, `the server ended the ${c.transport} session when the client closed it (${took} ms)`);
-    }
-    assert.equal(await sessionGone(url, sid), 404, 'the old session id is unknown now');
-    const after = await p.events(id, since);
-    if (c.transport === 'jsonp-polling') {
-      // A 0.6.3 client bug: disconnect() aborts XHRs only; jsonp's pending <script> poll stays, its answer
-      // (empty, one polling duration later) runs io.JSONP[i]._() → get() without a session id: a new
-      // session, 'connect' and 'welcome' although the application disconnected.
-      const names = after.map((e) => e.name);
-      assert.deepEqual(names, ['disconnect', 'connect', 'message'], 'the zombie reconnect of jsonp-polling');
-      assert.equal(after[2]!.args[0], 'welcome');
-      const info = await p.info(id);
-      assert.ok(info.connected && info.sessionid && info.sessionid !== sid, `a new session: ${JSON.stringify(info)}`);
-      assert.ok(after[1]!.t - disconnectedAt <= POLLING_DURATION + 1500, `when the old poll was answered (${after[1]!.t - disconnectedAt} ms)`);
-      await server.waitFor('connection', (e) => e['sid'] === info.sessionid, 8000, 'the server saw the zombie session');
-    } else {
-      assert.deepEqual(after.map((e) => e.name), ['disconnect'], 'nothing after the disconnect (disconnect() turns reconnecting off)');
-    }
-  });
+  const clientDisconnected = await step(
+    t,
+    p,
+    `client disconnect: 'disconnect' fires, the server ends the session ${kind === 'polling' ? 'about one close timeout later' : 'at once'}`,
+    async () => {
+      const since = await p.eventCount(id);
+      await sleep(150); // let a POST in flight finish
+      disconnectedAt = Date.now();
+      await p.disconnect(id);
+      await p.waitFor(id, 'disconnect', 1, 3000, since);
+      const ev = await server.waitFor('disconnect', (e) => e['sid'] === sid, CLOSE_TIMEOUT + POLLING_DURATION + 4000, `server disconnect of ${sid}`);
+      const took = Date.now() - disconnectedAt;
+      t.diagnostic(`server reported the disconnect after ${took} ms, reason ${JSON.stringify(ev['reason'])}`);
+      assert.equal(ev['id'], socketId);
+      if (kind === 'polling') {
+        // 0.6.18 counted the close timeout from the end of the last poll's connection (xhr-polling aborts
+        // it at disconnect(); jsonp's <script> poll runs until answered). Nonstick counts it from when the
+        // aborted poll would have been answered, hence one polling duration of slack. For xhr-polling,
+        // 0.6.18's behaviour would be took <= CLOSE_TIMEOUT + ~1000.
+        assert.ok(
+          took >= CLOSE_TIMEOUT - 700 && took <= CLOSE_TIMEOUT + POLLING_DURATION + 1500,
+          `the polling session ended about one close timeout (${CLOSE_TIMEOUT} ms) after the client left, not after ${took} ms`,
+        );
+      } else {
+        assert.ok(took < 1500, `the server ended the ${c.transport} session when the client closed it (${took} ms)`);
+      }
+      assert.equal(await sessionGone(url, sid), 404, 'the old session id is unknown now');
+      const after = await p.events(id, since);
+      if (c.transport === 'jsonp-polling') {
+        // A 0.6.3 client bug: disconnect() aborts XHRs only; jsonp's pending <script> poll stays, its answer
+        // (empty, one polling duration later) runs io.JSONP[i]._() → get() without a session id: a new
+        // session, 'connect' and 'welcome' although the application disconnected.
+        const names = after.map((e) => e.name);
+        assert.deepEqual(names, ['disconnect', 'connect', 'message'], 'the zombie reconnect of jsonp-polling');
+        assert.equal(after[2]!.args[0], 'welcome');
+        const info = await p.info(id);
+        assert.ok(info.connected && info.sessionid && info.sessionid !== sid, `a new session: ${JSON.stringify(info)}`);
+        assert.ok(after[1]!.t - disconnectedAt <= POLLING_DURATION + 1500, `when the old poll was answered (${after[1]!.t - disconnectedAt} ms)`);
+        await server.waitFor('connection', (e) => e['sid'] === info.sessionid, 8000, 'the server saw the zombie session');
+      } else {
+        assert.deepEqual(
+          after.map((e) => e.name),
+          ['disconnect'],
+          'nothing after the disconnect (disconnect() turns reconnecting off)',
+        );
+      }
+    },
+  );
 
   if (clientDisconnected) {
     await step(t, p, "socket.connect() again on the same io.Socket: a new session ('connect', new sessionid, welcome)", async () => {
@@ -481,37 +577,41 @@ async function coreScenario(t: TestContext, p: Sio06Page, openPage: () => Promis
 
 async function byeScenario(t: TestContext, p: Sio06Page, url: string, server: ServerLog, base: Sio06OpenOptions, kind: Kind, sid: string): Promise<void> {
   const transport = base.transport;
-  await step(t, p, `server disconnect: 'bye' → the client's 'disconnect'${kind === 'stream' ? ` (an ended stream is noticed by the client's ${STREAM_CLIENT_TIMEOUT} ms transport timeout)` : ''}, then it reconnects by itself`, async () => {
-    const options: Record<string, unknown> = { reconnect: true, reconnectionDelay: 300 };
-    if (kind === 'stream') options['transportOptions'] = { [transport]: { timeout: STREAM_CLIENT_TIMEOUT } };
-    const { id: id2, info } = await p.connect({ ...base, options });
-    assert.equal(info.type, transport);
-    const sid2 = info.sessionid!;
-    assert.notEqual(sid2, sid);
-    await p.waitFor(id2, 'message');
-    const since = await p.eventCount(id2);
-    const t0 = Date.now();
-    await p.send(id2, 'bye');
-    await p.waitFor(id2, 'disconnect', 1, kind === 'stream' ? STREAM_CLIENT_TIMEOUT + 4000 : 5000, since);
-    const took = Date.now() - t0;
-    const ev = await server.waitFor('disconnect', (e) => e['sid'] === sid2, 8000, `server disconnect of ${sid2} after bye`);
-    t.diagnostic(`client 'disconnect' after ${took} ms; server reason ${JSON.stringify(ev['reason'])}`);
-    if (kind !== 'stream') assert.ok(took < 3000, `the client noticed the server's disconnect at once (${took} ms)`);
-    assert.equal(await sessionGone(url, sid2), 404, 'the session is gone on the server');
-    // 0.6's reconnect: after reconnectionDelay the same transport connects again (a new session).
-    await p.waitFor(id2, 'reconnect', 1, 10_000, since);
-    // maybeReconnect(): connect() (emits 'connecting'), then 'reconnecting'; the new session's 'connect', then 'reconnect'.
-    const names = (await p.events(id2, since)).map((e) => e.name).filter((n) => n !== 'message');
-    assert.deepEqual(names, ['disconnect', 'connecting', 'reconnecting', 'connect', 'reconnect'], 'the 0.6.3 client reconnected at its first attempt');
-    const after = await p.info(id2);
-    assert.equal(after.type, transport);
-    assert.ok(after.connected);
-    assert.equal(after.sids.length, 2);
-    assert.notEqual(after.sids[1], sid2, 'a new session id');
-    await server.waitFor('connection', (e) => e['sid'] === after.sids[1], 8000, 'the server saw the new session');
-    const [welcome] = await p.waitFor(id2, 'message', 1, 8000, since);
-    assert.equal(welcome!.args[0], 'welcome', 'welcome on the new session');
-    await p.disconnect(id2);
-  });
+  await step(
+    t,
+    p,
+    `server disconnect: 'bye' → the client's 'disconnect'${kind === 'stream' ? ` (an ended stream is noticed by the client's ${STREAM_CLIENT_TIMEOUT} ms transport timeout)` : ''}, then it reconnects by itself`,
+    async () => {
+      const options: Record<string, unknown> = { reconnect: true, reconnectionDelay: 300 };
+      if (kind === 'stream') options['transportOptions'] = { [transport]: { timeout: STREAM_CLIENT_TIMEOUT } };
+      const { id: id2, info } = await p.connect({ ...base, options });
+      assert.equal(info.type, transport);
+      const sid2 = info.sessionid!;
+      assert.notEqual(sid2, sid);
+      await p.waitFor(id2, 'message');
+      const since = await p.eventCount(id2);
+      const t0 = Date.now();
+      await p.send(id2, 'bye');
+      await p.waitFor(id2, 'disconnect', 1, kind === 'stream' ? STREAM_CLIENT_TIMEOUT + 4000 : 5000, since);
+      const took = Date.now() - t0;
+      const ev = await server.waitFor('disconnect', (e) => e['sid'] === sid2, 8000, `server disconnect of ${sid2} after bye`);
+      t.diagnostic(`client 'disconnect' after ${took} ms; server reason ${JSON.stringify(ev['reason'])}`);
+      if (kind !== 'stream') assert.ok(took < 3000, `the client noticed the server's disconnect at once (${took} ms)`);
+      assert.equal(await sessionGone(url, sid2), 404, 'the session is gone on the server');
+      // 0.6's reconnect: after reconnectionDelay the same transport connects again (a new session).
+      await p.waitFor(id2, 'reconnect', 1, 10_000, since);
+      // maybeReconnect(): connect() (emits 'connecting'), then 'reconnecting'; the new session's 'connect', then 'reconnect'.
+      const names = (await p.events(id2, since)).map((e) => e.name).filter((n) => n !== 'message');
+      assert.deepEqual(names, ['disconnect', 'connecting', 'reconnecting', 'connect', 'reconnect'], 'the 0.6.3 client reconnected at its first attempt');
+      const after = await p.info(id2);
+      assert.equal(after.type, transport);
+      assert.ok(after.connected);
+      assert.equal(after.sids.length, 2);
+      assert.notEqual(after.sids[1], sid2, 'a new session id');
+      await server.waitFor('connection', (e) => e['sid'] === after.sids[1], 8000, 'the server saw the new session');
+      const [welcome] = await p.waitFor(id2, 'message', 1, 8000, since);
+      assert.equal(welcome!.args[0], 'welcome', 'welcome on the new session');
+      await p.disconnect(id2);
+    },
+  );
 }
-

@@ -154,7 +154,9 @@ export class Poll06 {
   }
 
   postPath(): string {
-    return this.transport === 'jsonp-polling' ? `/socket.io/jsonp-polling/${this.sid}/${this.ts0}/${this.opts.index ?? 0}` : `/socket.io/${this.transport}/${this.sid}/send`;
+    return this.transport === 'jsonp-polling'
+      ? `/socket.io/jsonp-polling/${this.sid}/${this.ts0}/${this.opts.index ?? 0}`
+      : `/socket.io/${this.transport}/${this.sid}/send`;
   }
 
   headers(origin: string | undefined): Record<string, string> {
@@ -215,8 +217,14 @@ export function newSessionPath(transport: PollingTransport | StreamTransport, in
 }
 
 /** New polling session: GET 1 = exactly the sid, GET 2 = exactly the welcome. */
-export async function openPolling(url: string, transport: PollingTransport, opts: PollingOptions = {}): Promise<{ s: Poll06; first: RawResponse; second: RawResponse }> {
-  const first = await rawRequest(url, 'GET', newSessionPath(transport, opts.index ?? 0), { headers: { ...(opts.origin ? { Origin: opts.origin } : {}), ...(opts.cookie ? { Cookie: opts.cookie } : {}) } });
+export async function openPolling(
+  url: string,
+  transport: PollingTransport,
+  opts: PollingOptions = {},
+): Promise<{ s: Poll06; first: RawResponse; second: RawResponse }> {
+  const first = await rawRequest(url, 'GET', newSessionPath(transport, opts.index ?? 0), {
+    headers: { ...(opts.origin ? { Origin: opts.origin } : {}), ...(opts.cookie ? { Cookie: opts.cookie } : {}) },
+  });
   assert.equal(first.status, 200, `new ${transport} session: ${first.statusLine} ${JSON.stringify(first.text)}`);
   const p = transport === 'jsonp-polling' ? unwrapJsonp(first.text)[1] : first.text;
   const sid = sidOf(p, `${transport} GET 1`);
@@ -402,7 +410,11 @@ export class Stream06 {
   take(n: number, timeoutMs = 5000): Promise<string[]> {
     return new Promise((resolve, reject) => {
       const fail = (why: string): void =>
-        reject(new Error(`${this.transport}: ${why} waiting for ${n} message(s); got ${JSON.stringify(this.frames.slice(this.cursor))}; junk ${JSON.stringify(this.junk)}; failure ${this.failure?.message}; stream tail ${JSON.stringify(this.text.slice(-400))}`));
+        reject(
+          new Error(
+            `${this.transport}: ${why} waiting for ${n} message(s); got ${JSON.stringify(this.frames.slice(this.cursor))}; junk ${JSON.stringify(this.junk)}; failure ${this.failure?.message}; stream tail ${JSON.stringify(this.text.slice(-400))}`,
+          ),
+        );
       const timer = setTimeout(() => fail('timed out'), timeoutMs);
       const check = (): void => {
         if (this.frames.length >= this.cursor + n) {
@@ -427,7 +439,10 @@ export class Stream06 {
     const end = Date.now() + timeoutMs;
     while (this.heartbeats.length < n) {
       assert.ok(Date.now() < end, `${this.transport}: only ${this.heartbeats.length}/${n} heartbeats after ${timeoutMs} ms`);
-      assert.ok(!this.ended, `${this.transport}: the stream ended after ${this.heartbeats.length} heartbeats (${this.endedAt - this.openedAt} ms after it opened)`);
+      assert.ok(
+        !this.ended,
+        `${this.transport}: the stream ended after ${this.heartbeats.length} heartbeats (${this.endedAt - this.openedAt} ms after it opened)`,
+      );
       await new Promise((r) => setTimeout(r, 10));
     }
   }
@@ -499,7 +514,9 @@ export class RawWs {
 
   /** The Sec-WebSocket-Accept the key requires. */
   get expectedAccept(): string {
-    return createHash('sha1').update(this.key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+    return createHash('sha1')
+      .update(this.key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11')
+      .digest('base64');
   }
 
   async frame(timeoutMs = 5000): Promise<RawFrame> {
@@ -537,7 +554,14 @@ export class RawWs {
     const body = Buffer.isBuffer(data) ? data : Buffer.from(data, 'utf8');
     const mask = randomBytes(4);
     const len = body.length;
-    const head = len < 126 ? Buffer.from([0x80 | opcode, 0x80 | len]) : len < 65536 ? Buffer.from([0x80 | opcode, 0x80 | 126, len >> 8, len & 0xff]) : (() => { throw new Error('frame too long'); })();
+    const head =
+      len < 126
+        ? Buffer.from([0x80 | opcode, 0x80 | len])
+        : len < 65536
+          ? Buffer.from([0x80 | opcode, 0x80 | 126, len >> 8, len & 0xff])
+          : (() => {
+              throw new Error('frame too long');
+            })();
     const masked = Buffer.from(body);
     for (let i = 0; i < masked.length; i++) masked[i]! ^= mask[i % 4]!;
     this.conn.write(Buffer.concat([head, mask, masked]));

@@ -15,10 +15,7 @@ function nodeChild(t: { after(fn: () => unknown): void }, code: string, name = '
 
 describe('spawnChild', () => {
   it('captures lines of both streams; waits see past and future lines', async (t) => {
-    const child = nodeChild(
-      t,
-      `console.log('one'); console.error('warn: two'); setTimeout(() => console.log('three'), 50); setTimeout(() => {}, 5000);`,
-    );
+    const child = nodeChild(t, `console.log('one'); console.error('warn: two'); setTimeout(() => console.log('three'), 50); setTimeout(() => {}, 5000);`);
     assert.ok(child.pid > 0);
     assert.equal(await child.waitForLine(/three/), 'three'); // future line
     assert.equal(await child.waitForLine(/^one$/), 'one'); // already received
@@ -42,7 +39,10 @@ describe('spawnChild', () => {
     assert.deepEqual(listening, { event: 'listening', port: 1234, workerId: 'w1' });
     const second = await child.waitForEvent<{ event: string; n: number }>('tick', 2_000, { filter: (e) => e.n === 2 });
     assert.equal(second.n, 2);
-    assert.deepEqual(child.events().map((e) => e.event), ['listening', 'tick', 'tick']);
+    assert.deepEqual(
+      child.events().map((e) => e.event),
+      ['listening', 'tick', 'tick'],
+    );
     await assert.rejects(child.waitForEvent('tick', 100, { since: child.eventCount }), /timed out after 100 ms waiting for event "tick"/);
   });
 
@@ -89,7 +89,9 @@ describe('spawnChild', () => {
       'forker',
     );
     const { pid } = await parent.waitForEvent<{ event: string; pid: number }>('spawned');
-    t.after(() => { if (isAlive(pid)) process.kill(pid, 'SIGKILL'); });
+    t.after(() => {
+      if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    });
     assert.ok(isAlive(pid));
     parent.kill('SIGKILL');
     await parent.waitForExit(2_000);

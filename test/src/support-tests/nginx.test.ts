@@ -56,7 +56,14 @@ async function startUpstream(id: string): Promise<Upstream> {
       hash.update(c);
     });
     req.on('end', () => {
-      const body: EchoBody = { id, method: req.method ?? '', url: req.url ?? '', headers: req.headers as EchoBody['headers'], bytes, sha256: hash.digest('hex') };
+      const body: EchoBody = {
+        id,
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers as EchoBody['headers'],
+        bytes,
+        sha256: hash.digest('hex'),
+      };
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify(body));
     });
@@ -151,11 +158,17 @@ describe('startNginx with deploy/nginx/nginx.conf', () => {
   });
 
   it('round-robins over all workers with no stickiness, even for one client with cookies', async (t) => {
-    const nginx = await nginxFor(t, ups.map((u) => u.addr));
+    const nginx = await nginxFor(
+      t,
+      ups.map((u) => u.addr),
+    );
     const stickyLooking = { cookie: 'io=abc123; AWSALB=xyz; route=a; sticky=1', 'user-agent': 'same-client' };
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     t.after(() => agent.destroy());
-    for (const [label, reqAgent] of [['one keep-alive connection', agent], ['a new connection per request', false]] as const) {
+    for (const [label, reqAgent] of [
+      ['one keep-alive connection', agent],
+      ['a new connection per request', false],
+    ] as const) {
       const ids: string[] = [];
       for (let i = 0; i < 9; i++) ids.push((await getJson(`${nginx.url}/socket.io/?EIO=4&transport=polling`, { headers: stickyLooking, agent: reqAgent })).id);
       const msg = `${label}: ${ids.join(' ')}\n${nginx.diagnostics()}`;
@@ -165,7 +178,10 @@ describe('startNginx with deploy/nginx/nginx.conf', () => {
   });
 
   it('forwards Host/X-Forwarded-*; plain requests reuse upstream keep-alive connections', async (t) => {
-    const nginx = await nginxFor(t, ups.map((u) => u.addr));
+    const nginx = await nginxFor(
+      t,
+      ups.map((u) => u.addr),
+    );
     for (const u of ups) u.sockets.clear();
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     t.after(() => agent.destroy());
@@ -185,7 +201,10 @@ describe('startNginx with deploy/nginx/nginx.conf', () => {
   });
 
   it('proxies WebSocket upgrades (round robin applies to them too)', async (t) => {
-    const nginx = await nginxFor(t, ups.map((u) => u.addr));
+    const nginx = await nginxFor(
+      t,
+      ups.map((u) => u.addr),
+    );
     const replies: string[] = [];
     for (let i = 0; i < 3; i++) {
       const ws = new WebSocket(`${nginx.wsUrl}/socket.io/?EIO=4&transport=websocket`);
@@ -199,12 +218,18 @@ describe('startNginx with deploy/nginx/nginx.conf', () => {
       );
       ws.close();
     }
-    assert.deepEqual(replies.map((r) => r.split(':')[1]), ['hello0', 'hello1', 'hello2']);
+    assert.deepEqual(
+      replies.map((r) => r.split(':')[1]),
+      ['hello0', 'hello1', 'hello2'],
+    );
     assert.deepEqual(new Set(replies.map((r) => r.split(':')[0])), new Set(['a', 'b', 'c']));
   });
 
   it('streams response bytes as the worker writes them (long-polls, streaming transports)', async (t) => {
-    const nginx = await nginxFor(t, ups.map((u) => u.addr));
+    const nginx = await nginxFor(
+      t,
+      ups.map((u) => u.addr),
+    );
     const body = await new Promise<string>((resolve, reject) => {
       const req = httpGet(`${nginx.url}/stream`, (res) => {
         let text = '';
@@ -223,10 +248,17 @@ describe('startNginx with deploy/nginx/nginx.conf', () => {
   });
 
   it('passes ~1 MB POST bodies through intact (the worker, not nginx, enforces maxHttpBufferSize)', async (t) => {
-    const nginx = await nginxFor(t, ups.map((u) => u.addr));
+    const nginx = await nginxFor(
+      t,
+      ups.map((u) => u.addr),
+    );
     for (const size of [1_048_576, 1_500_000]) {
       const body = randomBytes(size);
-      const echo = await getJson(`${nginx.url}/socket.io/?EIO=4&transport=polling`, { method: 'POST', body, headers: { 'content-type': 'application/octet-stream' } });
+      const echo = await getJson(`${nginx.url}/socket.io/?EIO=4&transport=polling`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/octet-stream' },
+      });
       assert.equal(echo.bytes, size);
       assert.equal(echo.sha256, createHash('sha256').update(body).digest('hex'));
     }
@@ -274,7 +306,10 @@ describe('startNginx with deploy/nginx/nginx.conf', () => {
   });
 
   it('has timeouts far above pingInterval + pingTimeout and no stickiness (effective config, nginx -T)', async (t) => {
-    const nginx = await nginxFor(t, ups.map((u) => u.addr));
+    const nginx = await nginxFor(
+      t,
+      ups.map((u) => u.addr),
+    );
     const conf = await nginx.dumpConfig();
     // Socket.IO defaults: pingInterval 25 s + pingTimeout 20 s = 45 s of legit
     // silence; a long-poll held > 60 s must not be cut by nginx either.

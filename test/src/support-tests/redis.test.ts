@@ -31,7 +31,11 @@ describe('startRedis', () => {
     // that keeps the test process alive.
     await Promise.all(
       clients.map((c) => {
-        if (c.status === 'ready') return c.quit().then(() => {}, () => c.disconnect());
+        if (c.status === 'ready')
+          return c.quit().then(
+            () => {},
+            () => c.disconnect(),
+          );
         if (c.status !== 'end') c.disconnect();
         return Promise.resolve();
       }),

@@ -294,23 +294,17 @@ export class Child {
   waitForLine(match: LineMatcher, timeoutMs = DEFAULT_TIMEOUT_MS, opts: WaitLineOptions = {}): Promise<string> {
     const stream = opts.stream ?? 'any';
     const since = opts.since ?? 0;
-    const matches = (l: OutputLine): boolean =>
-      l.seq >= since && (stream === 'any' || l.stream === stream) && testMatcher(match, l);
+    const matches = (l: OutputLine): boolean => l.seq >= since && (stream === 'any' || l.stream === stream) && testMatcher(match, l);
     const already = this.retained.find(matches);
     if (already) return Promise.resolve(already.text);
     return this.wait(this.lineWaiters, matches, `a line matching ${describeMatcher(match)}`, timeoutMs).then((l) => l.text);
   }
 
   /** Resolve with the first JSON event `{"event": name, ...}` on stdout (retained or future). */
-  waitForEvent<T extends ChildEvent = ChildEvent>(
-    name: string,
-    timeoutMs = DEFAULT_TIMEOUT_MS,
-    opts: WaitEventOptions<T> = {},
-  ): Promise<T> {
+  waitForEvent<T extends ChildEvent = ChildEvent>(name: string, timeoutMs = DEFAULT_TIMEOUT_MS, opts: WaitEventOptions<T> = {}): Promise<T> {
     const since = opts.since ?? 0;
     const filter = opts.filter;
-    const matches = (r: IndexedEvent): boolean =>
-      r.index >= since && r.event.event === name && (!filter || filter(r.event as T));
+    const matches = (r: IndexedEvent): boolean => r.index >= since && r.event.event === name && (!filter || filter(r.event as T));
     const already = this.retainedEvents.find(matches);
     if (already) return Promise.resolve(already.event as T);
     return this.wait(this.eventWaiters, matches, `event "${name}"`, timeoutMs).then((r) => r.event as T);

@@ -145,7 +145,9 @@ class Nginx implements NginxProcess {
       // nginx would only warn about a `user` directive), so leave it out.
       process.getuid?.() === 0 ? 'user root;' : '',
       this.opts.extraGlobal ?? '',
-    ].filter(Boolean).join(' ');
+    ]
+      .filter(Boolean)
+      .join(' ');
     return ['-p', `${p}/`, '-c', this.confPath, '-e', this.errorLogPath, '-g', global];
   }
 
@@ -244,7 +246,10 @@ class Nginx implements NginxProcess {
   errorLog(opts: { all?: boolean } = {}): string {
     const text = this.readLog();
     if (opts.all) return text;
-    return text.split('\n').filter((l) => SEVERE.test(l)).join('\n');
+    return text
+      .split('\n')
+      .filter((l) => SEVERE.test(l))
+      .join('\n');
   }
 
   diagnostics(): string {
@@ -296,4 +301,3 @@ export async function startNginx(opts: StartNginxOptions): Promise<NginxProcess>
   }
   return nginx;
 }
-

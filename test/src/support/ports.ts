@@ -56,9 +56,7 @@ function probe(host: string, port: number): Promise<number | undefined> {
  */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   for (let attempt = 0; attempt < 100; attempt++) {
-    const candidate = RANDOM_HIGH !== undefined
-      ? MIN_PORT + Math.floor(Math.random() * (RANDOM_HIGH - MIN_PORT))
-      : 0;
+    const candidate = RANDOM_HIGH !== undefined ? MIN_PORT + Math.floor(Math.random() * (RANDOM_HIGH - MIN_PORT)) : 0;
     if (handedOut.has(candidate)) continue;
     const port = await probe(host, candidate);
     if (port !== undefined && !handedOut.has(port)) {

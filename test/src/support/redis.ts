@@ -56,13 +56,20 @@ async function launch(port: number, dir: string, opts: StartRedisOptions): Promi
   const child = spawnChild(
     redisServerBinary(),
     [
-      '--port', String(port),
-      '--bind', HOST,
-      '--save', '',
-      '--appendonly', 'no',
-      '--dir', dir,
-      '--daemonize', 'no',
-      '--logfile', '', // log to stdout, captured for failure messages
+      '--port',
+      String(port),
+      '--bind',
+      HOST,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      '--daemonize',
+      'no',
+      '--logfile',
+      '', // log to stdout, captured for failure messages
       ...(opts.args ?? []),
     ],
     { name: opts.name ?? `redis:${port}`, cwd: dir },

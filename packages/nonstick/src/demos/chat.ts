@@ -111,8 +111,7 @@ function chatSetup(io: Server): void {
     }
   };
   const system = (room: string, text: string) => io.to(roomKey(room)).emit('system', { room, text, at: Date.now() });
-  const chatRooms = (socket: Socket): string[] =>
-    [...socket.rooms].filter((r) => r.startsWith('chat:')).map((r) => r.slice('chat:'.length));
+  const chatRooms = (socket: Socket): string[] => [...socket.rooms].filter((r) => r.startsWith('chat:')).map((r) => r.slice('chat:'.length));
 
   io.on('connection', (socket: Socket) => {
     const data = (): ChatData => {
@@ -573,7 +572,12 @@ export function chatApp(): SocketIoApp {
         ),
       );
       host.route('/socket.io-client.js', (res) =>
-        answer(res, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=3600', 'X-Content-Type-Options': 'nosniff' }, clientJs),
+        answer(
+          res,
+          200,
+          { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=3600', 'X-Content-Type-Options': 'nosniff' },
+          clientJs,
+        ),
       );
       host.route('/favicon.ico', (res) => answer(res, 204, {}, ''));
     },

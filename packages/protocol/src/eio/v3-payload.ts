@@ -106,9 +106,7 @@ function decodeBinaryPayload(body: Uint8Array): EioPacket[] {
     if (digits === 0) throw new DecodeError('invalid-length', `empty payload length at offset ${pos - 1}`);
     if (n > len - pos) throw new DecodeError('length-mismatch', 'payload is shorter than its declared length');
     const end = pos + n;
-    packets.push(
-      kind === KIND_STRING ? decodeTextPacketV3(decodeUtf8(buf, pos, end)) : decodeBinaryPacketV3(buf.subarray(pos, end)),
-    );
+    packets.push(kind === KIND_STRING ? decodeTextPacketV3(decodeUtf8(buf, pos, end)) : decodeBinaryPacketV3(buf.subarray(pos, end)));
     pos = end;
   }
   return packets;

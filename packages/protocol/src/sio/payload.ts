@@ -16,14 +16,7 @@ import { SioPacketType, type SioPacketTypeCode } from './types.js';
  * server) or to Node's EventEmitter, so dispatching them would let a peer
  * fake lifecycle events.
  */
-export const RESERVED_EVENT_NAMES: ReadonlySet<string> = new Set([
-  'connect',
-  'connect_error',
-  'disconnect',
-  'disconnecting',
-  'newListener',
-  'removeListener',
-]);
+export const RESERVED_EVENT_NAMES: ReadonlySet<string> = new Set(['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener']);
 
 /** Why `data` cannot be the payload of a `type` packet, or null if it can. */
 export function payloadProblem(type: SioPacketTypeCode, data: unknown): string | null {

@@ -51,7 +51,8 @@ export function decodeSio06Payload(body: string): string[] {
     while (end < body.length && isDigit(body.charCodeAt(end))) end++;
     const digits = end - digitsStart;
     if (digits === 0) throw new Sio06DecodeError('invalid-length', `missing frame length at offset ${digitsStart}`);
-    if (digits > MAX_LENGTH_DIGITS) throw new Sio06DecodeError('invalid-length', `frame length at offset ${digitsStart} has more than ${MAX_LENGTH_DIGITS} digits`);
+    if (digits > MAX_LENGTH_DIGITS)
+      throw new Sio06DecodeError('invalid-length', `frame length at offset ${digitsStart} has more than ${MAX_LENGTH_DIGITS} digits`);
     if (!body.startsWith(FRAME, end)) {
       if (end < body.length && body.charCodeAt(end) !== 0x7e) {
         throw new Sio06DecodeError('invalid-length', `non-digit in frame length at offset ${end}`);

@@ -36,7 +36,11 @@ export function sio06HtmlfileChunk(payload: string): string {
  * Nothing left means slot 0.
  */
 function jsonpIndex(index: string): string {
-  return String(index).replace(/[^0-9]/g, '').replace(/^0+/, '') || '0';
+  return (
+    String(index)
+      .replace(/[^0-9]/g, '')
+      .replace(/^0+/, '') || '0'
+  );
 }
 
 /**

@@ -5,7 +5,4 @@
  * JSON value, anything else a text message. The session id, the first message
  * of a session, is a text message too.
  */
-export type Sio06Message =
-  | { kind: 'text'; data: string }
-  | { kind: 'json'; data: unknown }
-  | { kind: 'heartbeat'; n: string };
+export type Sio06Message = { kind: 'text'; data: string } | { kind: 'json'; data: unknown } | { kind: 'heartbeat'; n: string };

@@ -1,8 +1,7 @@
 /** What Flash sends on the policy port (or first on the HTTP port) before it connects. */
 export const FLASH_POLICY_REQUEST = '<policy-file-request/>\0';
 
-const HEAD =
-  '<?xml version="1.0"?><!DOCTYPE cross-domain-policy SYSTEM "http://www.macromedia.com/xml/dtds/cross-domain-policy.dtd"><cross-domain-policy>';
+const HEAD = '<?xml version="1.0"?><!DOCTYPE cross-domain-policy SYSTEM "http://www.macromedia.com/xml/dtds/cross-domain-policy.dtd"><cross-domain-policy>';
 const TAIL = '</cross-domain-policy>';
 
 /**

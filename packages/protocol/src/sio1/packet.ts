@@ -20,18 +20,21 @@ import {
 export function encodeLegacyPacket(p: LegacyPacket): string {
   const endpoint = checkEndpoint(p.endpoint);
   switch (p.type) {
-    case 'disconnect': return join(0, '', endpoint);
+    case 'disconnect':
+      return join(0, '', endpoint);
     case 'connect': {
       if (p.query !== undefined && typeof p.query !== 'string') throw new TypeError('a connect query must be a string');
       return join(1, '', endpoint, p.query === '' ? undefined : p.query);
     }
-    case 'heartbeat': return join(2, '', endpoint);
+    case 'heartbeat':
+      return join(2, '', endpoint);
     case 'message': {
       if (typeof p.data !== 'string') throw new TypeError('message data must be a string');
       // 0.9 writes an empty message as `3::`; its decoder reads that back as ''.
       return join(3, idField(p.id, p.dataAck), endpoint, p.data === '' ? undefined : p.data);
     }
-    case 'json': return join(4, idField(p.id, p.dataAck), endpoint, toJson(p.data));
+    case 'json':
+      return join(4, idField(p.id, p.dataAck), endpoint, toJson(p.data));
     case 'event': {
       if (typeof p.name !== 'string') throw new TypeError('an event name must be a string');
       checkArgs(p.args);
@@ -46,8 +49,10 @@ export function encodeLegacyPacket(p: LegacyPacket): string {
       const data = p.args.length > 0 ? `${p.ackId}+${toJson(p.args)}` : String(p.ackId);
       return join(6, '', endpoint, data);
     }
-    case 'error': return join(7, '', endpoint, errorData(p.reason, p.advice));
-    case 'noop': return join(8, '', endpoint);
+    case 'error':
+      return join(7, '', endpoint, errorData(p.reason, p.advice));
+    case 'noop':
+      return join(8, '', endpoint);
     default: {
       const type: unknown = (p as { type?: unknown }).type;
       throw new TypeError(`unknown legacy packet type ${String(type)}`);

@@ -37,8 +37,7 @@ export function legacyJsonpError(index: string, message: string): string {
  * bytes because IE does not start running scripts of a streamed document
  * before it has that much.
  */
-export const HTMLFILE_PRELUDE: string =
-  '<html><body><script>var _ = function (msg) { parent.s._(msg, document); };</script>' + ' '.repeat(173);
+export const HTMLFILE_PRELUDE: string = '<html><body><script>var _ = function (msg) { parent.s._(msg, document); };</script>' + ' '.repeat(173);
 
 /**
  * One htmlfile payload chunk. `/` is escaped so `</script>` cannot occur

@@ -20,9 +20,7 @@ export type LegacyErrorReason = 'transport not supported' | 'client not handshak
 export type LegacyErrorAdvice = 'reconnect';
 
 /** The wire digit of a type is its index here. */
-export const LEGACY_PACKET_TYPES: readonly LegacyPacketType[] = [
-  'disconnect', 'connect', 'heartbeat', 'message', 'json', 'event', 'ack', 'error', 'noop',
-];
+export const LEGACY_PACKET_TYPES: readonly LegacyPacketType[] = ['disconnect', 'connect', 'heartbeat', 'message', 'json', 'event', 'ack', 'error', 'noop'];
 
 /** Error packets carry indices into these lists, not the names. */
 export const LEGACY_ERROR_REASONS: readonly LegacyErrorReason[] = ['transport not supported', 'client not handshaken', 'unauthorized'];

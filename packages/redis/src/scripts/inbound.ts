@@ -98,7 +98,13 @@ export function decodeIngestReply(raw: unknown): IngestReply {
     case 'l':
       return { kind: 'local', backlog: r.strs(1, 'backlog'), rescheduleAt: r.num(2, 'rescheduleAt'), closed: r.flag(3, 'closed') };
     case 'r':
-      return { kind: 'relayed', owner: r.str(1, 'owner'), rescheduleAt: r.num(2, 'rescheduleAt'), closed: r.flag(3, 'closed'), settling: r.flag(4, 'settling') };
+      return {
+        kind: 'relayed',
+        owner: r.str(1, 'owner'),
+        rescheduleAt: r.num(2, 'rescheduleAt'),
+        closed: r.flag(3, 'closed'),
+        settling: r.flag(4, 'settling'),
+      };
     default:
       throw r.malformed(`unknown tag ${r.tag}`);
   }

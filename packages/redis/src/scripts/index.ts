@@ -19,12 +19,22 @@ export { decodeSettleReply } from './settle.js';
 export { decodeBeginUpgradeReply, decodeCompleteUpgradeReply } from './upgrade.js';
 
 export const SCRIPTS = [
-  create, destroy, close, setState, getState,
-  push, poll, unpoll,
-  ingest, drainInbox,
-  beginUpgrade, completeUpgrade, abortUpgrade,
+  create,
+  destroy,
+  close,
+  setState,
+  getState,
+  push,
+  poll,
+  unpoll,
+  ingest,
+  drainInbox,
+  beginUpgrade,
+  completeUpgrade,
+  abortUpgrade,
   settle,
-  claimDue, heartbeat,
+  claimDue,
+  heartbeat,
   claim,
 ] as const satisfies readonly ScriptDef[];
 

@@ -101,5 +101,11 @@ export interface CompleteUpgradeReply {
 export function decodeCompleteUpgradeReply(sid: string, raw: unknown): CompleteUpgradeReply | null {
   if (raw === 0) return null;
   const r = new ReplyReader(completeUpgrade.name, raw);
-  return { record: r.record(0, sid), entries: r.strs(1, 'entries'), previousOwner: r.str(2, 'previousOwner'), inbox: r.strs(3, 'inbox'), fresh: r.flag(4, 'fresh') };
+  return {
+    record: r.record(0, sid),
+    entries: r.strs(1, 'entries'),
+    previousOwner: r.str(2, 'previousOwner'),
+    inbox: r.strs(3, 'inbox'),
+    fresh: r.flag(4, 'fresh'),
+  };
 }

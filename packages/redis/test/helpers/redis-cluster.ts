@@ -46,7 +46,7 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
       probe.on('error', () => {});
       try {
         for (;;) {
-          const info = (await probe.cluster('INFO'));
+          const info = await probe.cluster('INFO');
           if (info.includes('cluster_state:ok')) break;
           if (Date.now() > deadline) throw new Error(`cluster node ${s.port} not ok:\n${info}`);
           await new Promise((r) => setTimeout(r, 100));

@@ -88,7 +88,14 @@ export class Engine extends EventEmitter implements SocketHost, EngineServices {
     this.#cookie = resolveCookie(this.options.cookie);
     const o = this.options;
     this.settler = new Settler(this, (o.settleUpgrades ?? this.store.distributed) && upgradesFor(o, 'polling').length > 0);
-    const shortest = Math.min(o.pingInterval, o.pingTimeout, o.legacy?.heartbeatInterval ?? Infinity, o.legacy?.heartbeatTimeout ?? Infinity, o.sio06?.heartbeatInterval ?? Infinity, o.sio06?.heartbeatTimeout ?? Infinity);
+    const shortest = Math.min(
+      o.pingInterval,
+      o.pingTimeout,
+      o.legacy?.heartbeatInterval ?? Infinity,
+      o.legacy?.heartbeatTimeout ?? Infinity,
+      o.sio06?.heartbeatInterval ?? Infinity,
+      o.sio06?.heartbeatTimeout ?? Infinity,
+    );
     this.wheel = new TimerWheel(clamp(shortest / 10, 5, 1000), (s, now) => s.heartbeatDue(now));
     this.rpc = new WorkerRpc(this.store, this.workerId, o.rpcTimeout);
     this.poller = new Poller(this);
@@ -195,7 +202,7 @@ export class Engine extends EventEmitter implements SocketHost, EngineServices {
     if (this.listenerCount('connection_error') > 0) {
       this.emit('connection_error', { req: info, code: r.code, message: ERROR_MESSAGES[r.code]!, context: r.context });
     }
-    return typeof r.context['message'] === 'string' ? (r.context['message']) : ERROR_MESSAGES[r.code]!;
+    return typeof r.context['message'] === 'string' ? r.context['message'] : ERROR_MESSAGES[r.code]!;
   }
 
   /** Answers with one of engine.io's errors and emits `connection_error`. */
@@ -247,7 +254,10 @@ export class Engine extends EventEmitter implements SocketHost, EngineServices {
   /** Creates the local socket of a session this worker owns and announces it. */
   adopt(sid: string, generation: Generation, transport: 'polling' | 'websocket', hs: HandshakeRecord, resumed: boolean): EngineSocket {
     const o = this.options;
-    const timing = (generation === 'sio1' ? o.legacy : generation === 'sio06' ? o.sio06 : null) ?? { heartbeatInterval: o.pingInterval, heartbeatTimeout: o.pingTimeout };
+    const timing = (generation === 'sio1' ? o.legacy : generation === 'sio06' ? o.sio06 : null) ?? {
+      heartbeatInterval: o.pingInterval,
+      heartbeatTimeout: o.pingTimeout,
+    };
     const socket = new EngineSocket(this, {
       id: sid,
       dialect: dialectOf(generation),
@@ -298,7 +308,8 @@ export class Engine extends EventEmitter implements SocketHost, EngineServices {
     const existing = this.sockets.get(sid);
     if (existing) return existing;
     // Announced meanwhile after all: it moves here like any takeover.
-    if (!r.fresh && from !== this.workerId) void this.store.send(from, { t: 'handover', sid, owner: this.workerId }).catch((err) => this.storeFailed(err, 'handover'));
+    if (!r.fresh && from !== this.workerId)
+      void this.store.send(from, { t: 'handover', sid, owner: this.workerId }).catch((err) => this.storeFailed(err, 'handover'));
     const socket = this.adopt(sid, r.record.generation, 'polling', parseHandshake(r.record.handshake), !r.fresh);
     prepare(socket);
     this.announce(socket);

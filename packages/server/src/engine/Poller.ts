@@ -78,7 +78,18 @@ export class Poller {
 
   /** Holds `sink`'s GET for session `sid` until there is something to answer. */
   async start(sid: string, transport: string, sink: PollSink): Promise<void> {
-    const p: PendingPoll = { sid, pollId: String(++this.#seq), sink, transport, registered: false, running: false, wokenEarly: false, since: 0, arrived: performance.now(), idleTimer: null };
+    const p: PendingPoll = {
+      sid,
+      pollId: String(++this.#seq),
+      sink,
+      transport,
+      registered: false,
+      running: false,
+      wokenEarly: false,
+      since: 0,
+      arrived: performance.now(),
+      idleTimer: null,
+    };
     this.#polls.set(p.pollId, p);
     sink.ex.onAbort(() => this.#aborted(p));
     await this.#run(p);

@@ -9,7 +9,6 @@ import { EngineErrorCode } from './errors.js';
 import { checkAllowRequest, openPacketData, protocolOf, upgradesFor, verifyRequest, type HandshakeRecord } from './handshake.js';
 import { generateId, isValidSid } from './sid.js';
 
-
 const TEXT = 'text/plain; charset=UTF-8';
 const JS = 'text/javascript; charset=UTF-8';
 const BINARY = 'application/octet-stream';
@@ -151,11 +150,17 @@ export class PollingTransport {
     // text/html rather than text/plain: old user agents offered a download otherwise (engine.io GH-43).
     ex.respond(200, 'text/html', 'ok');
   }
-
 }
 
 /** Answers a GET with entries encoded for its protocol; false if the client is gone. */
-function respondPoll(ex: Exchange, d: EioDialect, entries: string[], supportsBinary: boolean, jsonp: string | undefined, extra?: Array<[string, string]>): boolean {
+function respondPoll(
+  ex: Exchange,
+  d: EioDialect,
+  entries: string[],
+  supportsBinary: boolean,
+  jsonp: string | undefined,
+  extra?: Array<[string, string]>,
+): boolean {
   const body = d.encodePoll(collapseNoops(entries), supportsBinary);
   if (jsonp !== undefined) return ex.respond(200, JS, jsonpWrap(jsonp, body as string), extra);
   return ex.respond(200, typeof body === 'string' ? TEXT : BINARY, body, extra);
@@ -193,7 +198,12 @@ class EioPoll implements PollSink {
   moved(waited: boolean, transport: string): void {
     // Upgraded while this poll waited: end it quietly, the client has moved on.
     if (waited) this.#noop();
-    else this.#engine.rejectCode(this.ex, this.#info, EngineErrorCode.BAD_REQUEST, { name: 'TRANSPORT_MISMATCH', transport: 'polling', previousTransport: transport });
+    else
+      this.#engine.rejectCode(this.ex, this.#info, EngineErrorCode.BAD_REQUEST, {
+        name: 'TRANSPORT_MISMATCH',
+        transport: 'polling',
+        previousTransport: transport,
+      });
   }
 
   /** engine.io answers an overlapping GET with 400 and closes the session. */

@@ -36,7 +36,8 @@ export class WebSocketTransport {
       if (!o.allowUpgrades) return this.#refuse(ex, info, { code: EngineErrorCode.BAD_REQUEST, context: { name: 'UPGRADES_DISABLED' } });
       const r = await engine.store.beginUpgrade(sid);
       if (r.kind === 'unknown') return this.#refuse(ex, info, { code: EngineErrorCode.UNKNOWN_SID, context: { sid } });
-      if (r.kind !== 'ok') return this.#refuse(ex, info, { code: EngineErrorCode.BAD_REQUEST, context: { name: 'TRANSPORT_MISMATCH', transport: 'websocket' } });
+      if (r.kind !== 'ok')
+        return this.#refuse(ex, info, { code: EngineErrorCode.BAD_REQUEST, context: { name: 'TRANSPORT_MISMATCH', transport: 'websocket' } });
       const hs = parseHandshake(r.record.handshake);
       if (!acceptUpgrade(ex, upgrade, wsData(sid, 'probe', r.record.generation, hs.supportsBinary, hs.request))) {
         await engine.store.abortUpgrade(sid);

@@ -85,7 +85,9 @@ export const packetOfEntry = decodePacketV4Text;
 
 /** JSONP body: a JS string literal (not JSON: U+2028/2029 end lines in JS). */
 export function jsonpWrap(index: string, payload: string): string {
-  const js = JSON.stringify(payload).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  const js = JSON.stringify(payload)
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
   return `___eio[${index.replace(/[^0-9]/g, '')}](${js});`;
 }
 

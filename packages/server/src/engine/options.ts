@@ -107,7 +107,9 @@ export interface EngineOptions {
   sio06?: boolean | Sio06Options;
 }
 
-export type ResolvedEngineOptions = Required<Omit<EngineOptions, 'cors' | 'allowRequest' | 'cookie' | 'store' | 'workerId' | 'settleUpgrades' | 'metrics' | 'legacy' | 'sio06'>> &
+export type ResolvedEngineOptions = Required<
+  Omit<EngineOptions, 'cors' | 'allowRequest' | 'cookie' | 'store' | 'workerId' | 'settleUpgrades' | 'metrics' | 'legacy' | 'sio06'>
+> &
   Pick<EngineOptions, 'cors' | 'allowRequest' | 'cookie' | 'settleUpgrades'> & {
     /** null when legacy clients are not served. */
     legacy: ResolvedLegacyOptions | null;

@@ -25,7 +25,7 @@ export function canonicalAddress(text: string): string {
 function compress(words: number[]): string {
   let best = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (words[i] !== 0) {
       i++;
       continue;

@@ -13,7 +13,7 @@ export interface CookieOptions {
 const TOKEN = /^[\u0021\u0023-\u002b\u002d-\u003a\u003c-\u005b\u005d-\u007e]+$/;
 
 /** Defaults engine.io applies when `cookie: true` or an object is given. */
-export function resolveCookie(opt: boolean | CookieOptions | undefined): Required<Pick<CookieOptions, 'name'>> & CookieOptions | null {
+export function resolveCookie(opt: boolean | CookieOptions | undefined): (Required<Pick<CookieOptions, 'name'>> & CookieOptions) | null {
   if (!opt) return null;
   return { name: 'io', path: '/', httpOnly: true, sameSite: 'lax', ...(opt === true ? {} : opt) };
 }

@@ -7,9 +7,7 @@ import type { DefaultEventsMap, EventsMap } from './typed-events.js';
 import { decodeBroadcast } from './wire.js';
 
 /** Decides whether a dynamic namespace exists: a RegExp, or a function socket.io-style. */
-export type NamespaceMatcher =
-  | RegExp
-  | ((name: string, auth: Record<string, unknown>, next: (err: ExtendedError | null, success: boolean) => void) => void);
+export type NamespaceMatcher = RegExp | ((name: string, auth: Record<string, unknown>, next: (err: ExtendedError | null, success: boolean) => void) => void);
 
 type AnySocket = Socket<any, any, any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

@@ -6,17 +6,7 @@ import { BroadcastOperator, type BroadcastFlags } from './BroadcastOperator.js';
 import type { Client } from './Client.js';
 import type { Namespace } from './Namespace.js';
 import { generateId as newId } from '../engine/sid.js';
-import type {
-  AllButLast,
-  DecorateAcknowledgements,
-  DefaultEventsMap,
-  EventNames,
-  EventParams,
-  EventsMap,
-  FirstArg,
-  Last,
-  Listener,
-} from './typed-events.js';
+import type { AllButLast, DecorateAcknowledgements, DefaultEventsMap, EventNames, EventParams, EventsMap, FirstArg, Last, Listener } from './typed-events.js';
 
 /** What socket.io calls `socket.handshake`. */
 export interface Handshake {
@@ -96,7 +86,12 @@ export class Socket<
   /** Inbound packets that arrived before the socket finished connecting. */
   #early: SioPacket[] | null = [];
 
-  constructor(nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, client: Client, auth: Record<string, unknown>, previous?: SocketSnapshot) {
+  constructor(
+    nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    client: Client,
+    auth: Record<string, unknown>,
+    previous?: SocketSnapshot,
+  ) {
     super();
     this.nsp = nsp;
     this.client = client;
@@ -374,7 +369,13 @@ export class Socket<
   }
 
   snapshot(): SocketSnapshot {
-    return { id: this.id, pid: this.pid, rooms: this.nsp.adapter.socketRooms(this.id)?.filter((r) => r !== this.id) ?? [], data: this.data, auth: this.handshake.auth };
+    return {
+      id: this.id,
+      pid: this.pid,
+      rooms: this.nsp.adapter.socketRooms(this.id)?.filter((r) => r !== this.id) ?? [],
+      data: this.data,
+      auth: this.handshake.auth,
+    };
   }
 
   /**

@@ -78,7 +78,9 @@ function fromParser(p: ParserPacket): SioPacket {
   if (!Number.isInteger(p.type) || p.type < SioPacketType.CONNECT || p.type > SioPacketType.BINARY_ACK) throw new Error('invalid packet type');
   if (typeof p.nsp !== 'string' || !p.nsp.startsWith('/')) throw new Error('invalid namespace');
   if (p.id !== undefined && (!Number.isSafeInteger(p.id) || p.id < 0)) throw new Error('invalid packet id');
-  const type = (p.type === SioPacketType.BINARY_EVENT ? SioPacketType.EVENT : p.type === SioPacketType.BINARY_ACK ? SioPacketType.ACK : p.type) as SioPacketTypeCode;
+  const type = (
+    p.type === SioPacketType.BINARY_EVENT ? SioPacketType.EVENT : p.type === SioPacketType.BINARY_ACK ? SioPacketType.ACK : p.type
+  ) as SioPacketTypeCode;
   const problem = payloadProblem(type, p.data);
   if (problem !== null) throw new Error(problem);
   const packet: SioPacket = { type, nsp: p.nsp };

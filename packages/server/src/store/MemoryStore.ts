@@ -107,10 +107,13 @@ export class MemoryStore implements Store {
     this.#me = workerId;
     const ttl = this.limits.workerTtl;
     this.cluster.workers.set(workerId, { expires: Date.now() + ttl, handler: onMessage });
-    this.#renewTimer = setInterval(() => {
-      const w = this.cluster.workers.get(workerId);
-      if (w) w.expires = Date.now() + ttl;
-    }, Math.max(10, Math.floor(ttl / 3)));
+    this.#renewTimer = setInterval(
+      () => {
+        const w = this.cluster.workers.get(workerId);
+        if (w) w.expires = Date.now() + ttl;
+      },
+      Math.max(10, Math.floor(ttl / 3)),
+    );
     this.#renewTimer.unref();
   }
 

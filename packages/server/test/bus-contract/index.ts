@@ -165,7 +165,10 @@ export function runBusContract(name: string, factory: BusFactory): void {
       const total = rs.length * 60;
       const orders = await Promise.all(rs.map((r) => r.waitFor(total)));
       const first = orders[0]!;
-      assertIncreasing(first.map((e) => e.id), 'delivery order');
+      assertIncreasing(
+        first.map((e) => e.id),
+        'delivery order',
+      );
       for (const order of orders) assert.deepEqual(ids(order), ids(first), 'every reader sees the same order');
       // Each entry is delivered under the id its publish resolved with...
       for (const e of first) assert.equal(published.get(e.fields[0]!), e.id);
@@ -173,7 +176,10 @@ export function runBusContract(name: string, factory: BusFactory): void {
       // ...and one publisher's entries keep the order it published them in.
       for (let w = 0; w < rs.length; w++) {
         const mine = first.filter((e) => e.fields[0]!.startsWith(`${w}:`)).map((e) => Number(e.fields[0]!.slice(2)));
-        assert.deepEqual(mine, Array.from({ length: 60 }, (_, i) => i));
+        assert.deepEqual(
+          mine,
+          Array.from({ length: 60 }, (_, i) => i),
+        );
       }
       // The log holds them in the same order.
       assert.deepEqual(ids(await rs[1]!.bus.range(first[0]!.id, total)), ids(first.slice(1)));
@@ -187,9 +193,15 @@ export function runBusContract(name: string, factory: BusFactory): void {
       for (const r of [a!, b!]) {
         const got = await r.waitFor(n);
         assert.deepEqual(ids(got), published);
-        assert.ok(r.batches.every((batch) => batch.length > 0), 'no empty batches');
+        assert.ok(
+          r.batches.every((batch) => batch.length > 0),
+          'no empty batches',
+        );
         assert.ok(r.batches.length < n, `${n} entries published at once came in ${r.batches.length} batches`);
-        assert.deepEqual(r.batches.flat().map((e) => e.fields[0]), Array.from({ length: n }, (_, i) => String(i)));
+        assert.deepEqual(
+          r.batches.flat().map((e) => e.fields[0]),
+          Array.from({ length: n }, (_, i) => String(i)),
+        );
       }
     });
 
@@ -265,7 +277,7 @@ export function runBusContract(name: string, factory: BusFactory): void {
       assert.deepEqual(await a!.bus.range(list[4]!, 0), []);
       // Paging through with a small limit replays everything once.
       const paged: string[] = [];
-      for (let after = list[0]!; ; ) {
+      for (let after = list[0]!; ;) {
         const page = await a!.bus.range(after, 4);
         assert.ok(page, `page after ${after}`);
         if (page.length === 0) break;
@@ -300,7 +312,25 @@ export function runBusContract(name: string, factory: BusFactory): void {
     it('ranges null from invalid ids', async () => {
       const [a] = await readers(1);
       const id = await a!.bus.publish({ kind: 'b', fields: ['x'], binary: [] });
-      for (const bad of ['', 'abc', '1', '-1', '1-', '-', '1-2-3', ' 1-0', '1-0 ', '1.5-0', '0x1-0', '1e3-0', '+1-0', '1--1', `${id}x`, '１-0', '12345678901234567-0']) {
+      for (const bad of [
+        '',
+        'abc',
+        '1',
+        '-1',
+        '1-',
+        '-',
+        '1-2-3',
+        ' 1-0',
+        '1-0 ',
+        '1.5-0',
+        '0x1-0',
+        '1e3-0',
+        '+1-0',
+        '1--1',
+        `${id}x`,
+        '１-0',
+        '12345678901234567-0',
+      ]) {
         assert.equal(await a!.bus.range(bad, 10), null, JSON.stringify(bad));
       }
       await a!.waitFor(1);
@@ -323,7 +353,10 @@ export function runBusContract(name: string, factory: BusFactory): void {
       assert.deepEqual(await b!.bus.range(fresh, 10), []);
       assert.equal(await a!.bus.lastId(), fresh);
       // Live delivery is not affected by trimming.
-      assert.deepEqual(b!.entries.map((e) => e.fields[0]), ['old1', 'old2', 'fresh']);
+      assert.deepEqual(
+        b!.entries.map((e) => e.fields[0]),
+        ['old1', 'old2', 'fresh'],
+      );
     });
 
     it('stops delivering after stop()', async () => {
@@ -336,7 +369,10 @@ export function runBusContract(name: string, factory: BusFactory): void {
       const got = await b!.waitFor(3);
       assert.deepEqual(ids(got.slice(1)), later);
       // b has had both; a, stopped, none.
-      assert.deepEqual(a!.entries.map((e) => e.fields[0]), ['1']);
+      assert.deepEqual(
+        a!.entries.map((e) => e.fields[0]),
+        ['1'],
+      );
     });
 
     it('does not deliver entries published before start', async () => {
@@ -374,7 +410,10 @@ export function runBusContract(name: string, factory: BusFactory): void {
 
     it('refuses a second start() while started', async () => {
       const [a] = await readers(1);
-      await assert.rejects(a!.bus.start(() => {}), /already started/);
+      await assert.rejects(
+        a!.bus.start(() => {}),
+        /already started/,
+      );
       const id = await a!.bus.publish({ kind: 'b', fields: ['x'], binary: [] });
       assert.deepEqual(ids(await a!.waitFor(1)), [id], 'the first handler still gets the entries');
     });

@@ -129,7 +129,11 @@ export function runStoreContract(name: string, factory: ContractFactory): void {
       assert.deepEqual(await b!.store.poll(id, 'polling', 'p1', undefined, 'T1'), data(['4one', '4two']));
       // b died before answering; the load balancer replays T1 on c. What was queued since comes after.
       await a!.store.push(id, ['4three']);
-      assert.deepEqual(await c!.store.poll(id, 'polling', 'p2', undefined, 'T1'), data(['4one', '4two', '4three']), 'a replay gets the drained entries again, first');
+      assert.deepEqual(
+        await c!.store.poll(id, 'polling', 'p2', undefined, 'T1'),
+        data(['4one', '4two', '4three']),
+        'a replay gets the drained entries again, first',
+      );
       assert.deepEqual(await c!.store.poll(id, 'polling', 'p3', undefined, 'T1'), data(['4one', '4two', '4three']), 'as often as it is replayed');
       // The client read that answer and polls again: nothing is repeated.
       assert.deepEqual(await c!.store.poll(id, 'polling', 'p4', undefined, 'T2'), { kind: 'wait' });
@@ -194,7 +198,11 @@ export function runStoreContract(name: string, factory: ContractFactory): void {
       assert.deepEqual(await a!.store.poll(id, 'polling', '1'), { kind: 'wait' });
       assert.deepEqual(await a!.store.poll(id, 'polling', '1'), { kind: 'wait' }, 'the same poll may poll again');
       assert.deepEqual(await b!.store.poll(id, 'polling', '9'), { kind: 'busy', holder: { worker: a!.id, pollId: '1' } });
-      assert.deepEqual(await b!.store.poll(id, 'polling', '9', { worker: a!.id, pollId: '0' }), { kind: 'busy', holder: { worker: a!.id, pollId: '1' } }, 'steal must name the current holder');
+      assert.deepEqual(
+        await b!.store.poll(id, 'polling', '9', { worker: a!.id, pollId: '0' }),
+        { kind: 'busy', holder: { worker: a!.id, pollId: '1' } },
+        'steal must name the current holder',
+      );
       assert.deepEqual(await b!.store.poll(id, 'polling', '9', { worker: a!.id, pollId: '1' }), { kind: 'wait' });
       await a!.store.push(id, ['4z']);
       assert.deepEqual(await b!.waitFor((m) => m.t === 'wake'), { t: 'wake', sid: id, pollId: '9' });
@@ -490,7 +498,11 @@ export function runStoreContract(name: string, factory: ContractFactory): void {
       const id = sid();
       await a!.store.create(sessionInit(id, a!.id));
       await c!.store.poll(id, 'polling', 'w');
-      assert.deepEqual(await b!.store.ingest(id, 'polling', { messages: ['4bye'], reply: ['6'], close: 'transport close' }), { kind: 'relayed', owner: a!.id, settling: false });
+      assert.deepEqual(await b!.store.ingest(id, 'polling', { messages: ['4bye'], reply: ['6'], close: 'transport close' }), {
+        kind: 'relayed',
+        owner: a!.id,
+        settling: false,
+      });
       await a!.waitFor((m) => m.t === 'inbox');
       assert.deepEqual(await a!.waitFor((m) => m.t === 'closed'), { t: 'closed', sid: id, reason: 'transport close' });
       assert.deepEqual(await a!.store.drainInbox(id), ['4bye'], 'the owner still gets what came before the close');
@@ -633,7 +645,7 @@ export function runStoreContract(name: string, factory: ContractFactory): void {
       assert.equal((await b!.store.get(id))?.upgrading, null);
     });
 
-    it('lets a live worker claim a dead worker\'s polling session, and reaps its websockets', async () => {
+    it("lets a live worker claim a dead worker's polling session, and reaps its websockets", async () => {
       const [a, b, c] = await cluster(3);
       const poll = sid();
       const ws = sid();

@@ -101,7 +101,17 @@ function wholeAnswers(run: Run): void {
   it('writes status, headers (repeats kept), Content-Length and body, without chunking', async () => {
     const r = await run();
     const body = Buffer.from([0, 1, 2, 250, 251]);
-    r.script.request = (res) => res.send(403, [['Content-Type', 'application/octet-stream'], ['Set-Cookie', 'a=1'], ['Set-Cookie', 'b=2']], body, false);
+    r.script.request = (res) =>
+      res.send(
+        403,
+        [
+          ['Content-Type', 'application/octet-stream'],
+          ['Set-Cookie', 'a=1'],
+          ['Set-Cookie', 'b=2'],
+        ],
+        body,
+        false,
+      );
     const answer = await get(`${r.base}${ENGINE_PATH}/`);
     assert.equal(answer.status, 403);
     assert.equal(answer.headers['content-length'], '5');
@@ -147,7 +157,10 @@ function wholeAnswers(run: Run): void {
       assert.equal(await res.text(), String(i));
     }
     const all = await Promise.all(Array.from({ length: 10 }, (_, i) => fetch(`${r.base}${ENGINE_PATH}/?n=${i}&close=${i % 2}`).then((res) => res.text())));
-    assert.deepEqual(all, Array.from({ length: 10 }, (_, i) => String(i)));
+    assert.deepEqual(
+      all,
+      Array.from({ length: 10 }, (_, i) => String(i)),
+    );
   });
 }
 

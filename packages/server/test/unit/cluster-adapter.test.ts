@@ -65,7 +65,11 @@ function setup(opts: { recovery?: boolean } = {}) {
   return { adapter, add, sockets, published, touched, loop };
 }
 
-const options = (rooms: string[] = [], except: string[] = [], flags: BroadcastOptions['flags'] = {}): BroadcastOptions => ({ rooms: new Set(rooms), except: new Set(except), flags });
+const options = (rooms: string[] = [], except: string[] = [], flags: BroadcastOptions['flags'] = {}): BroadcastOptions => ({
+  rooms: new Set(rooms),
+  except: new Set(except),
+  flags,
+});
 const ids = (list: Array<{ id: string }>) => list.map((s) => s.id).sort();
 const event = (...data: unknown[]) => ({ type: SioPacketType.EVENT, nsp: '/', data });
 
@@ -148,7 +152,10 @@ describe('ClusterAdapter: broadcasts and room operations', () => {
     assert.equal(published.length, 1);
     assert.equal(a.written.length, 0, 'nothing before the bus delivers');
     loop();
-    assert.deepEqual(a.written.map((w) => w.frames), [['2["news",1]']]);
+    assert.deepEqual(
+      a.written.map((w) => w.frames),
+      [['2["news",1]']],
+    );
     assert.equal(b.written.length, 0);
   });
 
@@ -157,7 +164,10 @@ describe('ClusterAdapter: broadcasts and room operations', () => {
     const a = add('a', []);
     adapter.broadcast(event('x'), options([], [], { local: true }));
     assert.equal(published.length, 0);
-    assert.deepEqual(a.written.map((w) => w.frames), [['2["x"]']]);
+    assert.deepEqual(
+      a.written.map((w) => w.frames),
+      [['2["x"]']],
+    );
   });
 
   it('every recipient gets the very same frames array (encoded once per entry)', () => {
@@ -185,7 +195,9 @@ describe('ClusterAdapter: broadcasts and room operations', () => {
 
   it('the offset goes into an empty argument list without a comma', () => {
     const { adapter } = setup({ recovery: true });
-    assert.deepEqual(adapter.framesOf({ nsp: '/', rooms: [], except: [], volatile: false, head: '2', body: '[]', binary: [], reply: null }, '9-9'), ['2["9-9"]']);
+    assert.deepEqual(adapter.framesOf({ nsp: '/', rooms: [], except: [], volatile: false, head: '2', body: '[]', binary: [], reply: null }, '9-9'), [
+      '2["9-9"]',
+    ]);
   });
 
   it('binary attachments follow the text frame, for every recipient', () => {

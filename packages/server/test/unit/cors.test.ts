@@ -11,7 +11,10 @@ describe('corsHeaders (actual requests), as the cors package answers', () => {
   });
 
   it('a fixed string origin is sent as is, whatever the request origin, with Vary: Origin', async () => {
-    assert.deepEqual(await corsHeaders({ origin: 'https://a' }, 'https://b'), [['Access-Control-Allow-Origin', 'https://a'], ['Vary', 'Origin']]);
+    assert.deepEqual(await corsHeaders({ origin: 'https://a' }, 'https://b'), [
+      ['Access-Control-Allow-Origin', 'https://a'],
+      ['Vary', 'Origin'],
+    ]);
   });
 
   it('true, a RegExp or a list reflect an allowed request origin and omit a refused one', async () => {
@@ -24,7 +27,12 @@ describe('corsHeaders (actual requests), as the cors package answers', () => {
       [true, undefined, false],
     ];
     for (const [origin, req, allowed] of cases) {
-      const expected: Array<[string, string]> = allowed ? [['Access-Control-Allow-Origin', req!], ['Vary', 'Origin']] : [['Vary', 'Origin']];
+      const expected: Array<[string, string]> = allowed
+        ? [
+            ['Access-Control-Allow-Origin', req!],
+            ['Vary', 'Origin'],
+          ]
+        : [['Vary', 'Origin']];
       assert.deepEqual(await corsHeaders({ origin: origin! }, req), expected, `${String(origin)} / ${req}`);
     }
   });
@@ -48,10 +56,23 @@ describe('corsHeaders (actual requests), as the cors package answers', () => {
 
   it('an origin function decides per request; its error rejects', async () => {
     const fn: CorsOptions['origin'] = (o, cb) => (o === 'bad' ? cb(new Error('nope')) : cb(null, o === ORIGIN));
-    assert.deepEqual(await corsHeaders({ origin: fn }, ORIGIN), [['Access-Control-Allow-Origin', ORIGIN], ['Vary', 'Origin']]);
+    assert.deepEqual(await corsHeaders({ origin: fn }, ORIGIN), [
+      ['Access-Control-Allow-Origin', ORIGIN],
+      ['Vary', 'Origin'],
+    ]);
     assert.equal(await corsHeaders({ origin: fn }, 'https://other'), null);
     await assert.rejects(corsHeaders({ origin: fn }, 'bad'), /nope/);
-    await assert.rejects(corsHeaders({ origin: () => { throw new Error('thrown'); } }, ORIGIN), /thrown/);
+    await assert.rejects(
+      corsHeaders(
+        {
+          origin: () => {
+            throw new Error('thrown');
+          },
+        },
+        ORIGIN,
+      ),
+      /thrown/,
+    );
   });
 });
 
@@ -67,7 +88,11 @@ describe('preflightHeaders', () => {
 
   it('configured methods, allowed headers, max age, credentials and exposed headers', async () => {
     assert.deepEqual(
-      await preflightHeaders({ origin: 'https://a', methods: ['GET', 'POST'], allowedHeaders: 'X-A', maxAge: 600, credentials: true, exposedHeaders: 'X-E' }, ORIGIN, 'x-other'),
+      await preflightHeaders(
+        { origin: 'https://a', methods: ['GET', 'POST'], allowedHeaders: 'X-A', maxAge: 600, credentials: true, exposedHeaders: 'X-E' },
+        ORIGIN,
+        'x-other',
+      ),
       [
         ['Access-Control-Allow-Origin', 'https://a'],
         ['Vary', 'Origin'],

@@ -68,7 +68,11 @@ describe('DueHeap', () => {
         const expected = [...dueOf].filter(([, t]) => t <= now).map(([k]) => k);
         const popped = drain(h, now);
         const times = popped.map((k) => dueOf.get(k)!);
-        assert.deepEqual(times, [...times].sort((a, b) => a - b), 'due times come out non-decreasing');
+        assert.deepEqual(
+          times,
+          [...times].sort((a, b) => a - b),
+          'due times come out non-decreasing',
+        );
         assert.deepEqual(new Set(popped), new Set(expected), 'exactly the keys due by now');
         for (const k of popped) dueOf.delete(k);
       }

@@ -20,11 +20,26 @@ async function twoWorkers(): Promise<{ owner: Engine; other: MemoryStore; socket
   await Promise.all([owner.ready, other.ready]);
   const sid = 'streamsession0000001';
   await owner.store.create({
-    sid, generation: 'sio06', transport: 'polling', owner: owner.workerId, persistent: false,
-    pingInterval: 60_000, pingTimeout: 60_000, heartbeat: 'client', pingEntry: '', closeEntry: '',
-    storeHeartbeat: true, handshake: '{}', flags: '', settling: false,
+    sid,
+    generation: 'sio06',
+    transport: 'polling',
+    owner: owner.workerId,
+    persistent: false,
+    pingInterval: 60_000,
+    pingTimeout: 60_000,
+    heartbeat: 'client',
+    pingEntry: '',
+    closeEntry: '',
+    storeHeartbeat: true,
+    handshake: '{}',
+    flags: '',
+    settling: false,
   });
-  const hs = { request: { method: 'GET', path: '/socket.io/htmlfile', query: {}, headers: {}, remoteAddress: '127.0.0.1' }, issued: Date.now(), supportsBinary: false };
+  const hs = {
+    request: { method: 'GET', path: '/socket.io/htmlfile', query: {}, headers: {}, remoteAddress: '127.0.0.1' },
+    issued: Date.now(),
+    supportsBinary: false,
+  };
   const socket = owner.adopt(sid, 'sio06', 'polling', hs as never, false);
   return { owner, other: otherStore, socket, sid };
 }

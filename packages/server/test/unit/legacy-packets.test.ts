@@ -21,7 +21,10 @@ describe('legacyInbound: protocol 1 packets as the Socket.IO layer sees them', (
   });
 
   it('an event is its name and args', () => {
-    assert.deepEqual(legacyInbound('5:::{"name":"news","args":[1,"x"]}'), { kind: 'packet', packet: { type: SioPacketType.EVENT, nsp: '/', data: ['news', 1, 'x'] } });
+    assert.deepEqual(legacyInbound('5:::{"name":"news","args":[1,"x"]}'), {
+      kind: 'packet',
+      packet: { type: SioPacketType.EVENT, nsp: '/', data: ['news', 1, 'x'] },
+    });
   });
 
   it('an id with + asks the application for the ack; without + the server acks at once', () => {
@@ -58,7 +61,7 @@ describe('legacyOutbound: what a packet becomes on a protocol 1 connection', () 
     assert.equal(out({ type: SioPacketType.DISCONNECT, nsp: '/' }), null);
   });
 
-  it("send(): a string is a message packet, anything else a json packet", () => {
+  it('send(): a string is a message packet, anything else a json packet', () => {
     assert.equal(out({ type: SioPacketType.EVENT, nsp: '/', data: ['message', 'hi: there'] }), '3:::hi: there');
     assert.equal(out({ type: SioPacketType.EVENT, nsp: '/chat', data: ['message', { a: 1 }] }), '4::/chat:{"a":1}');
   });
@@ -116,7 +119,10 @@ describe('reencodeFrames: one re-encoding per broadcast and encoder', () => {
 
   it('frames that do not decode give null (and are not retried)', () => {
     let calls = 0;
-    assert.equal(reencodeFrames(['not a packet'], () => ++calls), null);
+    assert.equal(
+      reencodeFrames(['not a packet'], () => ++calls),
+      null,
+    );
     assert.equal(calls, 0);
   });
 });

@@ -102,9 +102,20 @@ const answers = new Map<string, (m: PollRequest) => PollReply>();
 
 async function session(store: MemoryStore, sid: string, owner: string, transport = 'polling'): Promise<void> {
   await store.create({
-    sid, generation: 'eio4', transport, owner, persistent: false,
-    pingInterval: 60_000, pingTimeout: 60_000, heartbeat: 'server', pingEntry: '2', closeEntry: '1',
-    storeHeartbeat: false, handshake: '{}', flags: '', settling: false,
+    sid,
+    generation: 'eio4',
+    transport,
+    owner,
+    persistent: false,
+    pingInterval: 60_000,
+    pingTimeout: 60_000,
+    heartbeat: 'server',
+    pingEntry: '2',
+    closeEntry: '1',
+    storeHeartbeat: false,
+    handshake: '{}',
+    flags: '',
+    settling: false,
   });
 }
 

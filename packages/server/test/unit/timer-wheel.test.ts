@@ -43,7 +43,10 @@ describe('TimerWheel', () => {
     w.schedule(item('a'), 10);
     w.schedule(item('b'), 30);
     w.tick(1_000);
-    assert.deepEqual(fired.map(([n]) => n), ['a', 'b', 'c']);
+    assert.deepEqual(
+      fired.map(([n]) => n),
+      ['a', 'b', 'c'],
+    );
   });
 
   it('rescheduling moves the item: only the last deadline counts', () => {
@@ -68,7 +71,10 @@ describe('TimerWheel', () => {
     w.cancel(item('never'));
     assert.equal(a.wheelSlot, 0);
     w.tick(100);
-    assert.deepEqual(fired.map(([n]) => n), ['b']);
+    assert.deepEqual(
+      fired.map(([n]) => n),
+      ['b'],
+    );
   });
 
   it('a deadline in the past lands in the next slot still to run', () => {
@@ -115,7 +121,7 @@ describe('TimerWheel', () => {
     assert.equal(new TimerWheel<Item>(12.9, () => {}).resolution, 12);
   });
 
-  it('start() runs the wheel on its own (unref\'d) interval, and is idempotent', async () => {
+  it("start() runs the wheel on its own (unref'd) interval, and is idempotent", async () => {
     const { w, fired } = wheel(5);
     w.start();
     w.start();
@@ -123,7 +129,10 @@ describe('TimerWheel', () => {
       w.schedule(item('a'), Date.now() + 10);
       const deadline = Date.now() + 2_000;
       while (fired.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-      assert.deepEqual(fired.map(([n]) => n), ['a']);
+      assert.deepEqual(
+        fired.map(([n]) => n),
+        ['a'],
+      );
     } finally {
       w.stop();
     }

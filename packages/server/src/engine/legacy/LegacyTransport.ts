@@ -176,7 +176,10 @@ export class LegacyTransport {
 
   async #get(ex: Exchange, info: RequestInfo, transport: LegacyTransportName, sid: string): Promise<void> {
     const engine = this.#engine;
-    const sink = transport === 'htmlfile' ? new HtmlfileStream(engine, ex, sid, this.#o.heartbeatInterval) : new LegacyPoll(engine, ex, info, transport, sid, this.#o.pollingDuration);
+    const sink =
+      transport === 'htmlfile'
+        ? new HtmlfileStream(engine, ex, sid, this.#o.heartbeatInterval)
+        : new LegacyPoll(engine, ex, info, transport, sid, this.#o.pollingDuration);
     if (!isValidSid(sid)) return sink.unknown();
     // A request is the client's sign of life.
     const r = await engine.store.ingest(sid, 'polling', { messages: [], heartbeat: 'activity' });
@@ -284,7 +287,12 @@ export class LegacyTransport {
 /** CORS as 0.9 answered it: the request's Origin echoed, with credentials (the client sets withCredentials). */
 function corsOf(info: RequestInfo): HeaderList {
   const origin = info.headers['origin'];
-  return origin === undefined ? [] : [['Access-Control-Allow-Origin', origin], ['Access-Control-Allow-Credentials', 'true']];
+  return origin === undefined
+    ? []
+    : [
+        ['Access-Control-Allow-Origin', origin],
+        ['Access-Control-Allow-Credentials', 'true'],
+      ];
 }
 
 function digits(v: string | undefined): string | undefined {

@@ -169,8 +169,24 @@ export class Sio06Transport {
       case 'htmlfile':
         return new Sio06Stream(engine, ex, route.sid, o.heartbeatInterval, o.heartbeatTimeout, HTML, SIO06_HTMLFILE_PRELUDE, [], (m) => sio06HtmlfileChunk(m));
       case 'xhr-multipart': {
-        const cors: HeaderList = info.headers['origin'] === undefined ? [] : [['Access-Control-Allow-Origin', '*'], ['Access-Control-Allow-Credentials', 'true']];
-        return new Sio06Stream(engine, ex, route.sid, o.heartbeatInterval, o.heartbeatTimeout, SIO06_MULTIPART_CONTENT_TYPE, SIO06_MULTIPART_PRELUDE, cors, (m) => sio06MultipartPart(m));
+        const cors: HeaderList =
+          info.headers['origin'] === undefined
+            ? []
+            : [
+                ['Access-Control-Allow-Origin', '*'],
+                ['Access-Control-Allow-Credentials', 'true'],
+              ];
+        return new Sio06Stream(
+          engine,
+          ex,
+          route.sid,
+          o.heartbeatInterval,
+          o.heartbeatTimeout,
+          SIO06_MULTIPART_CONTENT_TYPE,
+          SIO06_MULTIPART_PRELUDE,
+          cors,
+          (m) => sio06MultipartPart(m),
+        );
       }
       case 'jsonp-polling':
         return new Sio06Poll(engine, ex, route.sid, o.pollingDuration, jsonpIndex(route.rest), []);
@@ -331,7 +347,17 @@ class Sio06Stream extends LegacyStream {
   readonly #chunk: (framed: string) => string;
   #beats = 0;
 
-  constructor(engine: EngineServices, ex: Exchange, sid: string, heartbeatInterval: number, heartbeatTimeout: number, contentType: string, prelude: string, headers: HeaderList, chunk: (framed: string) => string) {
+  constructor(
+    engine: EngineServices,
+    ex: Exchange,
+    sid: string,
+    heartbeatInterval: number,
+    heartbeatTimeout: number,
+    contentType: string,
+    prelude: string,
+    headers: HeaderList,
+    chunk: (framed: string) => string,
+  ) {
     super(engine, ex, sid);
     this.#interval = heartbeatInterval;
     this.#timeout = heartbeatTimeout;

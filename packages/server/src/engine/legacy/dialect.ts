@@ -1,7 +1,8 @@
 import { DecodeError, type EioPacket } from '@nonstick/protocol';
 import type { SessionDialect } from '../dialect.js';
 
-const text = (data: string | Uint8Array): string => (typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
+const text = (data: string | Uint8Array): string =>
+  typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
 
 /**
  * Socket.IO protocol 1 (0.7–0.9) has no engine layer of its own: a store

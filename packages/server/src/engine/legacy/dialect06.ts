@@ -1,7 +1,8 @@
 import { decodeSio06PayloadLenient, DecodeError, encodeSio06Frame, type EioPacket } from '@nonstick/protocol';
 import type { SessionDialect } from '../dialect.js';
 
-const text = (data: string | Uint8Array): string => (typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
+const text = (data: string | Uint8Array): string =>
+  typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
 
 /**
  * Socket.IO 0.6: a store entry is one message (`hello`, `~j~{...}`,
