@@ -6,7 +6,15 @@
 import { loadConfig, startWorker } from 'nonstick';
 import { announce, benchApp, serverControl } from './app.js';
 
+/** The host the harness asked for (the worker's config may read the same variable itself). */
+function hostChoice(v: string | undefined): 'uws' | 'node' | 'auto' | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (v === 'uws' || v === 'node' || v === 'auto') return v;
+  throw new Error(`NONSTICK_HTTP_SERVER: one of uws, node, auto; got ${JSON.stringify(v)}`);
+}
+
 const config = loadConfig(process.argv.slice(2), process.env);
+config.engine.httpServer ??= hostChoice(process.env.NONSTICK_HTTP_SERVER);
 const worker = await startWorker(config, {
   kind: 'socket.io',
   setup(io) {
@@ -14,4 +22,4 @@ const worker = await startWorker(config, {
   },
 });
 serverControl(() => worker.stop());
-announce(worker.port, { workerId: worker.engine.workerId, server: 'nonstick', store: config.redisUrl ? 'redis' : 'memory' });
+announce(worker.port, { workerId: worker.engine.workerId, server: 'nonstick', host: worker.engine.options.httpServer, store: config.redisUrl ? 'redis' : 'memory' });

@@ -24,6 +24,8 @@ export const GOALS: readonly Goal[] = [
   { id: 'echo-cpu-ceiling', text: 'server CPU per websocket echo ack ≤ 1.15× the ceiling', scenario: 'echo', metric: 'cpuPerAckUs', target: 'nonstick', vs: 'ceiling', op: '≤', limit: 1.15, unit: '×' },
   { id: 'echo-cpu-sio-uws', text: 'server CPU per websocket echo ack ≤ 0.85× socket.io on uWS', scenario: 'echo', metric: 'cpuPerAckUs', target: 'nonstick', vs: 'socketio-uws', op: '≤', limit: 0.85, unit: '×' },
   { id: 'echo-cpu-sio-ws', text: 'server CPU per websocket echo ack ≤ 0.5× socket.io on ws', scenario: 'echo', metric: 'cpuPerAckUs', target: 'nonstick', vs: 'socketio-ws', op: '≤', limit: 0.5, unit: '×' },
+  { id: 'node-echo-cpu-sio-ws', text: 'node host: server CPU per websocket echo ack ≤ 0.8× socket.io on ws', scenario: 'echo', metric: 'cpuPerAckUs', target: 'nonstick-node', vs: 'socketio-ws', op: '≤', limit: 0.8, unit: '×' },
+  { id: 'node-polling-cpu-sio-ws', text: 'node host: server CPU per polling echo ack ≤ 0.9× socket.io on ws', scenario: 'polling', metric: 'cpuPerAckUs', target: 'nonstick-node', vs: 'socketio-ws', op: '≤', limit: 0.9, unit: '×' },
   { id: 'idle-rss', text: 'RSS per idle websocket session ≤ 4 KiB', scenario: ['idle', 'connect'], metric: 'rssPerConnKiB', target: 'nonstick', op: '≤', limit: 4, unit: 'KiB' },
   { id: 'connect-cpu', text: 'server CPU per connect ≤ 0.12 ms', scenario: ['idle', 'connect'], metric: 'cpuPerConnMs', target: 'nonstick', op: '≤', limit: 0.12, unit: 'ms' },
   { id: 'broadcast-cpu-ceiling', text: 'broadcast to 1000 clients: server CPU per delivery ≤ 1.15× the ceiling', scenario: 'broadcast', metric: 'cpuPerDeliveryUs', target: 'nonstick', vs: 'ceiling', op: '≤', limit: 1.15, unit: '×' },
