@@ -72,6 +72,7 @@ export const SETTINGS: Setting[] = [
   { flag: 'sio06-heartbeat-timeout', env: 'NONSTICK_SIO06_HEARTBEAT_TIMEOUT', kind: 'int', describe: 'Socket.IO 0.6: ms to wait for the heartbeat echo (default 8000)', apply: (c, v) => sio06(c, { heartbeatTimeout: v as number }) },
   { flag: 'sio06-close-timeout', env: 'NONSTICK_SIO06_CLOSE_TIMEOUT', kind: 'int', describe: 'Socket.IO 0.6: ms a polling session lives without requests (default 8000)', apply: (c, v) => sio06(c, { closeTimeout: v as number }) },
   { flag: 'sio06-polling-duration', env: 'NONSTICK_SIO06_POLLING_DURATION', kind: 'int', describe: 'Socket.IO 0.6: ms an idle long-poll is held before it is answered empty (default 20000)', apply: (c, v) => sio06(c, { pollingDuration: v as number }) },
+  { flag: 'http-server', env: 'NONSTICK_HTTP_SERVER', kind: 'string', describe: 'Network host: uws (uWebSockets.js) | node (node:http + ws) | auto (uws where a native build loads for this Node and libc, else node; the default)', apply: (c, v) => (c.engine.httpServer = httpServer(v as string)) },
   { flag: 'allow-uws-fallback', env: 'NONSTICK_ALLOW_UWS_FALLBACK', kind: 'bool', describe: "Run on uWebSockets.js's slow JS fallback instead of refusing", apply: (c, v) => (c.engine.allowUwsFallback = v as boolean) },
 ];
 
@@ -84,6 +85,12 @@ function legacy(c: WorkerConfig, o: LegacyOptions): void {
 function sio06(c: WorkerConfig, o: Sio06Options): void {
   const cur = c.engine.sio06;
   c.engine.sio06 = { ...(typeof cur === 'object' ? cur : {}), ...o };
+}
+
+function httpServer(v: string): 'uws' | 'node' | 'auto' {
+  const k = v.trim();
+  if (k === 'uws' || k === 'node' || k === 'auto') return k;
+  throw new ConfigError(`--http-server: expected uws, node or auto, got ${JSON.stringify(v)}`);
 }
 
 function metricsPath(v: string): string | null {

@@ -130,13 +130,18 @@ export async function startWorker(config: WorkerConfig, app: EngineApp | SocketI
     io.on('error', (err: unknown, context: string) => log.error('listener threw', { context, err }));
     (a as SocketIoApp).setup(io);
     const port = await io.listen(config.port, config.host, routes((a as SocketIoApp).routes));
-    log.info('listening', { port, host: config.host, store: store.kind, bus: io.bus.kind, metricsPort: ops?.port ?? port, metricsPath: config.metricsPath });
+    log.info('listening', { port, host: config.host, ...hostFields(engine), store: store.kind, bus: io.bus.kind, metricsPort: ops?.port ?? port, metricsPath: config.metricsPath });
     return { engine, io, port, metricsPort: ops?.port ?? null, metrics, log, readiness, stop: stopWith(() => io.close()) };
   }
   (a as EngineApp).setup(engine);
   const port = await engine.listen(config.port, config.host, routes());
-  log.info('listening', { port, host: config.host, store: store.kind, metricsPort: ops?.port ?? port, metricsPath: config.metricsPath });
+  log.info('listening', { port, host: config.host, ...hostFields(engine), store: store.kind, metricsPort: ops?.port ?? port, metricsPath: config.metricsPath });
   return { engine, io: null, port, metricsPort: ops?.port ?? null, metrics, log, readiness, stop: stopWith(() => engine.close()) };
+}
+
+/** Which network host runs, and why (`--http-server`). */
+function hostFields(engine: Engine): { httpServer: string | undefined; httpServerReason: string | null } {
+  return { httpServer: engine.host?.kind, httpServerReason: engine.hostReason };
 }
 
 function redisStatus(metrics: PromMetrics, client: 'store' | 'bus', e: { connection: string; status: string }): void {

@@ -126,7 +126,8 @@ export class Engine extends EventEmitter implements SocketHost, EngineServices {
    * (e.g. pages) to the host; anything unrouted gets 404.
    */
   async listen(port: number, hostAddr = '0.0.0.0', routes?: (host: Host) => void): Promise<number> {
-    const { host } = createHost(this.options.httpServer, { allowUwsFallback: this.options.allowUwsFallback });
+    const { host, reason } = createHost(this.options.httpServer, { allowUwsFallback: this.options.allowUwsFallback });
+    this.#hostReason = reason;
     this.#ownHost = true;
     this.attach(host);
     routes?.(host);
@@ -140,6 +141,13 @@ export class Engine extends EventEmitter implements SocketHost, EngineServices {
   get host(): Host | null {
     return this.#host;
   }
+
+  /** Why `listen` picked the host it runs on (for the start-up log); null for a host given to `attach`. */
+  get hostReason(): string | null {
+    return this.#hostReason;
+  }
+
+  #hostReason: string | null = null;
 
   /**
    * Starts the Flash policy server if `legacy.flashPolicyPort` is set
