@@ -147,7 +147,7 @@ export async function startTarget(id: TargetId, opts: TargetOptions): Promise<Ru
       case 'nonstick-node': {
         // The host is named, never 'auto': a uWS that failed to load must not pass for the node host.
         const host = id === 'nonstick' ? 'uws' : 'node';
-        const w = await spawnServer(APPS.nonstick, [], id, opts, { NONSTICK_HTTP_SERVER: host });
+        const w = await spawnServer(APPS.nonstick, ['--http-server', host], id, opts);
         workers.push(w.child);
         return make(def, `http://127.0.0.1:${w.port}`, workers, {}, `1 worker, memory store, ${host === 'uws' ? 'uWS' : 'node:http + ws'} host`);
       }
