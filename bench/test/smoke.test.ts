@@ -38,7 +38,7 @@ interface Line {
   [k: string]: unknown;
 }
 
-test('a tiny bench run over nonstick, nonstick-cluster and socketio-ws writes its table, JSON lines and HTML report, and cleans up', { timeout: 90_000 }, async (t) => {
+test('a tiny bench run over nonstick, nonstick-node, nonstick-cluster and socketio-ws writes its table, JSON lines and HTML report, and cleans up', { timeout: 90_000 }, async (t) => {
   const out = mkdtempSync(join(tmpdir(), 'nonstick-bench-smoke-'));
   const marker = `NONSTICK_BENCH_SMOKE=${randomUUID()}`;
   const [key, value] = marker.split('=') as [string, string];
@@ -47,7 +47,7 @@ test('a tiny bench run over nonstick, nonstick-cluster and socketio-ws writes it
   const started = Date.now();
   const child = spawn(
     process.execPath,
-    [CLI, '--preset', 'tiny', '--targets', 'nonstick,nonstick-cluster,socketio-ws', '--scenarios', 'connect,echo,broadcast,polling,failover', '--worker-ttl', '1500', '--out', out, '--no-progress'],
+    [CLI, '--preset', 'tiny', '--targets', 'nonstick,nonstick-node,nonstick-cluster,socketio-ws', '--scenarios', 'connect,echo,broadcast,polling,failover', '--worker-ttl', '1500', '--out', out, '--no-progress'],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, [key]: value, NODE_TEST_CONTEXT: undefined }, detached: true },
   );
   let stdout = '';
@@ -87,7 +87,7 @@ test('a tiny bench run over nonstick, nonstick-cluster and socketio-ws writes it
   assert.ok(run.machine.cores > 0 && run.machine.memoryGiB > 0 && run.machine.node.startsWith('v'), 'machine described');
   const results = lines.filter((l) => l.type === 'result') as Array<Line & { target: string; scenario: string; error?: string; metrics?: Record<string, number | null>; ratios: Record<string, number> }>;
   const expected: Array<[string, string]> = [];
-  for (const target of ['nonstick', 'nonstick-cluster', 'socketio-ws']) for (const s of ['connect', 'echo', 'broadcast', 'polling']) expected.push([target, s]);
+  for (const target of ['nonstick', 'nonstick-node', 'nonstick-cluster', 'socketio-ws']) for (const s of ['connect', 'echo', 'broadcast', 'polling']) expected.push([target, s]);
   expected.push(['nonstick-cluster', 'failover']);
   for (const [target, scenario] of expected) {
     const r = results.find((x) => x.target === target && x.scenario === scenario);
@@ -97,7 +97,7 @@ test('a tiny bench run over nonstick, nonstick-cluster and socketio-ws writes it
   }
   const metric = (target: string, scenario: string, key: string) => results.find((x) => x.target === target && x.scenario === scenario)?.metrics?.[key];
   // The harness measured something real: sessions connected, acks and deliveries arrived, server CPU was read.
-  for (const target of ['nonstick', 'nonstick-cluster', 'socketio-ws']) {
+  for (const target of ['nonstick', 'nonstick-node', 'nonstick-cluster', 'socketio-ws']) {
     assert.ok((metric(target, 'connect', 'connected') ?? 0) > 0, `${target}: connected`);
     assert.ok((metric(target, 'echo', 'acksPerSec') ?? 0) > 0, `${target}: echo acks`);
     assert.ok((metric(target, 'broadcast', 'deliveriesPerSec') ?? 0) > 0, `${target}: broadcast deliveries`);
@@ -108,6 +108,11 @@ test('a tiny bench run over nonstick, nonstick-cluster and socketio-ws writes it
   const ns = results.find((x) => x.target === 'nonstick' && x.scenario === 'echo')!;
   assert.ok(Number.isFinite(ns.ratios['acksPerSec']), 'ratio to socket.io (ws) computed');
   assert.ok(lines.some((l) => l.type === 'goal'), 'goals evaluated');
+  // The node host's goals are ratios of two rows of this run: both rows were found.
+  for (const id of ['node-echo-cpu-sio-ws', 'node-polling-cpu-sio-ws']) {
+    const goal = lines.find((l) => l.type === 'goal' && l['id'] === id);
+    assert.ok(goal && typeof goal['value'] === 'number', `goal ${id} measured: ${JSON.stringify(goal)}`);
+  }
 
   // HTML: self-contained, with charts and the machine.
   const html = readFileSync(join(out, 'report.html'), 'utf8');
