@@ -10,13 +10,17 @@
 // Tiers do not overlap: unit files include in-process servers with short
 // heartbeats, and integration files time heartbeats and close timeouts of
 // whole clusters; starving either for CPU turned those timings into failures.
-// Usage: node scripts/run-tests.mjs [--tier unit|integration] [path substring filters...]
+// Usage: node scripts/run-tests.mjs [--tier unit|integration|node24] [path substring filters...]
+// The node24 tier runs the server, cluster, transport and legacy suites again
+// on Node 24 with the node:http + ws host (scripts/node24.mjs gets Node 24).
+import { Buffer } from 'node:buffer';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { SLOW_FIRST, TIERS, concurrencyOf, laneOf, tierOf } from './test-tiers.mjs';
+import { SLOW_FIRST, TIERS, concurrencyOf, laneOf, onNode24, tierOf } from './test-tiers.mjs';
+import { ensureNode24 } from './node24.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const reporter = fileURLToPath(new URL('./summary-reporter.mjs', import.meta.url));
@@ -70,8 +74,8 @@ function order(files, timings) {
   return [...files].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
-/** One `node --test` over a lane's files; resolves with its summary and exit code. */
-function runLane(lane, files, outDir, live) {
+/** One `node --test` over a lane's files (on `runtime`'s Node, with its env); resolves with its summary and exit code. */
+function runLane(lane, files, outDir, live, runtime) {
   const summaryFile = join(outDir, `${lane}.json`);
   const args = [
     '--test',
@@ -84,7 +88,7 @@ function runLane(lane, files, outDir, live) {
   if (live) console.log(`\n${banner}`);
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', live ? 'inherit' : 'pipe', live ? 'inherit' : 'pipe'], cwd: root });
+    const child = spawn(runtime.node, args, { stdio: ['ignore', live ? 'inherit' : 'pipe', live ? 'inherit' : 'pipe'], cwd: root, env: runtime.env });
     const buffered = [];
     child.stdout?.on('data', (d) => buffered.push(d));
     child.stderr?.on('data', (d) => buffered.push(d));
@@ -107,7 +111,8 @@ function printSlowest(results, n) {
 
 function saveTimings(results, previous) {
   const next = { ...previous };
-  for (const r of results) for (const [f, ms] of Object.entries(r.fileMs)) next[relative(root, f)] = Math.round(ms);
+  // The node24 tier runs the same files again: the first run's times order both.
+  for (const r of results) if (!r.lane.startsWith('node24')) for (const [f, ms] of Object.entries(r.fileMs)) next[relative(root, f)] = Math.round(ms);
   try {
     mkdirSync(dirname(timingsFile), { recursive: true });
     writeFileSync(timingsFile, `${JSON.stringify(next, null, 1)}\n`);
@@ -118,24 +123,44 @@ const { tiers, filters } = parseArgs(process.argv.slice(2));
 const timings = readJson(timingsFile, {});
 const all = roots.flatMap((r) => walk(r, []))
   .filter((f) => filters.length === 0 || filters.some((s) => relative(root, f).includes(s)));
+const inTier = (tier, rel) => (tier === 'node24' ? onNode24(rel) : tierOf(rel) === tier);
 const plan = tiers.map((tier) => {
   const lanes = new Map();
-  for (const f of order(all.filter((f) => tierOf(relative(root, f)) === tier), timings)) {
+  for (const f of order(all.filter((f) => inTier(tier, relative(root, f))), timings)) {
     const lane = laneOf(tier, relative(root, f));
     if (!lanes.has(lane)) lanes.set(lane, []);
     lanes.get(lane).push(f);
   }
   // The lane with the most files streams live.
-  return [...lanes].sort((a, b) => b[1].length - a[1].length);
-}).filter((lanes) => lanes.length > 0);
+  return { tier, lanes: [...lanes].sort((a, b) => b[1].length - a[1].length) };
+}).filter((t) => t.lanes.length > 0);
 if (plan.length === 0) {
   console.error('no test files found (did the build run?)');
   process.exit(1);
 }
 
 const outDir = mkdtempSync(join(tmpdir(), 'nonstick-run-tests-'));
+/** The Node and environment a tier runs on: node24 is Node 24 with the node:http + ws host everywhere. */
+function runtimeOf(tier) {
+  if (tier !== 'node24') return { node: process.execPath, env: process.env };
+  const node = ensureNode24(root);
+  // First on PATH too, for anything that runs `node` by name.
+  return { node, env: { ...process.env, NONSTICK_HTTP_SERVER: 'node', PATH: `${dirname(node)}:${process.env.PATH ?? ''}` } };
+}
+
 const results = [];
-for (const lanes of plan) results.push(...(await Promise.all(lanes.map(([lane, files], i) => runLane(lane, files, outDir, i === 0)))));
+for (const { tier, lanes } of plan) {
+  let runtime;
+  try {
+    runtime = runtimeOf(tier);
+  } catch (err) {
+    console.error(`\n${tier}: ${err.message}`);
+    results.push({ lane: tier, code: 1, wallMs: 0, counts: { fail: 1 }, fileMs: {} });
+    continue;
+  }
+  if (tier === 'node24') console.log(`\n▶▶▶ node24 tier: ${runtime.node} with NONSTICK_HTTP_SERVER=node`);
+  results.push(...(await Promise.all(lanes.map(([lane, files], i) => runLane(lane, files, outDir, i === 0, runtime)))));
+}
 rmSync(outDir, { recursive: true, force: true });
 saveTimings(results, timings);
 

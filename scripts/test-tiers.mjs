@@ -29,7 +29,32 @@ export function tierOf(relPath) {
   return UNIT.some((prefix) => relPath.startsWith(prefix)) ? 'unit' : 'integration';
 }
 
-export const TIERS = ['unit', 'integration'];
+export const TIERS = ['unit', 'integration', 'node24'];
+
+/**
+ * The node24 tier runs these files again on Node 24 with the node:http + ws
+ * host everywhere (no uWebSockets.js build loads on Node 24 with glibc 2.36):
+ * the server's own tests (in-process engines pick the node host there by
+ * themselves), and the cluster, transport and legacy suites, whose workers
+ * are spawned with the runner's Node. uws-host.test.js is left out: it is
+ * about a host that cannot load there.
+ */
+const NODE24 = [
+  'packages/server/dist/test/',
+  'test/dist/src/engine/',
+  'test/dist/src/sio/',
+  'test/dist/src/legacy/wire',
+  'test/dist/src/legacy/failover',
+  'test/dist/src/legacy/browser.test.js',
+  'test/dist/src/sio06/wire',
+  'test/dist/src/sio06/browser.test.js',
+];
+const NOT_ON_NODE24 = ['packages/server/dist/test/uws-host.test.js'];
+
+/** Whether a file (relative path) also runs in the node24 tier. */
+export function onNode24(relPath) {
+  return NODE24.some((p) => relPath.startsWith(p)) && !NOT_ON_NODE24.includes(relPath);
+}
 
 /**
  * Files that take longest, started first so none of them is left to run
@@ -60,7 +85,9 @@ const BROWSER = /\/(browser(\.cluster)?|chat)\.test\.js$/;
 /** The lane of a file: files of one tier in different lanes run side by side, each lane with its own concurrency. */
 export function laneOf(tier, relPath) {
   if (tier === 'unit') return 'unit';
-  return BROWSER.test(relPath) ? 'browser' : 'integration';
+  const browser = BROWSER.test(relPath);
+  if (tier === 'node24') return browser ? 'node24-browser' : 'node24';
+  return browser ? 'browser' : 'integration';
 }
 
 /** Files of a lane that run at once; TEST_CONCURRENCY overrides every lane. */
@@ -70,5 +97,5 @@ export function concurrencyOf(lane) {
   // Unit files are short and mostly wait on process start-up and module
   // loading, so twice the cores keeps the cores busy.
   if (lane === 'unit') return Math.max(2, availableParallelism() * 2);
-  return lane === 'browser' ? 1 : 2;
+  return lane === 'browser' || lane === 'node24-browser' ? 1 : 2;
 }

@@ -129,7 +129,8 @@ export async function startWorker(config: WorkerConfig, app: EngineApp | SocketI
   if (io) {
     io.on('error', (err: unknown, context: string) => log.error('listener threw', { context, err }));
     (a as SocketIoApp).setup(io);
-    const port = await io.listen(config.port, config.host, routes((a as SocketIoApp).routes));
+    await io.ready;
+    const port = await engine.listen(config.port, config.host, routes((a as SocketIoApp).routes));
     log.info('listening', { port, host: config.host, ...hostFields(engine), store: store.kind, bus: io.bus.kind, metricsPort: ops?.port ?? port, metricsPath: config.metricsPath });
     return { engine, io, port, metricsPort: ops?.port ?? null, metrics, log, readiness, stop: stopWith(() => io.close()) };
   }

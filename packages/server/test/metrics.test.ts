@@ -64,7 +64,8 @@ describe('metrics: PromMetrics on a Socket.IO server (real socket.io-client)', (
       });
     });
     io.on('error', () => {}); // the throwing handler is expected
-    const port = await io.listen(0, '127.0.0.1', (app) => metrics.serve(app, '/metrics'));
+    await io.ready;
+    const port = await io.engine.listen(0, '127.0.0.1', (app) => metrics.serve(app, '/metrics'));
     url = `http://127.0.0.1:${port}`;
   });
   after(async () => {

@@ -15,7 +15,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { canonicalAddress } from '../src/host/address.js';
 import type { EngineHandlers } from '../src/host/Host.js';
 import { NodeHost } from '../src/host/node/NodeHost.js';
-import { createHost } from '../src/host/select.js';
+import { createHost, defaultHostChoice } from '../src/host/select.js';
 import { probeUws } from '../src/uws.js';
 import { closed, ENGINE_PATH, get, LIMITS, nextMessage, openWs, until } from './host-contract/harness.js';
 import { runHostContract } from './host-contract/index.js';
@@ -58,7 +58,7 @@ describe('NodeHost attached to a user server', () => {
   it('shares an http.createServer(handler): other paths and the user\'s own upgrades stay the user\'s', async () => {
     const server = createServer((req, res) => res.end(`user ${req.url}`));
     const userWss = new WebSocketServer({ noServer: true });
-    userWss.on('connection', (ws) => ws.on('message', (m) => ws.send(`user:${m}`)));
+    userWss.on('connection', (ws) => ws.on('message', (m) => ws.send(`user:${m.toString()}`)));
     server.on('upgrade', (req, socket, head) => {
       if (req.url === '/chat') userWss.handleUpgrade(req, socket, head, (ws) => userWss.emit('connection', ws, req));
     });
@@ -315,6 +315,14 @@ describe('host selection', () => {
     assert.ok(host instanceof NodeHost);
     assert.match(reason, /using node:http \+ ws$/);
     await host.close();
+  });
+
+  it('takes the default from NONSTICK_HTTP_SERVER, refusing unknown values', () => {
+    assert.equal(defaultHostChoice({}), 'auto');
+    assert.equal(defaultHostChoice({ NONSTICK_HTTP_SERVER: '' }), 'auto');
+    assert.equal(defaultHostChoice({ NONSTICK_HTTP_SERVER: 'node' }), 'node');
+    assert.equal(defaultHostChoice({ NONSTICK_HTTP_SERVER: 'uws' }), 'uws');
+    assert.throws(() => defaultHostChoice({ NONSTICK_HTTP_SERVER: 'express' }), /NONSTICK_HTTP_SERVER must be one of uws, node, auto/);
   });
 });
 

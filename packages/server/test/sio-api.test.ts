@@ -7,8 +7,8 @@ import { sleep, until } from './helpers/engine.js';
 
 /** In-process Server on a free port, with socket.io-client 4.x peers. */
 async function start(opts: ServerOptions = {}): Promise<{ io: Server; url: string }> {
-  const io = new Server(opts);
-  const port = await io.listen(0, '127.0.0.1');
+  const io = new Server({ address: '127.0.0.1', ...opts }).listen(0);
+  const port = await io.listening;
   servers.push(io);
   return { io, url: `http://127.0.0.1:${port}` };
 }

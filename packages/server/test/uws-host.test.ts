@@ -76,7 +76,7 @@ describe('UwsHost', () => {
     await engine.ready;
     let ls: unknown = null;
     const port = await new Promise<number>((resolve, reject) =>
-      app.listen('127.0.0.1', 0, (s) => (s ? resolve(uws.us_socket_local_port((ls = s) as never)) : reject(new Error('listen')))),
+      app.listen('127.0.0.1', 0, (s) => (s ? resolve(uws.us_socket_local_port((ls = s))) : reject(new Error('listen')))),
     );
     try {
       await assert.rejects(host.listen(0, '127.0.0.1'));

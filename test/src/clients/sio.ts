@@ -110,7 +110,9 @@ export class SioClient {
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out waiting for ${n} "${ev}" events (got ${this.received(ev).length})`);
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
+        // Unref'd: a wait nobody needs any more (connectSio's connect_error
+        // watch after a good connect) must not hold the file's process open.
+        const t = setTimeout(resolve, left).unref();
         let list = this.#waiters.get(ev);
         if (!list) this.#waiters.set(ev, (list = []));
         list.push(() => {

@@ -82,6 +82,11 @@ describe('Engine.IO rules across workers (3 workers on Redis, requests sent to c
   after(() => c?.stop());
 
   it('handshake on worker 1, POST on worker 2, GET on worker 3, upgrade on worker 2: one session, in order', async () => {
+    if (!process.env['NONSTICK_HTTP_SERVER']) {
+      // Mixed hosts (fixtures/cluster.ts): worker 2 runs node:http + ws, the others the default (uWS where it loads).
+      assert.equal(w2.httpServer, 'node');
+      assert.notEqual(w1.httpServer, undefined);
+    }
     const sid = await handshake(w1);
     await w1.waitFor('connection', (e) => e['sid'] === sid);
     assert.equal((await http(w2.url + q(sid), { method: 'POST', body: '4a\x1e4b\x1e4c' })).text, 'ok');
@@ -116,6 +121,25 @@ describe('Engine.IO rules across workers (3 workers on Redis, requests sent to c
     }
     ws.close();
     assert.equal((await w2.waitFor('close', (e) => e['sid'] === sid))['reason'], 'transport close');
+  });
+
+  it('handshake on worker 2, polls on workers 1 and 3, upgrade on worker 3: hosts of either kind serve one session', async () => {
+    const sid = await handshake(w2);
+    await w2.waitFor('connection', (e) => e['sid'] === sid);
+    assert.equal((await http(w1.url + q(sid), { method: 'POST', body: '4one\x1e4burst:20' })).text, 'ok');
+    assert.deepEqual(await collect([w3, w1], sid, 21), ['one', ...Array.from({ length: 20 }, (_, i) => `s${i}`)]);
+    const { ws, next } = await openWs(`ws://127.0.0.1:${w3.port}/engine.io/?EIO=4&transport=websocket&sid=${sid}`);
+    ws.send('2probe');
+    await next((f) => f === '3probe');
+    const resumed = w3.waitFor('connection', (e) => e['sid'] === sid);
+    ws.send('5');
+    assert.equal((await resumed)['resumed'], true);
+    ws.send('4whoami');
+    await next((f) => f === `4worker:${w3.workerId}`);
+    ws.send('4burst:30');
+    await next((f) => f === '4s29');
+    ws.close();
+    assert.equal((await w3.waitFor('close', (e) => e['sid'] === sid))['reason'], 'transport close');
   });
 
   it('websocket frames arrive in order and exactly once after an upgrade across workers', async () => {

@@ -11,7 +11,8 @@ for (const kind of TARGETS) {
   describe(`engine.io-client 6.x and 3.x: ${kind}`, () => {
     let target: Target;
     before(async () => {
-      target = await startTarget(kind, ['--allow-eio3', '--ping-interval', '400', '--ping-timeout', '400']);
+      // A short interval for many heartbeats per test; a timeout that a loaded 2-core machine's stalls stay under.
+      target = await startTarget(kind, ['--allow-eio3', '--ping-interval', '400', '--ping-timeout', '1500']);
     });
     after(() => target?.stop());
 

@@ -195,7 +195,7 @@ export class Engine extends EventEmitter implements SocketHost, EngineServices {
     if (this.listenerCount('connection_error') > 0) {
       this.emit('connection_error', { req: info, code: r.code, message: ERROR_MESSAGES[r.code]!, context: r.context });
     }
-    return typeof r.context['message'] === 'string' ? (r.context['message'] as string) : ERROR_MESSAGES[r.code]!;
+    return typeof r.context['message'] === 'string' ? (r.context['message']) : ERROR_MESSAGES[r.code]!;
   }
 
   /** Answers with one of engine.io's errors and emits `connection_error`. */

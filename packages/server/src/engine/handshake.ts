@@ -105,7 +105,7 @@ export function parseHandshake(json: string): HandshakeRecord {
     // fall through: a record we cannot read still gets a usable socket
   }
   return {
-    request: { method: 'GET', url: '', path: '', query: Object.create(null), headers: Object.create(null), remoteAddress: '' },
+    request: { method: 'GET', url: '', path: '', query: Object.create(null) as Record<string, string>, headers: Object.create(null) as Record<string, string>, remoteAddress: '' },
     issued: Date.now(),
     supportsBinary: false,
   };

@@ -1,3 +1,4 @@
+import { defaultHostChoice } from '../host/choice.js';
 import type { CorsOptions } from '../http/cors.js';
 import type { CookieOptions } from '../http/cookie.js';
 import type { RequestInfo } from '../http/RequestInfo.js';
@@ -84,7 +85,7 @@ export interface EngineOptions {
   metrics?: Metrics;
   /** Run on uWebSockets.js's slow JS fallback instead of refusing to start. */
   allowUwsFallback?: boolean;
-  /** The network host `listen` starts: uWebSockets.js, node:http + ws, or whichever runs here ('auto'). */
+  /** The network host `listen` starts: uWebSockets.js, node:http + ws, or whichever runs here ('auto'; `NONSTICK_HTTP_SERVER` when not given). */
   httpServer?: 'uws' | 'node' | 'auto';
   /** How often this worker sweeps store heartbeats, ms. */
   sweepInterval?: number;
@@ -129,7 +130,7 @@ export function resolveEngineOptions(o: EngineOptions): ResolvedEngineOptions {
     perMessageDeflate: o.perMessageDeflate ?? false,
     maxBackpressure: o.maxBackpressure ?? 16 * 1024 * 1024,
     allowUwsFallback: o.allowUwsFallback ?? false,
-    httpServer: o.httpServer ?? 'auto',
+    httpServer: o.httpServer ?? defaultHostChoice(),
     // Fine enough that a short test pingTimeout still fires on time, coarse
     // enough that the default 20 s timeout costs one sweep a second.
     sweepInterval: o.sweepInterval ?? clamp(Math.min(pingInterval, pingTimeout) / 10, 10, 1000),

@@ -1,10 +1,10 @@
 import { probeUws } from '../uws.js';
-import type { Host, HostKind } from './Host.js';
+import { defaultHostChoice, type HostChoice } from './choice.js';
+import type { Host } from './Host.js';
 import { NodeHost } from './node/NodeHost.js';
 import { UwsHost } from './uws/UwsHost.js';
 
-/** Which host to run: one of them, or uWS where it loads natively and node:http + ws elsewhere. */
-export type HostChoice = HostKind | 'auto';
+export { defaultHostChoice, type HostChoice };
 
 export interface HostSelectOptions {
   /** Run on uWebSockets.js's slow JS fallback instead of refusing (see `loadUws`). */
@@ -22,7 +22,7 @@ export interface SelectedHost {
  * only its JS fallback loads (unless that fallback is allowed, see
  * `loadUws`); `'auto'` never throws over uWS, it falls back to node:http.
  */
-export function createHost(kind: HostChoice = 'auto', options: HostSelectOptions = {}): SelectedHost {
+export function createHost(kind: HostChoice = defaultHostChoice(), options: HostSelectOptions = {}): SelectedHost {
   if (kind === 'node') return { host: new NodeHost(), reason: 'node:http + ws (asked for)' };
   const allowFallback = options.allowUwsFallback ?? false;
   const probe = probeUws();

@@ -1,13 +1,18 @@
 import { EventEmitter } from 'node:events';
+import type { TemplatedApp } from 'uWebSockets.js';
 import { compareIds, type Bus, type BusEntry, type BusInput } from '../bus/Bus.js';
 import { MemoryBus } from '../bus/MemoryBus.js';
 import { Engine } from '../engine/Engine.js';
 import type { Host } from '../host/Host.js';
+import { NodeHost, type AttachableServer } from '../host/node/NodeHost.js';
+import { createHost } from '../host/select.js';
+import { UwsHost } from '../host/uws/UwsHost.js';
 import type { EngineSocket } from '../engine/EngineSocket.js';
 import type { EngineOptions } from '../engine/options.js';
 import type { MetricsErrorCode } from '../metrics/Metrics.js';
 import type { SessionRecord } from '../store/Store.js';
 import type { BroadcastOperator } from './BroadcastOperator.js';
+import { checkAttach, closeServer, isHost, isOptionsArgument, serverListening, type AttachTarget } from './attachTarget.js';
 import { Client } from './Client.js';
 import { ClusterRequests } from './ClusterRequests.js';
 import { Namespace, type ExtendedError, type NamespaceMiddleware } from './Namespace.js';
@@ -57,6 +62,8 @@ export interface ServerOptions extends EngineOptions {
    * the same one). Socket.IO 0.6–0.9 sessions keep their own wire.
    */
   parser?: CustomParser;
+  /** The interface `new Server(port)` and `io.listen(port)` bind (default `'0.0.0.0'`, every IPv4 interface). */
+  address?: string;
 }
 
 export interface ResolvedServerOptions {
@@ -65,6 +72,7 @@ export interface ResolvedServerOptions {
   recovery: Required<ConnectionStateRecoveryOptions> | null;
   cleanupEmptyChildNamespaces: boolean;
   trustProxy: boolean;
+  address: string;
 }
 
 /** A disconnected socket's state, kept for `maxDisconnectionDuration`. */
@@ -95,7 +103,7 @@ type AnySocket = Socket<any, any, any, any>; // eslint-disable-line @typescript-
  *
  *   const io = new Server({ store: new RedisStore(...), bus: new RedisBus(...) });
  *   io.on('connection', (socket) => socket.on('chat', (m) => io.to('room').emit('chat', m)));
- *   await io.listen(3000);
+ *   io.listen(3000);
  *
  * Handlers of a session run on the worker that owns it; when ownership moves
  * (an upgrade landed on another worker, or the owner died), the new owner
@@ -122,9 +130,27 @@ export class Server<
   readonly #parents = new Map<string, ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
   readonly #clients = new Map<string, Client>();
   #closed = false;
+  /** The host `attach` mounted the engine on (made for a port, given, or wrapping a given server). */
+  #host: Host | null = null;
+  #listening: Promise<number> | null = null;
+  /** The node server Socket.IO is attached to (socket.io's `io.httpServer`); closed by `close`. */
+  httpServer: AttachableServer | undefined;
 
-  constructor(opts: ServerOptions = {}) {
+  /**
+   * socket.io's forms: `new Server(opts)`, `new Server(port, opts)` (listens
+   * on every interface), `new Server(httpServer, opts)` (an http, https or
+   * http2 `allowHTTP1` server, listened on by its owner), and Nonstick's
+   * `new Server(host, opts)`.
+   */
+  constructor(opts?: ServerOptions);
+  constructor(srv: AttachTarget | undefined, opts?: ServerOptions);
+  constructor(srvOrOpts?: AttachTarget | ServerOptions, maybeOpts: ServerOptions = {}) {
     super();
+    const optionsOnly = srvOrOpts === undefined || isOptionsArgument(srvOrOpts);
+    const srv = optionsOnly ? undefined : (srvOrOpts as AttachTarget);
+    const opts = optionsOnly ? ((srvOrOpts as ServerOptions | undefined) ?? {}) : maybeOpts;
+    // Before anything starts (store, bus, timers), so a refused target leaves nothing running.
+    if (srv !== undefined) checkAttach(srv, undefined);
     const recovery = opts.connectionStateRecovery;
     this.options = {
       connectTimeout: opts.connectTimeout ?? 45_000,
@@ -137,8 +163,19 @@ export class Server<
         : null,
       cleanupEmptyChildNamespaces: opts.cleanupEmptyChildNamespaces ?? false,
       trustProxy: opts.trustProxy ?? false,
+      address: opts.address ?? '0.0.0.0',
     };
-    const { bus, connectTimeout: _c, connectionStateRecovery: _r, maxAttachments: _m, cleanupEmptyChildNamespaces: _x, trustProxy: _t, parser, ...engineOpts } = opts;
+    const {
+      bus,
+      connectTimeout: _c,
+      connectionStateRecovery: _r,
+      maxAttachments: _m,
+      cleanupEmptyChildNamespaces: _x,
+      trustProxy: _t,
+      parser,
+      address: _a,
+      ...engineOpts
+    } = opts;
     this.parser = parser ? new ParserCodec(parser) : null;
     this.engine = new Engine({ path: '/socket.io', ...engineOpts });
     this.bus = bus ?? new MemoryBus({ retention: Server.retentionFor(opts), onError: (err) => this.#report(err, 'bus handler', 'listener') });
@@ -161,6 +198,7 @@ export class Server<
     });
     this.ready = Promise.all([this.engine.ready, this.bus.start((entries) => this.#onBus(entries))]).then(() => undefined);
     this.ready.catch(() => {});
+    if (srv !== undefined) this.attach(srv);
   }
 
   /** How long the bus must keep entries for these options (recovery replays from it). */
@@ -183,16 +221,77 @@ export class Server<
     return this.options.recovery !== null;
   }
 
-  /** Starts listening on `port` (0 = any free port); resolves with the port. `routes` may add routes (pages, health checks) to the host. */
-  async listen(port: number, host = '0.0.0.0', routes?: (host: Host) => void): Promise<number> {
-    await this.ready;
-    return this.engine.listen(port, host, routes);
+  /**
+   * socket.io's `attach`: a port (a host of the `httpServer` kind listens
+   * on it, on `address`), a node server (requests outside the Socket.IO
+   * path go on to its own handlers: Express, Fastify, Koa), or a Nonstick
+   * host. Options cannot be given here (the engine is configured once, in
+   * the constructor). Wait for the port with `listening`.
+   */
+  attach(srv: AttachTarget, opts?: Partial<ServerOptions>): this {
+    checkAttach(srv, opts);
+    if (this.#host) throw new Error('this Server is already attached; create another Server for another listener');
+    if (typeof srv === 'number') this.#listenOn(srv);
+    else if (isHost(srv)) this.#mount(srv, srv instanceof NodeHost ? srv.server : undefined);
+    else this.#mount(NodeHost.attach(srv), srv);
+    return this;
   }
 
-  /** Mounts the Socket.IO routes on a network host (e.g. `UwsHost.attach(app)` for an existing uWebSockets.js app). */
-  attach(host: Host): this {
+  /** socket.io's alias of `attach`. */
+  listen(srv: AttachTarget, opts?: Partial<ServerOptions>): this {
+    return this.attach(srv, opts);
+  }
+
+  /** socket.io's `attachApp`: mounts on a uWebSockets.js app, whose listening stays its owner's. */
+  attachApp(app: TemplatedApp, opts?: Partial<ServerOptions>): this {
+    checkAttach(app, opts);
+    return this.attach(UwsHost.attach(app, { allowFallback: this.engine.options.allowUwsFallback }));
+  }
+
+  /**
+   * Resolves with the port once the server Socket.IO was attached to
+   * listens (and the store and bus are ready); rejects if it cannot listen
+   * (e.g. EADDRINUSE). A uWS app's or a non-node host's listening is its
+   * owner's to know: rejects for those.
+   */
+  get listening(): Promise<number> {
+    if (this.#listening) return this.#listening;
+    const why = this.#host ? 'the host Socket.IO is attached to is listened on by its owner' : 'not attached: call io.listen(port) or io.attach(server) first';
+    return Promise.reject(new Error(why));
+  }
+
+  #listenOn(port: number): void {
+    const o = this.engine.options;
+    const { host } = createHost(o.httpServer, { allowUwsFallback: o.allowUwsFallback });
+    const addr = this.options.address;
+    this.#host = host;
     this.engine.attach(host);
-    return this;
+    if (host instanceof NodeHost) this.httpServer = host.server;
+    this.#watchListening(
+      this.ready
+        .then(() => (this.#closed ? Promise.reject(new Error('the Server was closed before it listened')) : host.listen(port, addr)))
+        .then(async (bound) => {
+          await this.engine.listenFlashPolicy(addr);
+          return bound;
+        }),
+    );
+  }
+
+  #mount(host: Host, server: AttachableServer | undefined): void {
+    this.#host = host;
+    this.engine.attach(host);
+    this.httpServer = server;
+    if (server) this.#watchListening(Promise.all([this.ready, serverListening(server)]).then(([, port]) => port));
+  }
+
+  /** Nobody may be waiting on `listening`: a failure to listen is reported rather than lost (or left unhandled). */
+  #watchListening(listening: Promise<number>): void {
+    this.#listening = listening;
+    listening.catch((err: unknown) => {
+      if (this.#closed) return;
+      if (this.listenerCount('error') > 0) super.emit('error', err, 'listen');
+      else console.error('nonstick: Socket.IO cannot listen:', err);
+    });
   }
 
   path(): string {
@@ -334,14 +433,14 @@ export class Server<
     return this.sockets.serverSideEmitWithAck(ev, ...args);
   }
 
-  /** Closes every local connection, stops listening and leaves the cluster. */
   /**
    * Leaves the cluster: local sockets leave with "server shutting down" (as
    * in socket.io; recoverable), what they sent is flushed to the store,
    * then the engine closes. With a shared store, polling sessions are not
    * ended: their state stays in the store and the other workers adopt them
    * (their clients notice nothing); websocket clients reconnect elsewhere
-   * and, with connection-state recovery, recover.
+   * and, with connection-state recovery, recover. As in socket.io, the node
+   * server Socket.IO was attached to is closed too.
    */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -353,11 +452,10 @@ export class Server<
       if (handOff) client.handOff();
       for (const s of [...client.sockets.values()]) s.onClose('server shutting down');
     }
-    await Promise.race([
-      Promise.all(clients.map((c) => c.conn.settled())),
-      new Promise((r) => setTimeout(r, 2000).unref()),
-    ]);
+    await Promise.race([Promise.all(clients.map((c) => c.conn.settled())), new Promise((r) => setTimeout(r, 2000).unref())]);
     await this.engine.close();
+    await this.#host?.close();
+    if (this.httpServer) await closeServer(this.httpServer);
     await this.bus.stop().catch(() => undefined);
   }
 

@@ -67,6 +67,12 @@ export class NodeConnection<T> implements WsConnection<T> {
 
   end(code: number, reason?: string): void {
     this.#ws.close(code, reason);
+    // ws would wait up to 30 s for the peer's close frame before ending the
+    // TCP connection; like uWS (and RFC 6455's "the server closes first"),
+    // send FIN right behind our close frame. Writes are ordered, so the
+    // frame goes first; the peer's close frame, if any, is still read.
+    const socket = (this.#ws as unknown as { _socket?: Socket | null })._socket;
+    if (socket && !socket.destroyed) socket.end();
   }
 
   bufferedAmount(): number {

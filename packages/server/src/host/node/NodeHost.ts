@@ -89,7 +89,7 @@ export class NodeHost implements Host {
   mount<T>(path: string, handlers: EngineHandlers<T>, limits: WsLimits): void {
     const base = path.endsWith('/') ? path.slice(0, -1) : path;
     const ws = new WsMount(handlers, limits);
-    this.#mounts.push({ base, handlers: handlers as EngineHandlers<unknown>, ws: ws as WsMount<unknown> });
+    this.#mounts.push({ base, handlers: handlers, ws: ws });
   }
 
   route(path: string, handler: RouteHandler): void {
@@ -168,7 +168,13 @@ export class NodeHost implements Host {
 
   #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const mount = this.#mountFor(pathOf(req.url || '/'));
-    if (mount) return mount.ws.upgrade(req, socket, head, nodeRequestInfo(req));
+    if (mount) {
+      // Not an RFC 6455 handshake (a draft-75/76 one from an old Flash or
+      // browser client): uWS hands such a request to the HTTP side, and so
+      // does this host, so the generation answers it in its own words.
+      if (req.headers['sec-websocket-key'] === undefined) return mount.handlers.request(new SocketResponse(socket), nodeRequestInfo(req));
+      return mount.ws.upgrade(req, socket, head, nodeRequestInfo(req));
+    }
     if (this.#priorUpgrade.length > 0) {
       for (const l of this.#priorUpgrade) l.call(this.server, req, socket, head);
       return;

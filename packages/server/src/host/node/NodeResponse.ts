@@ -32,7 +32,7 @@ function flat(headers: HeaderList, extra: HeaderList): string[] {
 
 /** HTTP/2 wants an object (repeats as arrays) and forbids connection-level headers. */
 function h2Headers(headers: HeaderList, extra: HeaderList): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = Object.create(null);
+  const out = Object.create(null) as Record<string, string | string[]>;
   for (const [k, v] of [...headers, ...extra]) {
     const name = k.toLowerCase();
     if (name === 'connection' || name === 'keep-alive' || name === 'transfer-encoding') continue;
@@ -55,7 +55,7 @@ export class NodeResponse implements RawResponse {
   constructor(req: NodeRequest, res: NodeServerResponse) {
     this.#req = req;
     this.#res = res;
-    this.#body = res as unknown as BodyWriter;
+    this.#body = res;
     this.#h2 = req.httpVersionMajor === 2;
     // 'close' also follows a normal finish; only an unfinished answer is an abort.
     res.once('close', () => {
@@ -99,12 +99,23 @@ export class NodeResponse implements RawResponse {
       this.#req.socket?.setNoDelay(true);
       (this.#res as ServerResponse).writeHead(status, flat(headers, []));
     }
-    this.#body.write(first);
+    this.#writeChunk(first);
   }
 
   writeChunk(chunk: string): void {
     if (this.#finished) return;
+    this.#writeChunk(chunk);
+  }
+
+  /**
+   * One write, one chunk, sent now. Node 22+ corks a response for the rest
+   * of the tick and merges its writes into one chunk; streamed clients read
+   * parts as they come, and the wire should not depend on the Node version.
+   */
+  #writeChunk(chunk: string): void {
     this.#body.write(chunk);
+    const res = this.#res;
+    while (res.writableCorked > 0) res.uncork();
   }
 
   endStream(last?: string): void {

@@ -34,7 +34,7 @@ export function nodeRequestInfo(req: NodeRequest): RequestInfo {
 }
 
 function joinHeaders(raw: string[]): Record<string, string> {
-  const headers: Record<string, string> = Object.create(null);
+  const headers = Object.create(null) as Record<string, string>;
   let authority: string | undefined;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();

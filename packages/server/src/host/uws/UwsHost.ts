@@ -1,4 +1,4 @@
-import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket, us_socket, us_socket_context_t, WebSocket } from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket, us_socket_context_t, WebSocket } from 'uWebSockets.js';
 import { loadUws, type Uws } from '../../uws.js';
 import type { EngineHandlers, Host, RouteHandler, WsLimits, WsUpgrade } from '../Host.js';
 import { snapshotRequest } from './snapshot.js';
@@ -66,7 +66,7 @@ export class UwsHost implements Host {
       close: (ws, code) => {
         const conn = ws.getUserData().conn!;
         conn.markClosed();
-        this.#conns.delete(conn as UwsConnection<unknown>);
+        this.#conns.delete(conn);
         handlers.close(conn, code);
       },
     });
@@ -81,13 +81,14 @@ export class UwsHost implements Host {
     this.#app.any('/*', (res) => new UwsResponse(res).send(404, [], 'Not Found', false));
     const uws = this.#uws;
     // The typings lack the (host, port, options, cb) form the binary has.
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called with the app as `this` below
     const listen = this.#app.listen as unknown as (host: string, port: number, options: number, cb: (ls: us_listen_socket | false) => void) => void;
     return new Promise((resolve, reject) => {
       // Exclusive: a second process on a used port must fail, not share it.
       listen.call(this.#app, host, port, exclusivePort(uws), (ls) => {
         if (!ls) return reject(new Error(`cannot listen on ${host}:${port}`));
         this.#listenSocket = ls;
-        resolve(uws.us_socket_local_port(ls as unknown as us_socket));
+        resolve(uws.us_socket_local_port(ls));
       });
     });
   }
@@ -104,7 +105,7 @@ export class UwsHost implements Host {
     const slot = ws.getUserData();
     const conn = new UwsConnection(ws, slot.data);
     slot.conn = conn;
-    this.#conns.add(conn as UwsConnection<unknown>);
+    this.#conns.add(conn);
     return conn;
   }
 }
