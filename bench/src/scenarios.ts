@@ -63,7 +63,7 @@ export interface ScenarioDef {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const now = () => performance.now();
 
-const SINGLE: TargetId[] = ['nonstick', 'socketio-ws', 'socketio-uws', 'ceiling'];
+const SINGLE: TargetId[] = ['nonstick', 'nonstick-node', 'socketio-ws', 'socketio-uws', 'ceiling'];
 const CLUSTERS: TargetId[] = ['nonstick-cluster', 'socketio-cluster'];
 
 // ---------------------------------------------------------------------------

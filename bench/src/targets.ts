@@ -7,7 +7,8 @@ import { spawnChild, type Child, type ChildEvent } from '@nonstick/test/support'
 import { startNginx, startRedis, type Service } from './support/services.js';
 import { processTree, type ProcGroup } from './measure/proc.js';
 
-export type TargetId = 'nonstick' | 'nonstick-cluster' | 'socketio-ws' | 'socketio-uws' | 'socketio-cluster' | 'socketio-cluster-rr' | 'ceiling';
+export type TargetId =
+  'nonstick' | 'nonstick-node' | 'nonstick-cluster' | 'socketio-ws' | 'socketio-uws' | 'socketio-cluster' | 'socketio-cluster-rr' | 'ceiling';
 
 export interface TargetDef {
   id: TargetId;
@@ -54,7 +55,8 @@ const APPS = {
 };
 
 export const TARGETS: readonly TargetDef[] = [
-  { id: 'nonstick', label: 'Nonstick 1 worker', kind: 'single', stateless: true, describe: 'one Nonstick worker on the in-memory store' },
+  { id: 'nonstick', label: 'Nonstick 1 worker', kind: 'single', stateless: true, describe: 'one Nonstick worker on the in-memory store, uWebSockets.js host' },
+  { id: 'nonstick-node', label: 'Nonstick 1 worker (node host)', kind: 'single', stateless: true, describe: 'the same worker on the node:http + ws host' },
   {
     id: 'nonstick-cluster',
     label: 'Nonstick cluster',
@@ -172,10 +174,13 @@ export async function startTarget(id: TargetId, opts: TargetOptions): Promise<Ru
   };
   try {
     switch (id) {
-      case 'nonstick': {
-        const w = await spawnServer(APPS.nonstick, [], 'nonstick', opts);
+      case 'nonstick':
+      case 'nonstick-node': {
+        // The host is named, never 'auto': a uWS that failed to load must not pass for the node host.
+        const host = id === 'nonstick' ? 'uws' : 'node';
+        const w = await spawnServer(APPS.nonstick, ['--http-server', host], id, opts);
         workers.push(w.child);
-        return make(def, `http://127.0.0.1:${w.port}`, workers, {}, '1 worker, memory store');
+        return make(def, `http://127.0.0.1:${w.port}`, workers, {}, `1 worker, memory store, ${host === 'uws' ? 'uWS' : 'node:http + ws'} host`);
       }
       case 'socketio-ws':
       case 'socketio-uws': {

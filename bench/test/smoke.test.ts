@@ -39,7 +39,7 @@ interface Line {
 }
 
 test(
-  'a tiny bench run over nonstick, nonstick-cluster and socketio-ws writes its table, JSON lines and HTML report, and cleans up',
+  'a tiny bench run over nonstick, nonstick-node, nonstick-cluster and socketio-ws writes its table, JSON lines and HTML report, and cleans up',
   { timeout: 90_000 },
   async (t) => {
     const out = mkdtempSync(join(tmpdir(), 'nonstick-bench-smoke-'));
@@ -55,7 +55,7 @@ test(
         '--preset',
         'tiny',
         '--targets',
-        'nonstick,nonstick-cluster,socketio-ws',
+        'nonstick,nonstick-node,nonstick-cluster,socketio-ws',
         '--scenarios',
         'connect,echo,broadcast,polling,failover',
         '--worker-ttl',
@@ -108,7 +108,7 @@ test(
       Line & { target: string; scenario: string; error?: string; metrics?: Record<string, number | null>; ratios: Record<string, number> }
     >;
     const expected: Array<[string, string]> = [];
-    for (const target of ['nonstick', 'nonstick-cluster', 'socketio-ws'])
+    for (const target of ['nonstick', 'nonstick-node', 'nonstick-cluster', 'socketio-ws'])
       for (const s of ['connect', 'echo', 'broadcast', 'polling']) expected.push([target, s]);
     expected.push(['nonstick-cluster', 'failover']);
     for (const [target, scenario] of expected) {
@@ -119,7 +119,7 @@ test(
     }
     const metric = (target: string, scenario: string, key: string) => results.find((x) => x.target === target && x.scenario === scenario)?.metrics?.[key];
     // The harness measured something real: sessions connected, acks and deliveries arrived, server CPU was read.
-    for (const target of ['nonstick', 'nonstick-cluster', 'socketio-ws']) {
+    for (const target of ['nonstick', 'nonstick-node', 'nonstick-cluster', 'socketio-ws']) {
       assert.ok((metric(target, 'connect', 'connected') ?? 0) > 0, `${target}: connected`);
       assert.ok((metric(target, 'echo', 'acksPerSec') ?? 0) > 0, `${target}: echo acks`);
       assert.ok((metric(target, 'broadcast', 'deliveriesPerSec') ?? 0) > 0, `${target}: broadcast deliveries`);
@@ -133,6 +133,11 @@ test(
       lines.some((l) => l.type === 'goal'),
       'goals evaluated',
     );
+    // The node host's goals are ratios of two rows of this run: both rows were found.
+    for (const id of ['node-echo-cpu-sio-ws', 'node-polling-cpu-sio-ws']) {
+      const goal = lines.find((l) => l.type === 'goal' && l['id'] === id);
+      assert.ok(goal && typeof goal['value'] === 'number', `goal ${id} measured: ${JSON.stringify(goal)}`);
+    }
 
     // HTML: self-contained, with charts and the machine.
     const html = readFileSync(join(out, 'report.html'), 'utf8');

@@ -1,7 +1,7 @@
 /**
  * Nonstick worker running the bench app: the real worker (`startWorker`
  * from the `nonstick` package, configured by its own flags and environment:
- * `--port`, `--host`, `--redis-url`, `--worker-ttl`, ...).
+ * `--port`, `--host`, `--redis-url`, `--worker-ttl`, `--http-server`, ...).
  */
 import { loadConfig, startWorker } from 'nonstick';
 import { announce, benchApp, serverControl } from './app.js';
@@ -14,4 +14,9 @@ const worker = await startWorker(config, {
   },
 });
 serverControl(() => worker.stop());
-announce(worker.port, { workerId: worker.engine.workerId, server: 'nonstick', store: config.redisUrl ? 'redis' : 'memory' });
+announce(worker.port, {
+  workerId: worker.engine.workerId,
+  server: 'nonstick',
+  host: worker.engine.options.httpServer,
+  store: config.redisUrl ? 'redis' : 'memory',
+});

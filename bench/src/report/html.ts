@@ -9,6 +9,7 @@ const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;'
 
 const COLORS: Record<TargetId, string> = {
   nonstick: '#1d4ed8',
+  'nonstick-node': '#7c3aed',
   'nonstick-cluster': '#60a5fa',
   'socketio-ws': '#b45309',
   'socketio-uws': '#f59e0b',

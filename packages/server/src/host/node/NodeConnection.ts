@@ -7,11 +7,33 @@ export class NodeConnection<T> implements WsConnection<T> {
   readonly data: T;
   readonly #ws: WebSocket;
   readonly #maxBackpressure: number;
+  /** The socket is corked until the frames of the current read are handled. */
+  #batching = false;
+  readonly #flush = (): void => {
+    this.#batching = false;
+    this.#socket()?.uncork();
+  };
 
   constructor(ws: WebSocket, data: T, maxBackpressure: number) {
     this.#ws = ws;
     this.data = data;
     this.#maxBackpressure = maxBackpressure;
+  }
+
+  /**
+   * Called before each inbound message is handed to the engine. `ws` hands
+   * over every frame of one read synchronously, and each answer would be a
+   * writev of its own; corked until the next tick, the answers to one read
+   * leave in one syscall, as uWS corks around its handlers. (`ws` corks
+   * each frame itself; the counts nest.)
+   */
+  batchReplies(): void {
+    if (this.#batching) return;
+    const socket = this.#socket();
+    if (!socket || socket.destroyed) return;
+    this.#batching = true;
+    socket.cork();
+    process.nextTick(this.#flush);
   }
 
   send(frame: string | Uint8Array, compress: boolean): boolean {
@@ -29,11 +51,11 @@ export class NodeConnection<T> implements WsConnection<T> {
 
   /**
    * Writes made in `fn` leave in one writev when it returns. `ws` has no
-   * cork of its own, so this corks its socket (`_socket`, stable across
-   * ws 8); deflated frames are written later, after compression, uncorked.
+   * cork of its own, so this corks its socket; deflated frames are written
+   * later, after compression, uncorked.
    */
   cork(fn: () => void): void {
-    const socket = (this.#ws as unknown as { _socket?: Socket | null })._socket;
+    const socket = this.#socket();
     if (!socket || socket.destroyed) return fn();
     socket.cork();
     try {
@@ -55,5 +77,10 @@ export class NodeConnection<T> implements WsConnection<T> {
 
   bufferedAmount(): number {
     return this.#ws.bufferedAmount;
+  }
+
+  /** `ws`'s socket (`_socket`, stable across ws 8); null once `ws` let go of it. */
+  #socket(): Socket | null {
+    return (this.#ws as unknown as { _socket?: Socket | null })._socket ?? null;
   }
 }

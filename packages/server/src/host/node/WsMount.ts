@@ -84,6 +84,7 @@ export class WsMount<T> {
     // the engine learns of it through 'close'.
     ws.on('error', ignore);
     ws.on('message', (message: Buffer, isBinary: boolean) => {
+      conn.batchReplies();
       handlers.message(conn, isBinary ? message : message.toString('utf8'));
     });
     ws.once('close', (code: number) => {
