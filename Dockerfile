@@ -1,12 +1,15 @@
 # syntax=docker/dockerfile:1
 # Nonstick worker image: `docker build -t nonstick .`, then
 #   docker run -e REDIS_URL=redis://redis:6379 -p 3000:3000 nonstick
-# (see docker-compose.yml for the whole cluster). Node 20 on Debian bookworm:
-# the uWebSockets.js native binary needs glibc (2.36 here), so no Alpine.
+# (see docker-compose.yml for the whole cluster). Node 24 (Node 20 is end of
+# life) on Debian bookworm. No uWebSockets.js build loads on Node 24 with
+# bookworm's glibc 2.36, so the worker runs its node:http + ws host
+# (`--http-server auto` says so in its listening log line); see the README's
+# "Network hosts" for images that run uWS.
 
 # ---- build: install the workspace from the lockfile, compile, and cut a
 # production-only copy of the worker package with `pnpm deploy`.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 ENV CI=true PNPM_HOME=/pnpm PATH=/pnpm:$PATH
 # Same pnpm as package.json's packageManager (corepack's signature check
 # fails against some registries; npm works everywhere).
@@ -27,7 +30,7 @@ RUN pnpm --filter nonstick deploy --prod --legacy /out \
  && test -f /out/dist/src/bin.js
 
 # ---- runtime: node + the deployed package, nothing else.
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0
 WORKDIR /app
 COPY --from=build --chown=root:root /out /app/packages/nonstick

@@ -369,10 +369,10 @@ describe('Dockerfile', () => {
   const ins = dockerInstructions(text);
   const lastStage = Math.max(...ins.map((i) => i.stage));
 
-  it('is multi-stage: a build stage and a node:20-bookworm-slim runtime', () => {
+  it('is multi-stage: a build stage and a node:24-bookworm-slim runtime (a supported Node)', () => {
     const froms = ins.filter((i) => i.op === 'FROM');
     assert.ok(froms.length >= 2, 'at least two stages');
-    assert.match(froms[froms.length - 1]!.args, /^node:20-bookworm-slim\b/);
+    assert.match(froms[froms.length - 1]!.args, /^node:24-bookworm-slim\b/);
     assert.ok(
       ins.some((i) => i.op === 'COPY' && i.stage === lastStage && /--from=/.test(i.args)),
       'runtime copies from the build stage',
