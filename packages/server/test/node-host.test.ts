@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { Agent, createServer, type Server } from 'node:http';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect as connectH2, createSecureServer } from 'node:http2';
 import { request as httpsRequest } from 'node:https';
 import { connect, createServer as createNetServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import express from 'express';
 import Fastify from 'fastify';
@@ -19,6 +15,7 @@ import { createHost, defaultHostChoice } from '../src/host/select.js';
 import { probeUws } from '../src/uws.js';
 import { closed, ENGINE_PATH, get, LIMITS, nextMessage, openWs, until } from './host-contract/harness.js';
 import { runHostContract } from './host-contract/index.js';
+import { selfSigned } from './helpers/tls.js';
 
 runHostContract('NodeHost', () => new NodeHost());
 
@@ -153,23 +150,6 @@ describe('NodeHost attached to a user server', () => {
     await echoes(`ws://127.0.0.1:${port}${ENGINE_PATH}/`);
   });
 });
-
-/** A throwaway self-signed certificate for 127.0.0.1, or null without openssl. */
-function selfSigned(): { key: Buffer; cert: Buffer } | null {
-  const dir = mkdtempSync(join(tmpdir(), 'nodehost-tls-'));
-  try {
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
-      { stdio: 'ignore' },
-    );
-    return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
-  } catch {
-    return null;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describe('NodeHost attached to an HTTP/2 server (allowHTTP1)', () => {
   it('answers HTTP/2 and HTTPS/1.1 requests and takes websockets over TLS', async (t) => {

@@ -8,18 +8,15 @@
  * `NONSTICK_HTTP_SERVER` asks for; the attached servers are node's by nature.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import express from 'express';
 import Fastify from 'fastify';
 import { loadUws, probeUws, Server, type ServerOptions } from '@nonstick/server';
 import { connectSio, type SioClient, type SioMode } from '../clients/sio.js';
 import { waitUntil } from '../support/wait.js';
+import { selfSigned } from '@nonstick/server/testing';
 
 const modes: SioMode[] = ['polling', 'websocket', 'upgrade'];
 const LOOPBACK: ServerOptions = { address: '127.0.0.1' };
@@ -174,23 +171,6 @@ describe("socket.io's attach errors", () => {
     }
   });
 });
-
-/** A throwaway self-signed certificate for 127.0.0.1, or null without openssl. */
-function selfSigned(): { key: Buffer; cert: Buffer } | null {
-  const dir = mkdtempSync(join(tmpdir(), 'nonstick-attach-'));
-  try {
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
-      { stdio: 'ignore' },
-    );
-    return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
-  } catch {
-    return null;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describe('new Server(httpsServer)', () => {
   it('serves socket.io-client 4.x over TLS next to the app', async (t) => {
