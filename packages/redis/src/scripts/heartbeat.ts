@@ -40,7 +40,7 @@ export const heartbeat = {
   keys: 5,
   prelude: true,
   lua: `
-local f = redis.call('HMGET', KS, 'h', 'c', 'du', 'hm', 'dl', 'np', 'pt', 'pe', 'ce')
+local f = redis.call('HMGET', KS, 'h', 'c', 'du', 'hm', 'dl', 'np', 'pt', 'pe', 'ce', 'g')
 if f[1] ~= '1' or f[2] then return 0 end
 local now = tonumber(ARGV[2])
 local due = tonumber(f[3])
@@ -48,7 +48,16 @@ if due > now then return {'s', due} end
 local deadline = tonumber(f[5])
 if f[4] == 'client' or deadline > 0 then
   if now >= deadline then
-    if f[9] ~= '' then redis.call('RPUSH', KQ, f[9]) end
+    local engine_io = f[10] == 'eio4' or f[10] == 'eio3'
+    local w = redis.call('HMGET', KS, 'ww', 'wp')
+    if engine_io then
+      -- As engine.io: gone at once. Only a waiting poll hears the close; the
+      -- client's next request gets Session ID unknown.
+      redis.call('DEL', KQ)
+      redis.call('HDEL', KS, 'fr', 'fl')
+    end
+    local heard = not engine_io or (w[1] and w[2] ~= '*')
+    if heard and f[9] ~= '' then redis.call('RPUSH', KQ, f[9]) end
     return {'t', close_session(ARGV[1], 'ping timeout', true, ARGV[3])}
   end
   redis.call('HSET', KS, 'du', deadline)

@@ -377,7 +377,7 @@ export class MemoryStore implements Store {
       if (!s || s.closed !== null || !s.storeHeartbeat || s.due > now) continue;
       if (s.init.heartbeat === 'client' || s.deadline > 0) {
         if (now >= s.deadline) {
-          this.#close(sid, s, 'ping timeout', [s.init.closeEntry], true);
+          this.#timeOut(sid, s);
           result.timedOut++;
         } else {
           this.#schedule(sid, s, s.deadline);
@@ -476,6 +476,24 @@ export class MemoryStore implements Store {
       if (this.cluster.sessions.get(sid) === s) this.#remove(sid, s);
     }, this.limits.closeLinger);
     timer.unref();
+  }
+
+  /**
+   * As engine.io, an Engine.IO session that timed out is gone at once: only a
+   * poll waiting right now hears the close, anything queued is dropped, and
+   * the client's next request gets `Session ID unknown`. Legacy sessions keep
+   * their queue for the lingering record's last poll.
+   */
+  #timeOut(sid: string, s: MemSession): void {
+    if (s.init.generation !== 'eio4' && s.init.generation !== 'eio3') {
+      this.#close(sid, s, 'ping timeout', [s.init.closeEntry], true);
+      return;
+    }
+    const waiting = s.waiter !== null && s.waiter.pollId !== PERSISTENT;
+    s.queue = [];
+    s.inflight = [];
+    s.inflightRequest = '';
+    this.#close(sid, s, 'ping timeout', waiting ? [s.init.closeEntry] : [], true);
   }
 
   #remove(sid: string, s: MemSession): void {

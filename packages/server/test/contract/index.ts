@@ -563,6 +563,24 @@ export function runStoreContract(name: string, factory: ContractFactory): void {
       assert.equal((await a!.store.get(id))?.closed, 'ping timeout');
     });
 
+    it('forgets a timed-out Engine.IO session at once: only a waiting poll hears the close', async () => {
+      const [a, b] = await cluster(2);
+      const idle = sid();
+      const waiting = sid();
+      await a!.store.create(sessionInit(idle, a!.id, { pingInterval: 100, pingTimeout: 50 }));
+      await a!.store.create(sessionInit(waiting, a!.id, { pingInterval: 100, pingTimeout: 50 }));
+      const t0 = Date.now();
+      await tick(Math.max(0, t0 + 105 - Date.now()));
+      assert.equal((await b!.store.sweepHeartbeats(Date.now(), 100)).pinged, 2);
+      assert.deepEqual(await b!.store.poll(waiting, 'polling', 'p'), { kind: 'data', entries: ['2'], generation: 'eio4', flags: '' });
+      assert.deepEqual(await b!.store.poll(waiting, 'polling', 'p2'), { kind: 'wait' });
+      await a!.store.push(idle, ['4queued']);
+      const r = await b!.store.sweepHeartbeats(Date.now() + 100, 100);
+      assert.equal(r.timedOut, 2);
+      assert.deepEqual(await b!.store.poll(idle, 'polling', 'late'), { kind: 'unknown' }, 'the ping and the message went with the session');
+      assert.deepEqual(await b!.store.poll(waiting, 'polling', 'p2'), { kind: 'data', entries: ['1'], generation: 'eio4', flags: '' });
+    });
+
     it('tells the owner of a ping timeout even when the owner swept it', async () => {
       const [a] = await cluster(1);
       const id = sid();

@@ -149,6 +149,26 @@ function wholeAnswers(run: Run): void {
     }
   });
 
+  it("answers a client's Connection: close with Connection: close, streams too, and a keep-alive agent never reuses the socket", async () => {
+    const r = await run();
+    r.script.request = (res, info) => {
+      if (info.query['stream'] === undefined) return res.send(200, TEXT, info.query['n'] ?? '', false);
+      res.startStream(200, TEXT, 'a');
+      res.endStream('b');
+    };
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (let i = 0; i < 6; i++) {
+        const stream = i % 3 === 2;
+        const answer = await get(`${r.base}${ENGINE_PATH}/?n=${i}${stream ? '&stream' : ''}`, { agent, headers: { Connection: 'close' } });
+        assert.equal(answer.text, stream ? 'ab' : String(i));
+        assert.equal(answer.headers['connection'], 'close', `answer ${i}`);
+      }
+    } finally {
+      agent.destroy();
+    }
+  });
+
   it('never leaves fetch() a socket the server is closing', async () => {
     const r = await run();
     r.script.request = (res, info) => res.send(200, TEXT, info.query['n'] ?? '', info.query['close'] === '1');

@@ -42,7 +42,7 @@ export class UwsHost implements Host {
 
   mount<T>(path: string, handlers: EngineHandlers<T>, limits: WsLimits): void {
     const pattern = `${path}/*`;
-    this.#app.any(pattern, (res, req) => handlers.request(new UwsResponse(res), snapshotRequest(req, res)));
+    this.#app.any(pattern, (res, req) => handlers.request(UwsResponse.forRequest(res, req), snapshotRequest(req, res)));
     this.#app.ws<UwsSlot<T>>(pattern, {
       compression: limits.perMessageDeflate ? this.#uws.SHARED_COMPRESSOR : this.#uws.DISABLED,
       // uWS drops an oversize message's connection without a close frame;
@@ -73,12 +73,12 @@ export class UwsHost implements Host {
   }
 
   route(path: string, handler: RouteHandler): void {
-    this.#app.get(path, (res, req) => handler(new UwsResponse(res), snapshotRequest(req, res)));
+    this.#app.get(path, (res, req) => handler(UwsResponse.forRequest(res, req), snapshotRequest(req, res)));
   }
 
   listen(port: number, host: string): Promise<number> {
     if (!this.#owned) return Promise.reject(new Error('UwsHost.attach(app): the app is listened on by its owner'));
-    this.#app.any('/*', (res) => new UwsResponse(res).send(404, [], 'Not Found', false));
+    this.#app.any('/*', (res, req) => UwsResponse.forRequest(res, req).send(404, [], 'Not Found', false));
     const uws = this.#uws;
     // The typings lack the (host, port, options, cb) form the binary has.
     // eslint-disable-next-line @typescript-eslint/unbound-method -- called with the app as `this` below
@@ -115,7 +115,7 @@ function onUpgrade<T>(handlers: EngineHandlers<T>, res: HttpResponse, req: HttpR
   const key = req.getHeader('sec-websocket-key');
   const protocol = req.getHeader('sec-websocket-protocol');
   const extensions = req.getHeader('sec-websocket-extensions');
-  const raw = new UwsResponse(res, true);
+  const raw = UwsResponse.forRequest(res, req, true);
   const upgrade: WsUpgrade<T> = {
     accept(data: T): boolean {
       if (!raw.writable) return false;

@@ -1,4 +1,4 @@
-import type { HttpResponse } from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import type { HeaderList } from '../../http/cors.js';
 import { statusLine } from '../../http/status.js';
 import type { RawResponse } from '../Host.js';
@@ -19,10 +19,19 @@ export class UwsResponse implements RawResponse {
   /** Body chunks are still to come. */
   #bodyPending = false;
 
+  /** The request said `Connection: close`: uWS ends the connection after the answer, without saying so. */
+  readonly #clientCloses: boolean;
+
+  /** The answer to `req`; read before the handler returns (uWS invalidates `req` then). */
+  static forRequest(res: HttpResponse, req: HttpRequest, upgrade = false): UwsResponse {
+    return new UwsResponse(res, upgrade, asksToClose(req.getHeader('connection')));
+  }
+
   /** `upgrade`: this answers a websocket upgrade request, so only a refusal is ever sent through it. */
-  constructor(res: HttpResponse, upgrade = false) {
+  constructor(res: HttpResponse, upgrade = false, clientCloses = false) {
     this.#res = res;
     this.#upgrade = upgrade;
+    this.#clientCloses = clientCloses;
     res.onAborted(() => {
       this.#aborted = true;
       const cb = this.#onAborted;
@@ -45,14 +54,15 @@ export class UwsResponse implements RawResponse {
   send(status: number, headers: HeaderList, body: string | Uint8Array, close: boolean): void {
     if (!this.writable) return;
     // A refused upgrade's connection is never reused (the host contract).
-    const closeConnection = close || this.#upgrade;
+    const closeConnection = close || this.#upgrade || this.#clientCloses;
     this.finish();
     const res = this.#res;
     res.cork(() => {
       writeHead(res, status, headers);
       // uWS says `Connection: close` itself when `end` closes the connection,
-      // but not for an answer given before the request body was read (413).
-      if (closeConnection && this.#bodyPending) res.writeHeader('Connection', 'close');
+      // but not for an answer given before the request body was read (413),
+      // nor when the client asked for the close (RFC 9112 9.6: the server should still say it).
+      if (closeConnection && (this.#bodyPending || this.#clientCloses)) res.writeHeader('Connection', 'close');
       res.end(body, closeConnection);
     });
   }
@@ -62,6 +72,8 @@ export class UwsResponse implements RawResponse {
     const res = this.#res;
     res.cork(() => {
       writeHead(res, status, headers);
+      // Keep-alive agents reuse a connection unless the answer says it ends.
+      if (this.#clientCloses) res.writeHeader('Connection', 'close');
       res.write(first);
     });
   }
@@ -105,4 +117,9 @@ export class UwsResponse implements RawResponse {
 function writeHead(res: HttpResponse, status: number, headers: HeaderList): void {
   res.writeStatus(statusLine(status));
   for (const [k, v] of headers) res.writeHeader(k, v);
+}
+
+/** Whether a `Connection` header carries the `close` token. */
+function asksToClose(connection: string): boolean {
+  return connection.split(',').some((token) => token.trim().toLowerCase() === 'close');
 }
