@@ -45,21 +45,29 @@ describe('engine options and transports in detail', () => {
   after(() => server.close());
 
   it('JSONP: the handshake and polls are ___eio[n]("…"); POSTs are form bodies with d=', async () => {
-    const hs = await http(`${base}?EIO=4&transport=polling&j=3`);
-    assert.match(String(hs.headers['content-type']), /text\/javascript/);
-    const m = /^___eio\[3\]\((.*)\);$/s.exec(hs.text);
-    assert.ok(m, hs.text);
-    const sid = openData(JSON.parse(m[1]!)).sid;
-    const body = `d=${encodeURIComponent('4line one\\nstill one\u2028')}`;
-    const post = await http(`${base}?EIO=4&transport=polling&j=3&sid=${sid}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body,
-    });
-    assert.equal(post.text, 'ok');
-    const poll = await http(`${base}?EIO=4&transport=polling&j=4&sid=${sid}`);
-    // \u2028 must be escaped: it ends a line in JavaScript source.
-    assert.equal(poll.text, '___eio[4]("4line one\\nstill one\\u2028");');
+    // Its own engine with default heartbeats: the suite's 200 ms pings would put a `2` (or, past
+    // 350 ms on a loaded machine, the close) into the exact poll answer this test checks.
+    const own = await startEngine({});
+    try {
+      const base = `${own.url}/engine.io/`;
+      const hs = await http(`${base}?EIO=4&transport=polling&j=3`);
+      assert.match(String(hs.headers['content-type']), /text\/javascript/);
+      const m = /^___eio\[3\]\((.*)\);$/s.exec(hs.text);
+      assert.ok(m, hs.text);
+      const sid = openData(JSON.parse(m[1]!)).sid;
+      const body = `d=${encodeURIComponent('4line one\\nstill one\u2028')}`;
+      const post = await http(`${base}?EIO=4&transport=polling&j=3&sid=${sid}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body,
+      });
+      assert.equal(post.text, 'ok');
+      const poll = await http(`${base}?EIO=4&transport=polling&j=4&sid=${sid}`);
+      // \u2028 must be escaped: it ends a line in JavaScript source.
+      assert.equal(poll.text, '___eio[4]("4line one\\nstill one\\u2028");');
+    } finally {
+      await own.close();
+    }
   });
 
   it('CORS: preflight, allowed origins echoed with credentials, others refused, Vary set', async () => {
