@@ -9,7 +9,7 @@ import { NOOP_METRICS, type Metrics, type MetricsErrorCode } from '../metrics/Me
 import { MemoryStore } from '../store/MemoryStore.js';
 import type { Generation, IngestResult, SessionRecord, Store, WorkerMessage } from '../store/Store.js';
 import { dialectOf } from './dialects.js';
-import { EngineEntry } from './EngineEntry.js';
+import { EngineEntry, type PathHandler } from './EngineEntry.js';
 import { EngineSocket, type SocketHost } from './EngineSocket.js';
 import { ERROR_MESSAGES, errorStatus, type ConnectionErrorEvent, type EngineErrorCode } from './errors.js';
 import { parseHandshake, upgradesFor, type HandshakeRecord, type Rejection } from './handshake.js';
@@ -125,6 +125,11 @@ export class Engine extends EventEmitter implements SocketHost, EngineServices {
     this.#host = host;
     host.mount(this.options.path, this.#entry, this.#wsLimits());
     return this;
+  }
+
+  /** Answers requests under the engine's path that no protocol claims (socket.io's `serveClient`). */
+  serveOther(handler: PathHandler): void {
+    this.#entry.serveOther(handler);
   }
 
   /**
