@@ -92,6 +92,8 @@ export class EngineEntry implements EngineHandlers<WsData> {
         if (h) ex.headers = h;
       }
     }
+    const added = engine.answerHeaders(info);
+    if (added.length > 0) ex.headers = [...ex.headers, ...added];
     await this.#t.polling.handle(ex, info);
   }
 
@@ -105,6 +107,7 @@ export class EngineEntry implements EngineHandlers<WsData> {
       ex.respond(404, 'text/plain', 'Not Found', undefined, true);
       return;
     }
+    ex.headers = engine.answerHeaders(info);
     await this.#t.websocket.upgrade(ex, info, upgrade);
   }
 }
