@@ -4,8 +4,9 @@ import { after, afterEach, describe, it } from 'node:test';
 import { io as connectClient, type Socket as ClientSocket } from 'socket.io-client';
 import { WebSocket } from 'ws';
 import type { HeaderObject } from '../src/engine/answerHeaders.js';
+import type { ConnectionErrorEvent } from '../src/engine/errors.js';
 import type { RequestInfo } from '../src/http/RequestInfo.js';
-import { Server } from '../src/sio/Server.js';
+import { Server, type ServerOptions } from '../src/sio/Server.js';
 import { until } from './helpers/engine.js';
 
 const servers: Server[] = [];
@@ -25,8 +26,8 @@ interface Seen {
 }
 
 /** A Server whose engine adds a cookie to handshake answers and a header to every answer, recording each call. */
-async function start(httpServer: 'auto' | 'node'): Promise<{ io: Server; url: string; seen: Seen[] }> {
-  const io = new Server({ address: '127.0.0.1', httpServer }).listen(0);
+async function start(httpServer: 'auto' | 'node', opts: ServerOptions = {}): Promise<{ io: Server; url: string; seen: Seen[] }> {
+  const io = new Server({ address: '127.0.0.1', httpServer, ...opts }).listen(0);
   servers.push(io);
   const seen: Seen[] = [];
   const record = (event: Seen['event'], req: RequestInfo): void => {
@@ -103,16 +104,58 @@ for (const host of ['auto', 'node'] as const) {
   });
 }
 
+/** A raw websocket handshake: the 101 answer, and the first frame (the open packet), listened for from the start. */
+function upgradeAnswer(url: string): Promise<{ ws: WebSocket; res: IncomingMessage; first: Promise<string> }> {
+  const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
+  const first = new Promise<string>((resolve) => ws.once('message', (m: Buffer) => resolve(m.toString())));
+  return new Promise((resolve, reject) => {
+    ws.once('upgrade', (res) => resolve({ ws, res, first }));
+    ws.once('error', reject);
+  });
+}
+
 describe('engine headers on the websocket 101 (node host)', () => {
   it('adds them to the 101 answer', async () => {
     const { url } = await start('node');
-    const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
-    const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      ws.once('upgrade', resolve);
-      ws.once('error', reject);
-    });
+    const { ws, res } = await upgradeAnswer(url);
     assert.equal(res.headers['x-nonstick-test'], 'yes');
     assert.deepEqual(res.headers['set-cookie'], ['greeting=hello; Path=/', 'second=2; Path=/']);
     ws.close();
   });
 });
+
+describe('cookie on a websocket handshake (node host)', () => {
+  it('sets the session cookie on the 101, as engine.io does', async () => {
+    const io = new Server({ address: '127.0.0.1', httpServer: 'node', cookie: true }).listen(0);
+    servers.push(io);
+    const { ws, res, first } = await upgradeAnswer(`http://127.0.0.1:${await io.listening}`);
+    const { sid } = JSON.parse((await first).slice(1)) as { sid: string };
+    assert.deepEqual(res.headers['set-cookie'], [`io=${sid}; Path=/; HttpOnly; SameSite=Lax`]);
+    ws.close();
+  });
+});
+
+for (const host of ['auto', 'node'] as const) {
+  describe(`engine connection_error (${host} host, socket.io-client 4.x)`, () => {
+    for (const transport of ['polling', 'websocket']) {
+      it(`reports an allowRequest refusal of a ${transport} handshake with the request, code, message and context`, async () => {
+        const io = new Server({
+          address: '127.0.0.1',
+          httpServer: host,
+          allowRequest: (req, cb) => (req.query['deny'] ? cb('go away', false) : cb(null, true)),
+        }).listen(0);
+        servers.push(io);
+        const url = `http://127.0.0.1:${await io.listening}`;
+        const reported = new Promise<ConnectionErrorEvent>((resolve) => io.engine.once('connection_error', resolve));
+        const refused = connect(url, { transports: [transport], query: { deny: '1' } });
+        await assert.rejects(refused);
+        const e = await reported;
+        assert.equal(e.code, 4);
+        assert.equal(e.message, 'Forbidden');
+        assert.deepEqual(e.context, { message: 'go away' });
+        assert.equal(e.req.query['deny'], '1');
+        assert.equal(e.req.query['transport'], transport);
+      });
+    }
+  });
+}
