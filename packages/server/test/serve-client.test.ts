@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { get, type IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runInNewContext } from 'node:vm';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { Server, type ServerOptions } from '../src/sio/Server.js';
 
 const pkgFile = createRequire(import.meta.url).resolve('socket.io-client/package.json');
@@ -44,6 +46,28 @@ for (const host of ['auto', 'node'] as const) {
         assert.equal(res.headers.get('cache-control'), 'public, max-age=0');
         const type = name.endsWith('.map') ? 'application/json' : 'application/javascript';
         assert.equal(res.headers.get('content-type'), `${type}; charset=utf-8`);
+      }
+    });
+
+    it('compresses as Accept-Encoding prefers (br, gzip, deflate), like socket.io', async () => {
+      const url = await start({ httpServer: host });
+      const file = readFileSync(join(dist, 'socket.io.js'));
+      const cases: Array<[string, string | null, (b: Buffer) => Buffer]> = [
+        ['gzip, deflate, br', 'gzip', gunzipSync],
+        ['br;q=1, gzip;q=0.5', 'br', brotliDecompressSync],
+        ['deflate', 'deflate', inflateSync],
+        ['identity', null, (b) => b],
+      ];
+      for (const [accept, coding, decode] of cases) {
+        // node:http.get: fetch would decompress and hide what was sent.
+        const res = await new Promise<IncomingMessage>((resolve, reject) =>
+          get(`${url}/socket.io/socket.io.js`, { headers: { 'accept-encoding': accept } }, resolve).on('error', reject),
+        );
+        const chunks: Buffer[] = [];
+        for await (const chunk of res) chunks.push(chunk as Buffer);
+        assert.equal(res.statusCode, 200, accept);
+        assert.equal(res.headers['content-encoding'], coding ?? undefined, accept);
+        assert.deepEqual(decode(Buffer.concat(chunks)), file, accept);
       }
     });
 

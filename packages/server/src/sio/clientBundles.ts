@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { PathHandler } from '../engine/EngineEntry.js';
+import type { HeaderList } from '../http/cors.js';
+import { encode, preferredCoding } from '../http/encoding.js';
 import type { Exchange } from '../http/Exchange.js';
 import type { RequestInfo } from '../http/RequestInfo.js';
 
@@ -12,8 +14,9 @@ const BUNDLE = /^\/socket\.io(\.msgpack|\.esm)?(\.min)?\.js(\.map)?$/;
  * socket.io's `serveClient`: the browser bundles of the installed
  * socket.io-client (`<path>/socket.io.js`, `.min.js`, `.esm.min.js`,
  * `.msgpack.min.js` and their `.map`s), with the client's version as a
- * strong ETag, so `If-None-Match` gets 304 exactly as from socket.io.
- * Files are read once, on first request, and kept.
+ * strong ETag, so `If-None-Match` gets 304 exactly as from socket.io, and
+ * compressed (br, gzip or deflate) as the client's `Accept-Encoding` asks.
+ * Files are read and compressed once, on first request, and kept.
  */
 export function clientBundles(base: string): PathHandler {
   const require = createRequire(import.meta.url);
@@ -22,6 +25,8 @@ export function clientBundles(base: string): PathHandler {
   const dist = join(dirname(pkgFile), 'dist');
   const etag = `"${version}"`;
   const files = new Map<string, Buffer>();
+  /** Each bundle compressed once per coding, as clients first ask for it. */
+  const compressed = new Map<string, Promise<Buffer>>();
   return (ex: Exchange, info: RequestInfo): boolean => {
     if (info.method !== 'GET' || !info.path.startsWith(base)) return false;
     const name = info.path.slice(base.length);
@@ -36,10 +41,22 @@ export function clientBundles(base: string): PathHandler {
     if (!body) return false;
     files.set(name, body);
     const type = name.endsWith('.map') ? 'application/json' : 'application/javascript';
-    ex.respond(200, `${type}; charset=utf-8`, body, [
+    const headers: HeaderList = [
       ['Cache-Control', 'public, max-age=0'],
       ['ETag', etag],
-    ]);
+    ];
+    const coding = preferredCoding(info.headers['accept-encoding']);
+    if (!coding) {
+      ex.respond(200, `${type}; charset=utf-8`, body, headers);
+      return true;
+    }
+    const key = `${coding} ${name}`;
+    const encoded = compressed.get(key) ?? encode(body, coding);
+    compressed.set(key, encoded);
+    encoded.then(
+      (data) => ex.respond(200, `${type}; charset=utf-8`, data, [...headers, ['Content-Encoding', coding]]),
+      () => ex.respond(200, `${type}; charset=utf-8`, body, headers),
+    );
     return true;
   };
 }
