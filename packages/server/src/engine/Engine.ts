@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { flashPolicyXml } from '@nonstick/protocol';
 import type { Host, WsLimits } from '../host/Host.js';
+import type { HeaderList } from '../http/cors.js';
 import { createHost } from '../host/select.js';
 import { resolveCookie, serializeCookie } from '../http/cookie.js';
 import type { Exchange } from '../http/Exchange.js';
@@ -8,8 +9,9 @@ import type { RequestInfo } from '../http/RequestInfo.js';
 import { NOOP_METRICS, type Metrics, type MetricsErrorCode } from '../metrics/Metrics.js';
 import { MemoryStore } from '../store/MemoryStore.js';
 import type { Generation, IngestResult, SessionRecord, Store, WorkerMessage } from '../store/Store.js';
+import { headerList, type HeaderObject } from './answerHeaders.js';
 import { dialectOf } from './dialects.js';
-import { EngineEntry } from './EngineEntry.js';
+import { EngineEntry, type PathHandler } from './EngineEntry.js';
 import { EngineSocket, type SocketHost } from './EngineSocket.js';
 import { ERROR_MESSAGES, errorStatus, type ConnectionErrorEvent, type EngineErrorCode } from './errors.js';
 import { parseHandshake, upgradesFor, type HandshakeRecord, type Rejection } from './handshake.js';
@@ -30,6 +32,10 @@ import { WorkerRpc } from './WorkerRpc.js';
 export interface EngineEvents {
   connection: [socket: EngineSocket];
   connection_error: [event: ConnectionErrorEvent];
+  /** engine.io's: before the answer to a request without a session (a handshake); headers set here are added to it. */
+  initial_headers: [headers: HeaderObject, req: RequestInfo];
+  /** engine.io's: before every answer under the path (polling answers; the 101 on the node host); headers set here are added. */
+  headers: [headers: HeaderObject, req: RequestInfo];
   /** A dead worker's websocket session that could not be taken over was closed; `state` is what the layers above had saved for it. */
   reap: [record: SessionRecord, state: Record<string, string>];
   /** The store failed; requests get 503 meanwhile. */
@@ -125,6 +131,11 @@ export class Engine extends EventEmitter implements SocketHost, EngineServices {
     this.#host = host;
     host.mount(this.options.path, this.#entry, this.#wsLimits());
     return this;
+  }
+
+  /** Answers requests under the engine's path that no protocol claims (socket.io's `serveClient`). */
+  serveOther(handler: PathHandler): void {
+    this.#entry.serveOther(handler);
   }
 
   /**
@@ -244,6 +255,16 @@ export class Engine extends EventEmitter implements SocketHost, EngineServices {
 
   socketClosed(socket: EngineSocket): void {
     if (this.sockets.get(socket.id) === socket) this.sockets.delete(socket.id);
+  }
+
+  /** Emits `initial_headers` (a request without `sid`) and `headers`; returns what their listeners added. */
+  answerHeaders(info: RequestInfo): HeaderList {
+    const initial = !info.query['sid'] && this.listenerCount('initial_headers') > 0;
+    if (!initial && this.listenerCount('headers') === 0) return [];
+    const headers: HeaderObject = {};
+    if (initial) this.emit('initial_headers', headers, info);
+    this.emit('headers', headers, info);
+    return headerList(headers);
   }
 
   /** Set-Cookie for a handshake answer, if configured. */

@@ -10,6 +10,12 @@ import { routeOf } from './routes.js';
 import type { EngineServices } from './services.js';
 import type { WebSocketTransport } from './WebSocketTransport.js';
 
+/**
+ * Answers a request under the engine's path that no protocol claims (e.g.
+ * socket.io's client bundles); true if it answered.
+ */
+export type PathHandler = (ex: Exchange, info: RequestInfo) => boolean;
+
 export interface Transports {
   polling: PollingTransport;
   websocket: WebSocketTransport;
@@ -26,6 +32,7 @@ export interface Transports {
 export class EngineEntry implements EngineHandlers<WsData> {
   readonly #engine: EngineServices;
   readonly #t: Transports;
+  readonly #others: PathHandler[] = [];
 
   constructor(engine: EngineServices, transports: Transports) {
     this.#engine = engine;
@@ -42,6 +49,11 @@ export class EngineEntry implements EngineHandlers<WsData> {
     this.#handleUpgrade(ex, info, upgrade).catch((err) => this.#engine.storeUnavailable(ex, err));
   }
 
+  /** Adds a handler for requests under the path that no protocol claims. */
+  serveOther(handler: PathHandler): void {
+    this.#others.push(handler);
+  }
+
   open(ws: WsConnection<WsData>): void {
     this.#t.websocket.open(ws);
   }
@@ -56,8 +68,9 @@ export class EngineEntry implements EngineHandlers<WsData> {
 
   async #handleHttp(ex: Exchange, info: RequestInfo): Promise<void> {
     const engine = this.#engine;
-    await engine.ready;
     const route = routeOf(engine.options.path, info.path);
+    if (route.kind === 'none' && this.#others.some((h) => h(ex, info))) return;
+    await engine.ready;
     if (route.kind === 'legacy' && this.#t.legacy) return this.#t.legacy.handle(ex, info, route);
     if (route.kind === 'sio06' && this.#t.sio06) return this.#t.sio06.handle(ex, info, route);
     if (route.kind === 'none' || route.kind === 'sio06') {
@@ -79,6 +92,8 @@ export class EngineEntry implements EngineHandlers<WsData> {
         if (h) ex.headers = h;
       }
     }
+    const added = engine.answerHeaders(info);
+    if (added.length > 0) ex.headers = [...ex.headers, ...added];
     await this.#t.polling.handle(ex, info);
   }
 
@@ -92,6 +107,7 @@ export class EngineEntry implements EngineHandlers<WsData> {
       ex.respond(404, 'text/plain', 'Not Found', undefined, true);
       return;
     }
+    ex.headers = engine.answerHeaders(info);
     await this.#t.websocket.upgrade(ex, info, upgrade);
   }
 }

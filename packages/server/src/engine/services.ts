@@ -1,3 +1,4 @@
+import type { HeaderList } from '../http/cors.js';
 import type { Exchange } from '../http/Exchange.js';
 import type { RequestInfo } from '../http/RequestInfo.js';
 import type { Metrics } from '../metrics/Metrics.js';
@@ -54,6 +55,8 @@ export interface EngineServices {
   /** The store could not be reached: a clear 503, the request's session untouched. */
   storeUnavailable(ex: Exchange, err: unknown): void;
   storeFailed(err: unknown, context: string): void;
+  /** Emits `initial_headers` (a request without `sid`) and `headers`; returns what their listeners added. */
+  answerHeaders(info: RequestInfo): HeaderList;
   /** Set-Cookie for a handshake answer, if configured. */
   handshakeHeaders(sid: string): Array<[string, string]>;
 }

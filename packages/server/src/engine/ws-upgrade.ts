@@ -24,7 +24,7 @@ export function wsData(sid: string, kind: WsData['kind'], generation: Generation
   };
 }
 
-/** Answers the upgrade with 101; false if the client is gone. */
+/** Answers the upgrade with 101 (with the exchange's headers where the host can); false if the client is gone. */
 export function acceptUpgrade(ex: Exchange, upgrade: WsUpgrade<WsData>, ud: WsData): boolean {
-  return ex.takeOver() && upgrade.accept(ud);
+  return ex.takeOver() && upgrade.accept(ud, ex.headers);
 }

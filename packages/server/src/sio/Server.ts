@@ -14,6 +14,7 @@ import type { SessionRecord } from '../store/Store.js';
 import type { BroadcastOperator } from './BroadcastOperator.js';
 import { checkAttach, closeServer, isHost, isOptionsArgument, serverListening, type AttachTarget } from './attachTarget.js';
 import { Client } from './Client.js';
+import { clientBundles } from './clientBundles.js';
 import { ClusterRequests } from './ClusterRequests.js';
 import { Namespace, type ExtendedError, type NamespaceMiddleware } from './Namespace.js';
 import { ParentNamespace, type NamespaceMatcher } from './ParentNamespace.js';
@@ -64,6 +65,8 @@ export interface ServerOptions extends EngineOptions {
   parser?: CustomParser;
   /** The interface `new Server(port)` and `io.listen(port)` bind (default `'0.0.0.0'`, every IPv4 interface). */
   address?: string;
+  /** Serve socket.io-client's browser bundles under the path, like socket.io (default true). */
+  serveClient?: boolean;
 }
 
 export interface ResolvedServerOptions {
@@ -174,10 +177,12 @@ export class Server<
       trustProxy: _t,
       parser,
       address: _a,
+      serveClient,
       ...engineOpts
     } = opts;
     this.parser = parser ? new ParserCodec(parser) : null;
     this.engine = new Engine({ path: '/socket.io', ...engineOpts });
+    if (serveClient ?? true) this.engine.serveOther(clientBundles(this.engine.options.path));
     this.bus = bus ?? new MemoryBus({ retention: Server.retentionFor(opts), onError: (err) => this.#report(err, 'bus handler', 'listener') });
     this.requests = new ClusterRequests(
       this.engine,

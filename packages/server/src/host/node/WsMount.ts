@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { HeaderList } from '../../http/cors.js';
 import type { RequestInfo } from '../../http/RequestInfo.js';
 import type { EngineHandlers, WsLimits, WsUpgrade } from '../Host.js';
 import { NodeConnection } from './NodeConnection.js';
@@ -51,28 +52,37 @@ export class WsMount<T> {
     this.#pending.add(res);
     socket.once('close', () => this.#pending.delete(res));
     const upgrade: WsUpgrade<T> = {
-      accept: (data) => {
+      accept: (data, headers = []) => {
         if (!res.open) return false;
         socket.off('data', onData);
         socket.off('end', onEnd);
-        return this.#accept(req, socket, early.length > 0 ? Buffer.concat([head, ...early]) : head, res, data);
+        return this.#accept(req, socket, early.length > 0 ? Buffer.concat([head, ...early]) : head, res, data, headers);
       },
     };
     this.#handlers.upgrade(res, info, upgrade);
   }
 
   /** The socket is still flowing: `ws` adds its 'data' listener before any more can arrive. */
-  #accept(req: IncomingMessage, socket: Duplex, head: Buffer, res: SocketResponse, data: T): boolean {
+  #accept(req: IncomingMessage, socket: Duplex, head: Buffer, res: SocketResponse, data: T, headers: HeaderList): boolean {
     res.handOver();
     this.#pending.delete(res);
     let opened = false;
+    const addHeaders = (lines: string[]): void => {
+      for (const [name, value] of headers) lines.push(`${name}: ${value}`);
+    };
     // With no verifyClient, `ws` completes the handshake synchronously: the
-    // callback has run (or the handshake was refused with a 400) on return.
-    this.#wss.handleUpgrade(req, socket, head, (ws) => {
-      opened = true;
-      socket.removeListener('error', ignore);
-      this.#open(ws, data);
-    });
+    // callback has run (or the handshake was refused with a 400) on return,
+    // so its 'headers' event is this upgrade's.
+    if (headers.length > 0) this.#wss.on('headers', addHeaders);
+    try {
+      this.#wss.handleUpgrade(req, socket, head, (ws) => {
+        opened = true;
+        socket.removeListener('error', ignore);
+        this.#open(ws, data);
+      });
+    } finally {
+      this.#wss.off('headers', addHeaders);
+    }
     return opened;
   }
 
