@@ -4,7 +4,7 @@ import type { Exchange } from '../http/Exchange.js';
 import type { RequestInfo } from '../http/RequestInfo.js';
 import { dialectOf } from './dialects.js';
 import { dialect } from './eio.js';
-import type { WsData } from './EngineSocket.js';
+import { transportInfo, type WsData } from './EngineSocket.js';
 import { EngineErrorCode, errorStatus } from './errors.js';
 import { checkAllowRequest, openPacketData, parseHandshake, protocolOf, verifyRequest, type HandshakeRecord, type Rejection } from './handshake.js';
 import type { EngineServices } from './services.js';
@@ -156,8 +156,9 @@ export class WebSocketTransport {
           pushNoop();
         }, 100);
       }
-      ud.socket?.emit('upgrading');
-      engine.sockets.get(ud.sid)?.emit('upgrading');
+      const probing = transportInfo('websocket');
+      ud.socket?.emit('upgrading', probing);
+      engine.sockets.get(ud.sid)?.emit('upgrading', probing);
       return;
     }
     if (packet.type === 'upgrade') {
@@ -207,7 +208,7 @@ export class WebSocketTransport {
     ud.socket = s;
     ws.cork(() => s.attachWebSocket(ws, r.entries));
     if (announce) engine.announce(s);
-    else s.emit('upgrade', 'websocket');
+    else s.emit('upgrade', s.transport);
     if (r.inbox.length > 0) s.receiveEntries(r.inbox);
     const backlog = ud.backlog ?? [];
     ud.backlog = null;
