@@ -36,8 +36,11 @@ export class WebSocketTransport {
       if (!o.allowUpgrades) return this.#refuse(ex, info, { code: EngineErrorCode.BAD_REQUEST, context: { name: 'UPGRADES_DISABLED' } });
       const r = await engine.store.beginUpgrade(sid);
       if (r.kind === 'unknown') return this.#refuse(ex, info, { code: EngineErrorCode.UNKNOWN_SID, context: { sid } });
-      if (r.kind !== 'ok')
-        return this.#refuse(ex, info, { code: EngineErrorCode.BAD_REQUEST, context: { name: 'TRANSPORT_MISMATCH', transport: 'websocket' } });
+      if (r.kind !== 'ok') {
+        // engine.io accepts a websocket for a session already upgraded (or upgrading) and closes it at once.
+        acceptUpgrade(ex, upgrade, wsData(sid, 'refused', info.query['EIO'] === '3' ? 'eio3' : 'eio4', false, info));
+        return;
+      }
       const hs = parseHandshake(r.record.handshake);
       if (!acceptUpgrade(ex, upgrade, wsData(sid, 'probe', r.record.generation, hs.supportsBinary, hs.request))) {
         await engine.store.abortUpgrade(sid);
@@ -85,8 +88,9 @@ export class WebSocketTransport {
     const engine = this.#engine;
     const ud = ws.data;
     if (ud.kind === 'refused') {
-      // The client learns why in its own protocol before the close.
-      ws.send(ud.firstFrame ?? '', false);
+      // A legacy client learns why in its own protocol before the close; an Engine.IO one just sees the close.
+      if (ud.firstFrame === null) return ws.end();
+      ws.send(ud.firstFrame, false);
       ws.end(1000);
       return;
     }
