@@ -1,5 +1,5 @@
 export { Engine, type EngineEvents } from './engine/Engine.js';
-export { EngineSocket, type ReadyState, type SendData } from './engine/EngineSocket.js';
+export { EngineSocket, type ReadyState, type SendData, type TransportInfo } from './engine/EngineSocket.js';
 export type { EngineOptions, TransportName, AllowRequest, LegacyOptions, LegacyTransportName, Sio06Options, Sio06TransportName } from './engine/options.js';
 export { EngineErrorCode, ERROR_MESSAGES, type ConnectionErrorEvent } from './engine/errors.js';
 export type { RequestInfo } from './http/RequestInfo.js';

@@ -194,6 +194,30 @@ describe('Engine.IO rules across workers (3 workers on Redis, requests sent to c
     assert.equal(closed['reason'], 'transport error');
   });
 
+  it('an invalid POST is answered 400 only once the session is closed, on its owner or not', async () => {
+    for (const [entry, later] of [
+      [w1, w3],
+      [w2, w3],
+      [w3, w1],
+    ] as const) {
+      for (const body of ['\x1e\x1e9', '2', 'zzz']) {
+        const sid = await handshake(w1);
+        await w1.waitFor('connection', (e) => e['sid'] === sid);
+        // Something queued, so the next GET is answered at once rather than waiting for the close.
+        assert.equal((await http(w1.url + q(sid), { method: 'POST', body: '4burst:2' })).text, 'ok');
+        const bad = await http(entry.url + q(sid), { method: 'POST', body });
+        assert.equal(bad.status, 400, bad.text);
+        // The client's next requests, sent the moment the 400 arrived, already find the session closed.
+        const poll = await http(later.url + q(sid));
+        assert.deepEqual(packets(poll.text), ['4s0', '4s1', '1'], `${JSON.stringify(body)} via ${entry.workerId}`);
+        const next = await http(later.url + q(sid), { method: 'POST', body: '4after' });
+        assert.equal(next.status, 400, `${JSON.stringify(body)} via ${entry.workerId}: ${next.text}`);
+        const closed = await w1.waitFor('close', (e) => e['sid'] === sid);
+        assert.equal(closed['reason'], body === '2' ? 'transport error' : 'parse error');
+      }
+    }
+  });
+
   it('a poll cancelled on one worker closes the session its owner holds', async () => {
     const sid = await handshake(w1);
     const ac = new AbortController();

@@ -24,7 +24,7 @@ const LOOPBACK: ServerOptions = { address: '127.0.0.1' };
 /** Every server answers `echo` with what it got and the transport it came over. */
 function serveEcho(io: Server): Server {
   io.on('connection', (socket) => {
-    socket.on('echo', (data: unknown, ack: (r: unknown) => void) => ack({ data, transport: socket.conn.transport }));
+    socket.on('echo', (data: unknown, ack: (r: unknown) => void) => ack({ data, transport: socket.conn.transport.name }));
   });
   return io;
 }

@@ -184,7 +184,7 @@ function chatSetup(io: Server): void {
       return { ok: true };
     });
 
-    handle('whoami', () => ({ ok: true, worker: me, id: socket.id, transport: socket.conn.transport }));
+    handle('whoami', () => ({ ok: true, worker: me, id: socket.id, transport: socket.conn.transport.name }));
 
     let leaving: string[] = [];
     socket.on('disconnecting', () => {

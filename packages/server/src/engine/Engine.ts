@@ -241,12 +241,13 @@ export class Engine extends EventEmitter implements SocketHost, EngineServices {
    * Closes a session from this worker: in the store (telling its owner, and
    * leaving `finalEntries` for a poll to fetch) and locally if owned here.
    */
-  async closeSession(sid: string, reason: string, description?: string, finalEntries: string[] = []): Promise<void> {
+  async closeSession(sid: string, reason: string, description?: string, finalEntries: string[] = [], committed?: () => void): Promise<void> {
     try {
       await this.store.close(sid, reason, finalEntries);
     } catch (err) {
       this.storeFailed(err, 'close');
     }
+    committed?.();
     // Still settling here: announce it, with what the client sent, before it closes.
     await this.settler.afterSettle(sid, () => {});
     if (this.settler.announceSettling(sid)) await this.drainInbox(sid);

@@ -6,12 +6,26 @@ import type { Metrics } from '../metrics/Metrics.js';
 import type { Store } from '../store/Store.js';
 import type { Generation } from '../store/Store.js';
 import type { SessionDialect } from './dialect.js';
-import type { ResolvedEngineOptions } from './options.js';
+import type { ResolvedEngineOptions, TransportName } from './options.js';
 import type { HandshakeRecord } from './handshake.js';
 import type { TimerWheel, WheelItem } from './TimerWheel.js';
 
 export type ReadyState = 'open' | 'closing' | 'closed';
 export type SendData = string | Buffer | ArrayBuffer | ArrayBufferView;
+
+/** What engine.io exposes as `socket.transport` and passes to `upgrading`/`upgrade`: applications read `.name`. */
+export interface TransportInfo {
+  readonly name: TransportName;
+}
+
+const TRANSPORTS: Readonly<Record<TransportName, TransportInfo>> = {
+  polling: Object.freeze({ name: 'polling' }),
+  websocket: Object.freeze({ name: 'websocket' }),
+};
+
+export function transportInfo(name: TransportName): TransportInfo {
+  return TRANSPORTS[name];
+}
 
 /** Per-websocket state the host keeps for us. */
 export interface WsData {
@@ -78,7 +92,8 @@ export class EngineSocket extends EventEmitter implements WheelItem {
   readonly issued: number;
   /** True when this worker took over a session another worker started. */
   readonly resumed: boolean;
-  transport: 'polling' | 'websocket';
+  /** The current transport's name; internal code compares this. */
+  transportName: TransportName;
   readyState: ReadyState = 'open';
   /** False once ownership moved to another worker. */
   owned = true;
@@ -133,9 +148,14 @@ export class EngineSocket extends EventEmitter implements WheelItem {
     this.request = init.request;
     this.remoteAddress = init.request.remoteAddress;
     this.issued = init.issued;
-    this.transport = init.transport;
+    this.transportName = init.transport;
     this.#supportsBinary = init.supportsBinary;
     this.resumed = init.resumed;
+  }
+
+  /** The engine.io shape of the current transport. */
+  get transport(): TransportInfo {
+    return TRANSPORTS[this.transportName];
   }
 
   send(data: SendData, options?: { compress?: boolean } | (() => void), callback?: () => void): this {
@@ -266,7 +286,7 @@ export class EngineSocket extends EventEmitter implements WheelItem {
    */
   attachWebSocket(ws: WsConnection<WsData>, entries: string[]): void {
     this.#ws = ws;
-    this.transport = 'websocket';
+    this.transportName = 'websocket';
     // Noops only mattered to polls (a probe repeats them); they carry nothing.
     const noop = this.#dialect.noopEntry;
     const pending = entries.filter((e) => e !== noop);
@@ -280,7 +300,7 @@ export class EngineSocket extends EventEmitter implements WheelItem {
   /** A websocket session opened by handshake: nothing can be queued yet. */
   attachFreshWebSocket(ws: WsConnection<WsData>): void {
     this.#ws = ws;
-    this.transport = 'websocket';
+    this.transportName = 'websocket';
     this.#queueDrained = true;
     this.#direct = true;
     this.#startHeartbeat();
@@ -459,7 +479,7 @@ export class EngineSocket extends EventEmitter implements WheelItem {
     try {
       do {
         this.#drainAgain = false;
-        const r = await this.#host.store.poll(this.id, this.transport, '*');
+        const r = await this.#host.store.poll(this.id, this.transportName, '*');
         if (r.kind === 'data' && this.#ws) {
           this.#host.metrics.queueDrained(r.entries.length);
           this.#writeEntries(r.entries);

@@ -97,8 +97,7 @@ export class PollingTransport {
     }
     if (body === null) {
       engine.metrics.error('too_large');
-      ex.respond(413, null, '', undefined, true);
-      await engine.closeSession(sid, 'transport error', 'payload too large', ['1']);
+      await engine.closeSession(sid, 'transport error', 'payload too large', ['1'], () => ex.respond(413, null, '', undefined, true));
       return;
     }
     let packets: EioPacket[];
@@ -113,15 +112,18 @@ export class PollingTransport {
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
       engine.metrics.error('decode');
-      engine.rejectCode(ex, info, EngineErrorCode.BAD_REQUEST, { name: 'PARSE_ERROR', error: err.message });
-      await engine.closeSession(sid, 'parse error', err.message, ['1']);
+      // Answered once the close is in the store: the client's next request, on any worker, finds the session closed.
+      await engine.closeSession(sid, 'parse error', err.message, ['1'], () =>
+        engine.rejectCode(ex, info, EngineErrorCode.BAD_REQUEST, { name: 'PARSE_ERROR', error: err.message }),
+      );
       return;
     }
     const input = ingestOf(packets, d);
     if (typeof input === 'string') {
       engine.metrics.error('decode');
-      engine.rejectCode(ex, info, EngineErrorCode.BAD_REQUEST, { name: 'HEARTBEAT_DIRECTION', error: input });
-      await engine.closeSession(sid, 'transport error', input, ['1']);
+      await engine.closeSession(sid, 'transport error', input, ['1'], () =>
+        engine.rejectCode(ex, info, EngineErrorCode.BAD_REQUEST, { name: 'HEARTBEAT_DIRECTION', error: input }),
+      );
       return;
     }
     const r = await engine.store.ingest(sid, 'polling', input);

@@ -4,7 +4,7 @@ import type { Exchange } from '../http/Exchange.js';
 import type { RequestInfo } from '../http/RequestInfo.js';
 import { dialectOf } from './dialects.js';
 import { dialect } from './eio.js';
-import type { WsData } from './EngineSocket.js';
+import { transportInfo, type WsData } from './EngineSocket.js';
 import { EngineErrorCode, errorStatus } from './errors.js';
 import { checkAllowRequest, openPacketData, parseHandshake, protocolOf, verifyRequest, type HandshakeRecord, type Rejection } from './handshake.js';
 import type { EngineServices } from './services.js';
@@ -36,8 +36,11 @@ export class WebSocketTransport {
       if (!o.allowUpgrades) return this.#refuse(ex, info, { code: EngineErrorCode.BAD_REQUEST, context: { name: 'UPGRADES_DISABLED' } });
       const r = await engine.store.beginUpgrade(sid);
       if (r.kind === 'unknown') return this.#refuse(ex, info, { code: EngineErrorCode.UNKNOWN_SID, context: { sid } });
-      if (r.kind !== 'ok')
-        return this.#refuse(ex, info, { code: EngineErrorCode.BAD_REQUEST, context: { name: 'TRANSPORT_MISMATCH', transport: 'websocket' } });
+      if (r.kind !== 'ok') {
+        // engine.io accepts a websocket for a session already upgraded (or upgrading) and closes it at once.
+        acceptUpgrade(ex, upgrade, wsData(sid, 'refused', info.query['EIO'] === '3' ? 'eio3' : 'eio4', false, info));
+        return;
+      }
       const hs = parseHandshake(r.record.handshake);
       if (!acceptUpgrade(ex, upgrade, wsData(sid, 'probe', r.record.generation, hs.supportsBinary, hs.request))) {
         await engine.store.abortUpgrade(sid);
@@ -86,8 +89,9 @@ export class WebSocketTransport {
     const engine = this.#engine;
     const ud = ws.data;
     if (ud.kind === 'refused') {
-      // The client learns why in its own protocol before the close.
-      ws.send(ud.firstFrame ?? '', false);
+      // A legacy client learns why in its own protocol before the close; an Engine.IO one just sees the close.
+      if (ud.firstFrame === null) return ws.end();
+      ws.send(ud.firstFrame, false);
       ws.end(1000);
       return;
     }
@@ -157,8 +161,9 @@ export class WebSocketTransport {
           pushNoop();
         }, 100);
       }
-      ud.socket?.emit('upgrading');
-      engine.sockets.get(ud.sid)?.emit('upgrading');
+      const probing = transportInfo('websocket');
+      ud.socket?.emit('upgrading', probing);
+      engine.sockets.get(ud.sid)?.emit('upgrading', probing);
       return;
     }
     if (packet.type === 'upgrade') {
@@ -208,7 +213,7 @@ export class WebSocketTransport {
     ud.socket = s;
     ws.cork(() => s.attachWebSocket(ws, r.entries));
     if (announce) engine.announce(s);
-    else s.emit('upgrade', 'websocket');
+    else s.emit('upgrade', s.transport);
     if (r.inbox.length > 0) s.receiveEntries(r.inbox);
     const backlog = ud.backlog ?? [];
     ud.backlog = null;

@@ -41,7 +41,8 @@ export interface EngineServices {
   claim(sid: string, from: string): Promise<EngineSocket | null>;
   /** Takes a session nobody has announced yet from `from`. */
   open(sid: string, from: string, prepare: (socket: EngineSocket) => void): Promise<EngineSocket | null>;
-  closeSession(sid: string, reason: string, description?: string, finalEntries?: string[]): Promise<void>;
+  /** `committed` runs once the store has the session closed, before local listeners hear of it. */
+  closeSession(sid: string, reason: string, description?: string, finalEntries?: string[], committed?: () => void): Promise<void>;
   /** A session owned here was closed in the store, not by its local socket. */
   sessionClosed(sid: string, reason: string): Promise<void>;
   drainInbox(sid: string, since?: number): Promise<void>;

@@ -59,8 +59,8 @@ export interface WsConnection<T> {
   send(frame: string | Uint8Array, compress: boolean): boolean;
   /** Runs `fn` with this connection's writes batched into one syscall where the host can. */
   cork(fn: () => void): void;
-  /** Closes with a close frame (`code`, optional reason). */
-  end(code: number, reason?: string): void;
+  /** Closes with a close frame (`code`, optional reason); without a code the frame carries no status, as from engine.io's `websocket.close()`. */
+  end(code?: number, reason?: string): void;
   /** Bytes accepted by `send` and not yet written to the network. */
   bufferedAmount(): number;
 }

@@ -30,7 +30,7 @@ export type MetricsRedisClient = 'store' | 'bus';
 /** State read at scrape time; each part is optional (the engine and the server each register theirs). */
 export interface MetricsSource {
   /** Sessions this worker owns. */
-  sessions?(): Iterable<{ readonly generation: MetricsGeneration; readonly transport: string }>;
+  sessions?(): Iterable<{ readonly generation: MetricsGeneration; readonly transportName: string }>;
   /** Long-polls held open on this worker. */
   pollsWaiting?(): number;
   /** Socket.IO sockets on this worker, all namespaces. */

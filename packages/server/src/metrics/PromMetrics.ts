@@ -67,7 +67,7 @@ export class PromMetrics implements Metrics {
         for (const s of sources) {
           if (!s.sessions) continue;
           for (const session of s.sessions()) {
-            const key = `${session.generation} ${session.transport}`;
+            const key = `${session.generation} ${session.transportName}`;
             counts.set(key, (counts.get(key) ?? 0) + 1);
           }
         }

@@ -266,7 +266,7 @@ export class Client {
     if (r.kind === 'close') {
       for (const s of [...this.sockets.values()]) s.onPacket({ type: SioPacketType.DISCONNECT, nsp: s.nsp.name });
       // 0.9 echoed `0::` only on an open websocket; a polling client that said goodbye has stopped polling.
-      this.conn.close({ quiet: this.conn.transport === 'polling' });
+      this.conn.close({ quiet: this.conn.transportName === 'polling' });
       return;
     }
     // Acknowledged before the handler runs, as 0.9 did.

@@ -453,7 +453,7 @@ export class Server<
     this.requests.close();
     const clients = [...this.#clients.values()];
     for (const client of clients) {
-      const handOff = this.persistent && client.conn.transport === 'polling';
+      const handOff = this.persistent && client.conn.transportName === 'polling';
       if (handOff) client.handOff();
       for (const s of [...client.sockets.values()]) s.onClose('server shutting down');
     }

@@ -242,8 +242,7 @@ export class LegacyTransport {
     }
     if (body === null) {
       engine.metrics.error('too_large');
-      ex.respond(413, TEXT, 'Payload too large', cors, true);
-      await engine.closeSession(sid, 'transport error', 'payload too large', ['0::']);
+      await engine.closeSession(sid, 'transport error', 'payload too large', ['0::'], () => ex.respond(413, TEXT, 'Payload too large', cors, true));
       return;
     }
     let packets: string[];
@@ -254,8 +253,8 @@ export class LegacyTransport {
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
       engine.metrics.error('decode');
-      ex.respond(400, TEXT, `Bad payload: ${err.message}`, cors);
-      await engine.closeSession(sid, 'parse error', err.message, ['0::']);
+      // Answered once the close is in the store, as for Engine.IO.
+      await engine.closeSession(sid, 'parse error', err.message, ['0::'], () => ex.respond(400, TEXT, `Bad payload: ${err.message}`, cors));
       return;
     }
     const input: Ingest = { messages: [], heartbeat: 'activity' };

@@ -65,7 +65,7 @@ export class NodeConnection<T> implements WsConnection<T> {
     }
   }
 
-  end(code: number, reason?: string): void {
+  end(code?: number, reason?: string): void {
     this.#ws.close(code, reason);
     // ws would wait up to 30 s for the peer's close frame before ending the
     // TCP connection; like uWS (and RFC 6455's "the server closes first"),

@@ -32,8 +32,9 @@ export class UwsConnection<T> implements WsConnection<T> {
     else this.#ws.cork(fn);
   }
 
-  end(code: number, reason?: string): void {
-    if (!this.#closed) this.#ws.end(code, reason);
+  end(code?: number, reason?: string): void {
+    // uWS leaves the status out of the close frame for code 0.
+    if (!this.#closed) this.#ws.end(code ?? 0, reason);
   }
 
   bufferedAmount(): number {
