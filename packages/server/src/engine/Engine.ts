@@ -315,20 +315,7 @@ export class Engine extends EventEmitter implements SocketHost, EngineServices {
     const socket = this.adopt(sid, rec.generation, 'polling', hs, !r.fresh);
     this.announce(socket);
     if (r.inbox.length > 0) socket.receiveEntries(r.inbox);
-    this.#drainAfterClaim(sid);
     return socket;
-  }
-
-  /**
-   * Entries relayed after the claim's store step announce themselves with an
-   * inbox notice on the subscriber connection, which can overtake the claim's
-   * reply on the command connection: the notice then found no socket here and
-   * was dropped, leaving those entries in the inbox until the client's next
-   * relayed request (a lost echo after a worker died). Drain once more now that
-   * the socket exists; an empty inbox costs one round trip, on a rare path.
-   */
-  #drainAfterClaim(sid: string): void {
-    void this.drainInbox(sid);
   }
 
   /**
@@ -349,7 +336,6 @@ export class Engine extends EventEmitter implements SocketHost, EngineServices {
     prepare(socket);
     this.announce(socket);
     if (r.inbox.length > 0) socket.receiveEntries(r.inbox);
-    this.#drainAfterClaim(sid);
     return socket;
   }
 
