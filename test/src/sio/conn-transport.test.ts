@@ -42,6 +42,14 @@ for (const kind of TARGETS) {
       clients.push(c);
       await waitUntil(() => c.transportName === 'websocket', 'client upgraded');
       assert.deepEqual(await c.ack('transport'), ['websocket']);
+      // The worker's reports come over its stdout, apart from the ack: wait for them on one worker,
+      // where both events must come (in the cluster the session may have been announced at the probe).
+      if (kind === 'single') {
+        await waitUntil(
+          () => eventsOf(target, 'upgrade', c.id).length >= 1 && eventsOf(target, 'upgrading', c.id).length >= 1,
+          'upgrading and upgrade reported',
+        );
+      }
       const conns = eventsOf(target, 'connection', c.id);
       const upgrades = eventsOf(target, 'upgrade', c.id);
       for (const e of conns) assert.ok(e['transport'] === 'polling' || e['transport'] === 'websocket', `connection saw ${JSON.stringify(e['transport'])}`);
