@@ -43,18 +43,30 @@ for (const kind of TARGETS) {
     });
 
     it('a client that polls and answers every ping stays open', async () => {
-      const { sid, at } = await handshake(target.url);
-      let pongs = 0;
-      while (Date.now() - at < 4 * (PING_INTERVAL + PING_TIMEOUT)) {
-        const poll = await http(target.url + q(sid));
-        assert.equal(poll.status, 200, `${Date.now() - at} ms after the handshake: ${poll.text}`);
-        if (!packets(poll.text).includes('2')) continue;
-        const pong = await http(target.url + q(sid), { method: 'POST', body: '3' });
-        assert.equal(pong.text, 'ok');
-        pongs++;
+      // Its own workers with a pingTimeout a loaded machine's stalls stay under: 200 ms also
+      // timed out a client that answered every ping whenever the test process stalled that long.
+      const lenient = await startTarget(kind, ['--ping-interval', String(PING_INTERVAL), '--ping-timeout', '1500']);
+      try {
+        await answersEveryPing(lenient);
+      } finally {
+        await lenient.stop();
       }
-      assert.ok(pongs >= 3, `${pongs} pings answered`);
-      for (const w of target.workers) assert.equal(w.events('close').filter((e) => e['sid'] === sid).length, 0, `${w.workerId} closed nothing`);
     });
   });
+}
+
+/** Polls for four heartbeat periods, answering every ping; the session must stay open throughout. */
+async function answersEveryPing(target: Target): Promise<void> {
+  const { sid, at } = await handshake(target.url);
+  let pongs = 0;
+  while (Date.now() - at < 4 * (PING_INTERVAL + PING_TIMEOUT)) {
+    const poll = await http(target.url + q(sid));
+    assert.equal(poll.status, 200, `${Date.now() - at} ms after the handshake: ${poll.text}`);
+    if (!packets(poll.text).includes('2')) continue;
+    const pong = await http(target.url + q(sid), { method: 'POST', body: '3' });
+    assert.equal(pong.text, 'ok');
+    pongs++;
+  }
+  assert.ok(pongs >= 3, `${pongs} pings answered`);
+  for (const w of target.workers) assert.equal(w.events('close').filter((e) => e['sid'] === sid).length, 0, `${w.workerId} closed nothing`);
 }
