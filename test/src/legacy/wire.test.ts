@@ -437,7 +437,12 @@ for (const kind of splitTargets()) {
           const r = await rawRequest(target.url, 'GET', path, { headers: { Origin: ORIGIN } });
           assert.equal(r.status, 200, `${path}: ${r.statusLine}`);
           assert.equal(r.body.length, 0, `${path}: empty body, got ${JSON.stringify(r.text)}`);
-          assert.equal((await pending.response).text, '0::', `${path}: the pending poll`);
+          const answer = (await pending.response).text;
+          // The poll must still be pending when the disconnect is served: a machine stalled for the
+          // polling duration (1 s here) ends it with its noop first, and then only the disconnect's
+          // other effects (below) can be checked.
+          if (answer !== '8::') assert.equal(answer, '0::', `${path}: the pending poll`);
+          else console.log(`[${kind}] ${path}: the pending poll ended with its noop before the disconnect was served`);
           await waitAny(target, 'disconnect', isDisconnectOf(s.sid), m);
           assert.equal((await s.get()).text, '7:::1+0');
         }
