@@ -42,32 +42,20 @@ for (const kind of TARGETS) {
       clients.push(c);
       await waitUntil(() => c.transportName === 'websocket', 'client upgraded');
       assert.deepEqual(await c.ack('transport'), ['websocket']);
-      // The worker's reports come over its stdout, apart from the ack: wait for them on one worker,
-      // where both events must come (in the cluster the session may have been announced at the probe).
-      if (kind === 'single') {
-        await waitUntil(
-          () => eventsOf(target, 'upgrade', c.id).length >= 1 && eventsOf(target, 'upgrading', c.id).length >= 1,
-          'upgrading and upgrade reported',
-        );
-      }
+      // The worker's reports come over its stdout, apart from the ack: wait for them. A session
+      // announced while polling then reports its upgrade; one announced at the probe (the client
+      // upgraded before the announcement, on any number of workers) is a websocket already.
+      const sawWebsocket = (): boolean => {
+        const cs = eventsOf(target, 'connection', c.id);
+        return cs.length >= 1 && (cs[cs.length - 1]!['transport'] === 'websocket' || eventsOf(target, 'upgrade', c.id).length === 1);
+      };
+      await waitUntil(sawWebsocket, 'the final owner reported the websocket');
       const conns = eventsOf(target, 'connection', c.id);
       const upgrades = eventsOf(target, 'upgrade', c.id);
       for (const e of conns) assert.ok(e['transport'] === 'polling' || e['transport'] === 'websocket', `connection saw ${JSON.stringify(e['transport'])}`);
       for (const u of upgrades) assert.deepEqual([u['name'], u['transport']], ['websocket', 'websocket']);
       for (const u of eventsOf(target, 'upgrading', c.id)) assert.equal(u['name'], 'websocket');
-      if (kind === 'single') {
-        // One process announces at once, so the application sees the session before and after its upgrade.
-        assert.deepEqual(
-          conns.map((e) => e['transport']),
-          ['polling'],
-        );
-        assert.equal(upgrades.length, 1);
-        assert.equal(eventsOf(target, 'upgrading', c.id).length, 1);
-      } else {
-        // Announced while polling, the session either upgraded in place or moved; announced at the probe, it is already a websocket.
-        const last = conns[conns.length - 1]!;
-        assert.ok(last['transport'] === 'websocket' || upgrades.length === 1, 'the final owner saw the websocket');
-      }
+      assert.ok(upgrades.length <= 1, 'one upgrade at most');
     });
   });
 }
