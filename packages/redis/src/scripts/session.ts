@@ -18,15 +18,20 @@ return 1
 `,
 } as const satisfies ScriptDef;
 
-/** KEYS: s q i p x. Returns the owner, or nil if the session was unknown. */
+/**
+ * KEYS: s q i p x. Returns the owner, or nil if the session was unknown.
+ * A poll parked on the session (on any worker) is woken, so that it finds the
+ * session unknown now rather than at the end of its polling duration.
+ */
 export const destroy = {
   name: 'nsDestroy',
   keys: 5,
-  prelude: false,
+  prelude: true,
   lua: `
-local owner = redis.call('HGET', KEYS[1], 'o')
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
-return owner
+local f = redis.call('HMGET', KS, 'o', 'wp')
+if f[2] and f[2] ~= '*' then wake() end
+redis.call('DEL', KS, KQ, KI, KP, KT)
+return f[1]
 `,
 } as const satisfies ScriptDef;
 

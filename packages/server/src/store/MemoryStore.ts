@@ -454,7 +454,10 @@ export class MemoryStore implements Store {
 
   async destroy(sid: string): Promise<void> {
     const s = this.cluster.sessions.get(sid);
-    if (s) this.#remove(sid, s);
+    if (!s) return;
+    // A poll parked on it (on any worker) must find it unknown now, not at the end of its polling duration.
+    if (s.waiter && s.waiter.pollId !== PERSISTENT) this.#wake(sid, s);
+    this.#remove(sid, s);
   }
 
   async send(workerId: string, message: WorkerMessage): Promise<void> {

@@ -724,6 +724,22 @@ export function runStoreContract(name: string, factory: ContractFactory): void {
       assert.deepEqual(await a!.store.poll(id, 'polling', 'p'), { kind: 'unknown' });
     });
 
+    it('destroying a session wakes a poll waiting on it (on any worker), which then finds it unknown', async () => {
+      const [a, b] = await cluster(2);
+      const id = sid();
+      await a!.store.create(sessionInit(id, a!.id));
+      assert.deepEqual(await b!.store.poll(id, 'polling', 'p3'), { kind: 'wait' });
+      await a!.store.destroy(id);
+      assert.deepEqual(await b!.waitFor((m) => m.t === 'wake'), { t: 'wake', sid: id, pollId: 'p3' });
+      assert.deepEqual(await b!.store.poll(id, 'polling', 'p3'), { kind: 'unknown' });
+      // A websocket's standing registration is its own worker's: nobody is woken.
+      const ws = sid();
+      await a!.store.create(sessionInit(ws, a!.id, { transport: 'websocket', persistent: true }));
+      await a!.store.destroy(ws);
+      await tick(20);
+      assert.equal(a!.messages.filter((m) => m.t === 'wake' && m.sid === ws).length, 0);
+    });
+
     it('carries requests and responses between workers', async () => {
       const [a, b] = await cluster(2);
       await a!.store.send(b!.id, { t: 'req', id: 'r1', from: a!.id, body: 'p x|y 1' });
