@@ -251,10 +251,12 @@ describe('Engine.IO rules across workers (3 workers on Redis, requests sent to c
   });
 });
 
-describe('heartbeats live in Redis (3 workers, pingInterval 300 ms, pingTimeout 300 ms)', () => {
+// pingTimeout is what a pong may take from the ping's queueing to its POST being served: short enough
+// for the missed-pong test to be quick, long enough for a loaded 2-core machine to answer in time.
+describe('heartbeats live in Redis (3 workers, pingInterval 300 ms, pingTimeout 1000 ms)', () => {
   let c: Cluster;
   before(async () => {
-    c = await startCluster(3, ['--ping-interval', '300', '--ping-timeout', '300']);
+    c = await startCluster(3, ['--ping-interval', '300', '--ping-timeout', '1000']);
   });
   after(() => c?.stop());
 
@@ -274,7 +276,7 @@ describe('heartbeats live in Redis (3 workers, pingInterval 300 ms, pingTimeout 
     const sid = await handshake(w1);
     const poll = await http(w2.url + q(sid));
     assert.ok(packets(poll.text).includes('2'));
-    const closed = await w1.waitFor('close', (e) => e['sid'] === sid, { timeoutMs: 3000 });
+    const closed = await w1.waitFor('close', (e) => e['sid'] === sid, { timeoutMs: 6000 });
     assert.equal(closed['reason'], 'ping timeout');
   });
 });

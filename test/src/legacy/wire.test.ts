@@ -51,7 +51,8 @@ import {
 const HB_INTERVAL = 600;
 const HB_TIMEOUT = 2000;
 const CLOSE_TIMEOUT = 10_000;
-const POLLING_DURATION = 1000;
+// Long enough that a loaded machine still serves a POST before a poll opened just before it runs out.
+const POLLING_DURATION = 3000;
 const ALL_TRANSPORTS = 'websocket,flashsocket,htmlfile,xhr-polling,jsonp-polling';
 const ARGS = [
   '--legacy-transports',

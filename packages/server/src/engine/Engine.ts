@@ -25,6 +25,7 @@ import { PollingTransport } from './PollingTransport.js';
 import type { EngineServices } from './services.js';
 import { Settler } from './Settler.js';
 import { generateWorkerId } from './sid.js';
+import { InFlightClaims } from './InFlightClaims.js';
 import { TimerWheel } from './TimerWheel.js';
 import { WebSocketTransport } from './WebSocketTransport.js';
 import { WorkerRpc } from './WorkerRpc.js';
@@ -82,6 +83,7 @@ export class Engine extends EventEmitter implements SocketHost, EngineServices {
   #ownHost = false;
   readonly #entry: EngineEntry;
   readonly #membership: Membership;
+  readonly #claims: InFlightClaims;
   #closed = false;
   #cookie: ReturnType<typeof resolveCookie>;
 
@@ -106,6 +108,7 @@ export class Engine extends EventEmitter implements SocketHost, EngineServices {
     this.rpc = new WorkerRpc(this.store, this.workerId, o.rpcTimeout);
     this.poller = new Poller(this);
     this.#membership = new Membership(this);
+    this.#claims = new InFlightClaims();
     this.polling = new PollingTransport(this);
     this.websocket = new WebSocketTransport(this);
     this.legacy = o.legacy ? new LegacyTransport(this, o.legacy) : null;
@@ -300,7 +303,11 @@ export class Engine extends EventEmitter implements SocketHost, EngineServices {
   }
 
   /** Takes over a session whose owner died; the new local socket is announced as resumed. */
-  async claim(sid: string, from: string): Promise<EngineSocket | null> {
+  claim(sid: string, from: string): Promise<EngineSocket | null> {
+    return this.#claims.track(sid, (claim) => this.#claim(sid, from, claim));
+  }
+
+  async #claim(sid: string, from: string, claim: { missedInbox: boolean }): Promise<EngineSocket | null> {
     const r = await this.store.claim(sid, from);
     if (r.kind === 'reaped') {
       this.emit('reap', r.record, r.state);
@@ -315,6 +322,7 @@ export class Engine extends EventEmitter implements SocketHost, EngineServices {
     const socket = this.adopt(sid, rec.generation, 'polling', hs, !r.fresh);
     this.announce(socket);
     if (r.inbox.length > 0) socket.receiveEntries(r.inbox);
+    if (claim.missedInbox) await this.drainInbox(sid);
     return socket;
   }
 
@@ -324,7 +332,11 @@ export class Engine extends EventEmitter implements SocketHost, EngineServices {
    * the handshake. `prepare` sees the socket before `connection` runs.
    * Null if it was taken elsewhere meanwhile.
    */
-  async open(sid: string, from: string, prepare: (socket: EngineSocket) => void): Promise<EngineSocket | null> {
+  open(sid: string, from: string, prepare: (socket: EngineSocket) => void): Promise<EngineSocket | null> {
+    return this.#claims.track(sid, (claim) => this.#open(sid, from, prepare, claim));
+  }
+
+  async #open(sid: string, from: string, prepare: (socket: EngineSocket) => void, claim: { missedInbox: boolean }): Promise<EngineSocket | null> {
     const r = await this.store.claim(sid, from);
     if (r.kind !== 'claimed') return null;
     const existing = this.sockets.get(sid);
@@ -336,6 +348,23 @@ export class Engine extends EventEmitter implements SocketHost, EngineServices {
     prepare(socket);
     this.announce(socket);
     if (r.inbox.length > 0) socket.receiveEntries(r.inbox);
+    if (claim.missedInbox) await this.drainInbox(sid);
+    return socket;
+  }
+
+  /**
+   * Entries the store handed this worker as the session's owner go to its
+   * local socket. A claim of it in flight here is waited for: the store
+   * already counts this worker as the owner, and the entries must not be
+   * dropped for want of a socket.
+   */
+  async receiveOwned(sid: string, entries: string[], stored: number): Promise<EngineSocket | undefined> {
+    let socket = this.sockets.get(sid);
+    if (!socket) {
+      await this.#claims.finished(sid);
+      socket = this.sockets.get(sid);
+    }
+    if (socket && entries.length > 0) socket.receiveEntries(entries, stored);
     return socket;
   }
 
@@ -346,10 +375,7 @@ export class Engine extends EventEmitter implements SocketHost, EngineServices {
    */
   async runIngested(sid: string, r: Extract<IngestResult, { kind: 'local' | 'relayed' }>, messages: number): Promise<void> {
     if (r.kind === 'local') {
-      const socket = this.sockets.get(sid);
-      if (!socket) return;
-      if (r.entries.length > 0) socket.receiveEntries(r.entries, r.stored);
-      await socket.settled();
+      await (await this.receiveOwned(sid, r.entries, r.stored))?.settled();
       return;
     }
     if (r.owner !== this.workerId) this.metrics.relayed(messages);
@@ -363,7 +389,10 @@ export class Engine extends EventEmitter implements SocketHost, EngineServices {
    */
   async drainInbox(sid: string, since?: number): Promise<void> {
     const socket = this.sockets.get(sid);
-    if (!socket) return;
+    if (!socket) {
+      this.#claims.noteInbox(sid);
+      return;
+    }
     try {
       const entries = await this.store.drainInbox(sid);
       if (entries && entries.length > 0) {

@@ -133,9 +133,8 @@ export class PollingTransport {
       case 'transport':
         return engine.rejectCode(ex, info, EngineErrorCode.BAD_REQUEST, { name: 'TRANSPORT_MISMATCH', transport: 'polling', previousTransport: r.transport });
       case 'local': {
-        const socket = engine.sockets.get(sid);
+        const socket = await engine.receiveOwned(sid, r.entries, r.stored);
         if (socket) {
-          if (r.entries.length > 0) socket.receiveEntries(r.entries, r.stored);
           await socket.settled();
           if (input.close !== undefined) socket.onClose(input.close);
         }

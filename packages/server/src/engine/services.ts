@@ -46,6 +46,11 @@ export interface EngineServices {
   /** A session owned here was closed in the store, not by its local socket. */
   sessionClosed(sid: string, reason: string): Promise<void>;
   drainInbox(sid: string, since?: number): Promise<void>;
+  /**
+   * Hands entries the store gave this worker as the session's owner to its
+   * local socket, once a claim of it in flight here is done; the socket, if any.
+   */
+  receiveOwned(sid: string, entries: string[], stored: number): Promise<EngineSocket | undefined>;
   runIngested(sid: string, r: Extract<IngestResult, { kind: 'local' | 'relayed' }>, messages: number): Promise<void>;
 
   /** Counts a refusal and emits `connection_error`; returns the message the client is told. */

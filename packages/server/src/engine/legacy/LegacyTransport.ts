@@ -184,7 +184,7 @@ export class LegacyTransport {
     // A request is the client's sign of life.
     const r = await engine.store.ingest(sid, 'polling', { messages: [], heartbeat: 'activity' });
     // A closed session may still hold its last packets (`0::`): the poll decides what is unknown.
-    if (r.kind === 'local' && r.entries.length > 0) engine.sockets.get(sid)?.receiveEntries(r.entries, r.stored);
+    if (r.kind === 'local' && r.entries.length > 0) await engine.receiveOwned(sid, r.entries, r.stored);
     if (sink instanceof HtmlfileStream && !sink.begin()) return;
     if (r.kind === 'relayed' && r.settling && (await this.#open(sid, r.owner, sink))) return;
     await engine.poller.start(sid, 'polling', sink);

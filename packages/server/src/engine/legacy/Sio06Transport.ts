@@ -96,7 +96,7 @@ export class Sio06Transport {
     const r = await engine.store.ingest(sid, 'polling', { messages: [], heartbeat: 'activity' });
     // 0.6 has no close packet to hand out: an unknown or closed session is unknown.
     if (r.kind === 'unknown') return sink.unknown();
-    if (r.kind === 'local' && r.entries.length > 0) engine.sockets.get(sid)?.receiveEntries(r.entries, r.stored);
+    if (r.kind === 'local' && r.entries.length > 0) await engine.receiveOwned(sid, r.entries, r.stored);
     if (sink instanceof Sio06Stream && !sink.begin()) return;
     await engine.poller.start(sid, 'polling', sink);
   }

@@ -14,7 +14,7 @@ import type { EngineServices } from '../services.js';
 export function keepAlive(engine: EngineServices, sid: string): void {
   engine.store.ingest(sid, 'polling', { messages: [], heartbeat: 'activity' }).then(
     (r) => {
-      if (r.kind === 'local' && r.entries.length > 0) engine.sockets.get(sid)?.receiveEntries(r.entries, r.stored);
+      if (r.kind === 'local' && r.entries.length > 0) void engine.receiveOwned(sid, r.entries, r.stored);
     },
     (err) => engine.storeFailed(err, 'heartbeat'),
   );
