@@ -34,19 +34,31 @@ export const TIERS = ['unit', 'integration', 'node24'];
 /**
  * The node24 tier runs these files again on Node 24 with the node:http + ws
  * host everywhere (no uWebSockets.js build loads on Node 24 with glibc 2.36):
- * the server's own tests (in-process engines pick the node host there by
- * themselves), and the cluster, transport and legacy suites, whose workers
- * are spawned with the runner's Node. uws-host.test.js is left out: it is
- * about a host that cannot load there.
+ * the server's own tests (the host contract included; in-process engines
+ * pick the node host there by themselves), every single-worker suite of every
+ * protocol generation and transport (raw wire, real clients, the old browser
+ * clients), the attach/Express/Fastify suite, and one whole cluster on Redis
+ * behind nginx (failover: SIGKILLed owners, takeovers, relays). The other
+ * cluster suites run on Node 20 only: their clusters mix both hosts (see
+ * test/src/fixtures/cluster.ts), and what differs between Node versions is
+ * the host's runtime, which the single-worker suites cover; running them
+ * twice cost a minute of the five the whole suite may take.
+ * uws-host.test.js is left out: it is about a host that cannot load there.
  */
 const NODE24 = [
   'packages/server/dist/test/',
-  'test/dist/src/engine/',
-  'test/dist/src/sio/',
-  'test/dist/src/legacy/wire',
-  'test/dist/src/legacy/failover',
+  'test/dist/src/engine/eio-clients.test.js',
+  'test/dist/src/engine/connection-close.test.js',
+  'test/dist/src/engine/second-websocket.test.js',
+  'test/dist/src/engine/failover.test.js',
+  'test/dist/src/sio/attach.test.js',
+  'test/dist/src/sio/features.test.js',
+  'test/dist/src/sio/parity.test.js',
+  'test/dist/src/sio/engine-headers.test.js',
+  'test/dist/src/sio/conn-transport.test.js',
+  'test/dist/src/legacy/wire.test.js',
   'test/dist/src/legacy/browser.test.js',
-  'test/dist/src/sio06/wire',
+  'test/dist/src/sio06/wire.test.js',
   'test/dist/src/sio06/browser.test.js',
 ];
 const NOT_ON_NODE24 = ['packages/server/dist/test/uws-host.test.js'];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { Agent, createServer, type Server } from 'node:http';
+import { Agent, createServer, type Server as HttpServer, type Server } from 'node:http';
 import { connect as connectH2, createSecureServer } from 'node:http2';
 import { request as httpsRequest } from 'node:https';
 import { connect, createServer as createNetServer, type AddressInfo } from 'node:net';
@@ -10,7 +10,7 @@ import Fastify from 'fastify';
 import { WebSocket, WebSocketServer } from 'ws';
 import { canonicalAddress } from '../src/host/address.js';
 import type { EngineHandlers } from '../src/host/Host.js';
-import { NodeHost } from '../src/host/node/NodeHost.js';
+import { DEFAULT_NODE_SERVER_LIMITS, NodeHost } from '../src/host/node/NodeHost.js';
 import { createHost, defaultHostChoice } from '../src/host/select.js';
 import { probeUws } from '../src/uws.js';
 import { closed, ENGINE_PATH, get, LIMITS, nextMessage, openWs, until } from './host-contract/harness.js';
@@ -248,8 +248,22 @@ describe('NodeHost on its own server', () => {
     assert.deepEqual(await done, { code: 1001, reason: 'server closing' });
   });
 
-  it('cuts a client that trickles its request head (slowloris) after about 10 s', { timeout: 30_000 }, async () => {
+  it('owns a server with the default limits: slowloris cut at 10 s, keep-alive 10 s, no inactivity timeout', async () => {
     const host = new NodeHost();
+    try {
+      const server = host.server as HttpServer;
+      assert.equal(server.headersTimeout, DEFAULT_NODE_SERVER_LIMITS.headersTimeout);
+      assert.equal(server.requestTimeout, DEFAULT_NODE_SERVER_LIMITS.requestTimeout);
+      assert.equal(server.keepAliveTimeout, DEFAULT_NODE_SERVER_LIMITS.keepAliveTimeout);
+      assert.equal(server.timeout, 0);
+      assert.deepEqual(DEFAULT_NODE_SERVER_LIMITS, { headersTimeout: 10_000, requestTimeout: 60_000, keepAliveTimeout: 10_000 });
+    } finally {
+      await host.close();
+    }
+  });
+
+  it('cuts a client that trickles its request head (slowloris) after headersTimeout', async () => {
+    const host = new NodeHost({ headersTimeout: 1_200 });
     host.mount(ENGINE_PATH, echoEngine(), LIMITS);
     const port = await host.listen(0, '127.0.0.1');
     try {
@@ -258,17 +272,19 @@ describe('NodeHost on its own server', () => {
       await once(socket, 'connect');
       const started = Date.now();
       socket.write('GET /engine.io/ HTTP/1.1\r\nHost: x\r\n');
-      const drip = setInterval(() => socket.write('X-Drip: 1\r\n'), 1000);
+      const drip = setInterval(() => socket.write('X-Drip: 1\r\n'), 100);
       await new Promise((r) => socket.once('close', r)).finally(() => clearInterval(drip));
       const lasted = Date.now() - started;
-      assert.ok(lasted >= 9_000 && lasted < 15_000, `cut after ${lasted} ms`);
+      // Checked every headersTimeout / 4: cut between 1.2 and ~1.5 s, later only on a stalled machine.
+      assert.ok(lasted >= 1_100, `cut after ${lasted} ms, before its headersTimeout`);
+      assert.ok(lasted < 10_000, `cut after ${lasted} ms`);
     } finally {
       await host.close();
     }
   });
 
-  it('holds a long-poll and a stream past the request timeout checks, and keeps an idle keep-alive connection beyond 5 s', { timeout: 30_000 }, async () => {
-    const host = new NodeHost();
+  it('holds a long-poll and a stream past the request timeout checks, and keeps an idle keep-alive connection for keepAliveTimeout', async () => {
+    const host = new NodeHost({ headersTimeout: 800, requestTimeout: 800, keepAliveTimeout: 2_500 });
     const held: Array<() => void> = [];
     host.mount(
       ENGINE_PATH,
@@ -290,19 +306,30 @@ describe('NodeHost on its own server', () => {
       const poll = get(`http://127.0.0.1:${port}${ENGINE_PATH}/?poll=1`, { timeoutMs: 20_000 });
       const stream = get(`http://127.0.0.1:${port}${ENGINE_PATH}/?stream=1`, { timeoutMs: 20_000 });
       const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      const closedAt: number[] = [];
       let connections = 0;
       const connectAgent = agent.createConnection.bind(agent);
       agent.createConnection = (...args: Parameters<typeof connectAgent>) => {
         connections++;
-        return connectAgent(...args);
+        const socket = connectAgent(...args);
+        socket?.once('close', () => closedAt.push(Date.now()));
+        return socket;
       };
       await until(() => held.length === 2, 5000, 'held requests');
       assert.equal((await get(`http://127.0.0.1:${port}/nothing`, { agent })).status, 404);
-      await new Promise((r) => setTimeout(r, 7_000));
+      const idleFrom = Date.now();
+      // Past several request-timeout checks (every 200 ms here) and past the requestTimeout itself.
+      await new Promise((r) => setTimeout(r, 1_500));
       assert.equal((await get(`http://127.0.0.1:${port}/nothing`, { agent })).status, 404);
-      assert.equal(connections, 1, 'the keep-alive connection was closed after 7 s idle');
+      assert.equal(connections, 1, 'the keep-alive connection was kept through 1.5 s idle');
+      const secondIdleFrom = Date.now();
+      await until(() => closedAt.length === 1, 10_000, 'the server closes the idle connection');
+      const idle = closedAt[0]! - secondIdleFrom;
+      assert.ok(
+        idle >= 2_300,
+        `closed after ${idle} ms idle; keepAliveTimeout is 2.5 s (first idle period began at +0, second at +${secondIdleFrom - idleFrom} ms)`,
+      );
       agent.destroy();
-      await new Promise((r) => setTimeout(r, 5_000));
       for (const answer of held) answer();
       assert.equal((await poll).text, 'late');
       assert.equal((await stream).text, 'ab');

@@ -24,25 +24,37 @@ interface Mount {
   ws: WsMount<unknown>;
 }
 
+/** Connection limits of a server the host owns, in ms. */
+export interface NodeServerLimits {
+  /** A slowloris (a head trickling in) is cut after this, as uWS does after ~10 s. */
+  headersTimeout: number;
+  /** The whole request, body included: Engine.IO bodies are at most a few MB. */
+  requestTimeout: number;
+  /**
+   * An idle keep-alive connection is closed after this: above nginx's upstream
+   * keepalive_timeout (4 s in deploy/nginx), so nginx never reuses a
+   * connection the worker is closing.
+   */
+  keepAliveTimeout: number;
+}
+
+export const DEFAULT_NODE_SERVER_LIMITS: NodeServerLimits = { headersTimeout: 10_000, requestTimeout: 60_000, keepAliveTimeout: 10_000 };
+
 /**
- * Connection limits of a server the host owns. Node's `requestTimeout`
- * counts only until the request (head and body) has been received, not
- * until it is answered, so long-polls and hours-long streams are never cut
- * by it; `server.timeout` (socket inactivity) is off for the same reason.
+ * Node's `requestTimeout` counts only until the request (head and body) has
+ * been received, not until it is answered, so long-polls and hours-long
+ * streams are never cut by it; `server.timeout` (socket inactivity) is off
+ * for the same reason.
  */
-function ownServer(): HttpServer {
+function ownServer(limits: NodeServerLimits): HttpServer {
   const server = createServer({
-    // A slowloris (a head trickling in) is cut after ~10 s, as uWS does.
-    headersTimeout: 10_000,
-    // Whole request, body included: Engine.IO bodies are at most a few MB.
-    requestTimeout: 60_000,
+    headersTimeout: limits.headersTimeout,
+    requestTimeout: limits.requestTimeout,
     // The two limits above are checked this often (Node's default is 30 s).
-    connectionsCheckingInterval: 1_000,
+    connectionsCheckingInterval: Math.min(1_000, Math.ceil(Math.min(limits.headersTimeout, limits.requestTimeout) / 4)),
   });
   server.timeout = 0;
-  // Above nginx's upstream keepalive_timeout (4 s in deploy/nginx), so nginx
-  // never reuses a connection the worker is closing.
-  server.keepAliveTimeout = 10_000;
+  server.keepAliveTimeout = limits.keepAliveTimeout;
   return server;
 }
 
@@ -69,9 +81,14 @@ export class NodeHost implements Host {
   readonly #onRequest: RequestListener = (req, res) => this.#request(req, res);
   readonly #onUpgrade: UpgradeListener = (req, socket, head) => this.#upgrade(req, socket, head);
 
-  constructor(server?: AttachableServer) {
+  /** On a server of its own, with `limits` (defaults: DEFAULT_NODE_SERVER_LIMITS). */
+  constructor(limits?: Partial<NodeServerLimits>);
+  /** Sharing the user's server (see `attach`). */
+  constructor(server: AttachableServer);
+  constructor(arg?: AttachableServer | Partial<NodeServerLimits>) {
+    const server = arg !== undefined && 'listen' in arg ? arg : undefined;
     this.#owned = server === undefined;
-    this.server = server ?? ownServer();
+    this.server = server ?? ownServer({ ...DEFAULT_NODE_SERVER_LIMITS, ...(arg as Partial<NodeServerLimits> | undefined) });
     const emitter = this.server as HttpServer;
     this.#priorRequest = emitter.listeners('request') as RequestListener[];
     this.#priorUpgrade = emitter.listeners('upgrade') as UpgradeListener[];
