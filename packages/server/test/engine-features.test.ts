@@ -7,11 +7,12 @@ import WebSocket from 'ws';
 import { Engine } from '../src/engine/Engine.js';
 import type { EngineSocket } from '../src/engine/EngineSocket.js';
 import { UwsHost } from '../src/host/uws/UwsHost.js';
+import { MemoryStore } from '../src/store/MemoryStore.js';
 import { loadUws, probeUws } from '../src/uws.js';
 
 /** Tests of the uWS host itself skip where no native build loads (Node 24 here); the Node 20 run has them. */
 const NO_NATIVE_UWS = probeUws().native ? false : `no native uWebSockets.js build loads on Node ${process.versions.node}`;
-import { startEngine, until, type RunningEngine } from './helpers/engine.js';
+import { sleep, startEngine, until, type RunningEngine } from './helpers/engine.js';
 import { http, openData } from './helpers/http.js';
 
 function rawRequest(port: number, text: string): Promise<string> {
@@ -221,6 +222,31 @@ describe('transport options, path, and attaching to an existing uWS app', () => 
       const open = await new Promise<string>((res) => ws.once('message', (d) => res(d.toString())));
       assert.deepEqual(openData(open).upgrades, []);
       ws.close();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("a websocket session is gone from the store before the app hears of its close, on either side's close", async () => {
+    // A store that takes its time, as Redis does: the order must not rest on a synchronous delete.
+    const store = new (class extends MemoryStore {
+      override async destroy(sid: string): Promise<void> {
+        await sleep(20);
+        return super.destroy(sid);
+      }
+    })();
+    const server = await startEngine({ store });
+    try {
+      for (const side of ['client', 'server'] as const) {
+        const ws = new WebSocket(`ws://127.0.0.1:${server.port}/engine.io/?EIO=4&transport=websocket`);
+        const sid = openData(await new Promise<string>((res) => ws.once('message', (d) => res(d.toString())))).sid;
+        await until(() => server.sockets.some((s) => s.id === sid), 3000, 'connection');
+        const socket = server.sockets.find((s) => s.id === sid)!;
+        const storedAtClose = new Promise<boolean>((res) => socket.once('close', () => res(store.cluster.sessions.has(sid))));
+        if (side === 'client') ws.close();
+        else ws.send('close');
+        assert.equal(await storedAtClose, false, `${side} close: the store still had the session when the app heard of the close`);
+      }
     } finally {
       await server.close();
     }

@@ -248,8 +248,15 @@ export class WebSocketTransport {
     const socket = ud.socket;
     if (!socket) return; // upgrade still being committed; #completeUpgrade cleans up
     socket.webSocketClosed();
-    if (socket.owned) engine.store.destroy(ud.sid).catch((err) => engine.storeFailed(err, 'destroy'));
-    socket.onClose(ud.closeReason ?? 'transport close', ud.closeDescription);
+    const reason = ud.closeReason ?? 'transport close';
+    if (!socket.owned) return socket.onClose(reason, ud.closeDescription);
+    // The app hears of the close once the store has forgotten the session (as
+    // with closeSession): a request for it after the app's `disconnect`, on
+    // any worker, then finds it unknown rather than a websocket session.
+    engine.store
+      .destroy(ud.sid)
+      .catch((err) => engine.storeFailed(err, 'destroy'))
+      .finally(() => socket.onClose(reason, ud.closeDescription));
   }
 }
 
