@@ -59,7 +59,15 @@ export class SioClient {
     for (const ev of ['connect', 'connect_error', 'disconnect', 'error']) {
       this.raw.on(ev, (...args: Args) => record(`$${ev}`, args));
     }
+    // What the engine went through, for a failed connect's message (it forgets its id once closed).
+    const engine = this.raw.io?.engine;
+    engine?.on('open', () => this.engineLog.push(`open ${String(engine.id)} over ${String(engine.transport?.name)} at ${Date.now()}`));
+    engine?.on('close', (reason: unknown, desc: unknown) => this.engineLog.push(`close ${String(reason)} ${describeCloseDetail(desc)} at ${Date.now()}`));
+    engine?.on('error', (err: unknown) => this.engineLog.push(`error ${String((err as Error)?.message ?? err)}`));
   }
+
+  /** The engine's open/close/error events so far, as text. */
+  readonly engineLog: string[] = [];
 
   get id(): string {
     return this.raw.id;
@@ -155,7 +163,9 @@ export async function connectSio(version: SioVersion, url: string, mode: SioMode
   } catch (e) {
     // Say how far the connection got: the engine session (and its id) or not even that.
     const engine = c.raw.io?.engine;
-    const where = engine ? `engine ${String(engine.id)} ${String(engine.readyState)} over ${String(engine.transport?.name)}` : 'no engine';
+    const where = engine
+      ? `engine ${String(engine.id)} ${String(engine.readyState)} over ${String(engine.transport?.name)}; ${c.engineLog.join(', ') || 'no engine events'}`
+      : 'no engine';
     c.close();
     throw new Error(`${version} ${mode} connect to ${url}${opts.nsp ?? ''} failed (${where}): ${(e as Error).message}`);
   }
@@ -177,4 +187,14 @@ export async function v4ClientAvoiding(url: string, avoid: string, tries: number
     if (String(w) !== avoid) break;
   }
   return c!;
+}
+
+/** A websocket close's code and reason, or an error's message, from an engine `close` event's detail. */
+function describeCloseDetail(desc: unknown): string {
+  if (desc === undefined || desc === null) return '';
+  const d = desc as { description?: unknown; context?: { code?: unknown; reason?: unknown }; message?: unknown };
+  const inner = (d.description ?? d) as { code?: unknown; reason?: unknown; message?: unknown };
+  if (inner.code !== undefined) return `(code ${String(inner.code)} ${JSON.stringify(String(inner.reason ?? ''))})`;
+  if (inner.message !== undefined) return `(${String(inner.message)})`;
+  return `(${JSON.stringify(desc).slice(0, 200)})`;
 }

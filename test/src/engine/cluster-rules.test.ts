@@ -147,6 +147,9 @@ describe('Engine.IO rules across workers (3 workers on Redis, requests sent to c
 
   it('websocket frames arrive in order and exactly once after an upgrade across workers', async () => {
     const sid = await handshake(w3);
+    // Announced first: a session still settling when the probe arrives stays unannounced until the
+    // upgrade, and the burst asked for below would wait in its inbox instead of its polling queue.
+    await w3.waitFor('connection', (e) => e['sid'] === sid);
     const { ws, frames, next } = await openWs(`ws://127.0.0.1:${w1.port}/engine.io/?EIO=4&transport=websocket&sid=${sid}`);
     ws.send('2probe');
     await next((f) => f === '3probe');

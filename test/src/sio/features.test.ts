@@ -33,7 +33,19 @@ for (const kind of TARGETS) {
     let target: Target;
     const clients: SioClient[] = [];
     const connect = async (...args: Parameters<typeof connectSio>): Promise<SioClient> => {
-      const c = await connectSio(...args);
+      const c = await connectSio(...args).catch((err: Error) => {
+        // What the workers saw of the engine sessions the client opened.
+        const sids = [...err.message.matchAll(/open (\S+) over/g)].map((m) => m[1]);
+        const seen = target.workers.flatMap((w) =>
+          w
+            .events()
+            .filter((e) => sids.includes(e['sid'] as string))
+            .map((e) => ({ ...e, host: w.httpServer })),
+        );
+        throw new Error(
+          `${err.message}; on the workers: ${JSON.stringify(seen)}; nginx: ${target.cluster?.nginx.errorLog({ all: true }).split('\n').slice(-8).join(' | ') ?? '-'}`,
+        );
+      });
       clients.push(c);
       return c;
     };
