@@ -193,6 +193,8 @@ export async function v4ClientAvoiding(url: string, avoid: string, tries: number
 function describeCloseDetail(desc: unknown): string {
   if (desc === undefined || desc === null) return '';
   const d = desc as { description?: unknown; context?: { code?: unknown; reason?: unknown }; message?: unknown };
+  // engine.io-client 6 passes { description, context: the websocket's CloseEvent } (code and reason are getters).
+  if (d.context?.code !== undefined) return `(code ${String(d.context.code)} ${JSON.stringify(String(d.context.reason ?? ''))})`;
   const inner = (d.description ?? d) as { code?: unknown; reason?: unknown; message?: unknown };
   if (inner.code !== undefined) return `(code ${String(inner.code)} ${JSON.stringify(String(inner.reason ?? ''))})`;
   if (inner.message !== undefined) return `(${String(inner.message)})`;
