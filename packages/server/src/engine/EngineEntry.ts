@@ -62,8 +62,8 @@ export class EngineEntry implements EngineHandlers<WsData> {
     this.#t.websocket.message(ws, frame);
   }
 
-  close(ws: WsConnection<WsData>): void {
-    this.#t.websocket.close(ws);
+  close(ws: WsConnection<WsData>, code: number): void {
+    this.#t.websocket.close(ws, code);
   }
 
   async #handleHttp(ex: Exchange, info: RequestInfo): Promise<void> {

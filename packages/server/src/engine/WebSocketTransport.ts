@@ -232,8 +232,8 @@ export class WebSocketTransport {
     }
   }
 
-  /** The websocket closed, by either side. */
-  close(ws: WsConnection<WsData>): void {
+  /** The websocket closed, by either side (`code`: the close frame's, 1005 without one, 1006 without a close frame). */
+  close(ws: WsConnection<WsData>, code: number): void {
     const engine = this.#engine;
     const ud = ws.data;
     ud.closed = true;
@@ -249,14 +249,16 @@ export class WebSocketTransport {
     if (!socket) return; // upgrade still being committed; #completeUpgrade cleans up
     socket.webSocketClosed();
     const reason = ud.closeReason ?? 'transport close';
-    if (!socket.owned) return socket.onClose(reason, ud.closeDescription);
+    // Why the transport closed, when nothing on this side closed it.
+    const description = ud.closeReason === null ? `websocket closed with code ${code}` : ud.closeDescription;
+    if (!socket.owned) return socket.onClose(reason, description);
     // The app hears of the close once the store has forgotten the session (as
     // with closeSession): a request for it after the app's `disconnect`, on
     // any worker, then finds it unknown rather than a websocket session.
     engine.store
       .destroy(ud.sid)
       .catch((err) => engine.storeFailed(err, 'destroy'))
-      .finally(() => socket.onClose(reason, ud.closeDescription));
+      .finally(() => socket.onClose(reason, description));
   }
 }
 
