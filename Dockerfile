@@ -4,8 +4,8 @@
 # (see docker-compose.yml for the whole cluster). Node 24 (Node 20 is end of
 # life) on Debian bookworm. No uWebSockets.js build loads on Node 24 with
 # bookworm's glibc 2.36, so the worker runs its node:http + ws host
-# (`--http-server auto` says so in its listening log line); see the README's
-# "Network hosts" for images that run uWS.
+# (`--http-server auto` says so in its listening log line); see
+# docs/network-hosts.md for images that run uWS.
 
 # ---- build: install the workspace from the lockfile, compile, and cut a
 # production-only copy of the worker package with `pnpm deploy`.

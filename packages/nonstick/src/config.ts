@@ -31,7 +31,7 @@ interface Setting {
   apply(c: WorkerConfig, v: number | string | boolean | string[]): void;
 }
 
-/** The reference table in the README is this list. */
+/** The reference table in docs/configuration.md is this list. */
 export const SETTINGS: Setting[] = [
   {
     flag: 'config',

@@ -112,7 +112,7 @@ describe('docker-compose.yml', () => {
     assert.ok(count >= 6, `expected the nginx, prometheus and grafana mounts, found ${count}`);
   });
 
-  it('nginx uses the project config, the compose upstream and publishes the port listen.conf and the README say', () => {
+  it('nginx uses the project config, the compose upstream and publishes the port listen.conf and docs/deploying.md say', () => {
     const mounts = (services.nginx.volumes ?? []).map(bindSource).filter(Boolean) as Array<{ source: string; target: string }>;
     const byTarget = new Map(mounts.map((m) => [m.target, relative(ROOT, join(ROOT, m.source))]));
     assert.equal(byTarget.get('/etc/nginx/nginx.conf'), 'deploy/nginx/nginx.conf');
@@ -126,7 +126,7 @@ describe('docker-compose.yml', () => {
       published.some((p) => p.container === listenPort && p.host === String(listenPort)),
       `nginx publishes ${listenPort}:${listenPort}: ${JSON.stringify(published)}`,
     );
-    assert.ok(read('README.md').includes(String(listenPort)), `README mentions port ${listenPort}`);
+    assert.ok(read('docs/deploying.md').includes(`http://localhost:${listenPort}/`), `docs/deploying.md gives the URL on port ${listenPort}`);
   });
 
   it('nginx, prometheus and the worker agree on the worker port', () => {

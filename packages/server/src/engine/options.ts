@@ -96,7 +96,7 @@ export interface EngineOptions {
   /**
    * Announce a polling session only once it is clear whether it upgrades, so
    * `connection` runs once, on the worker that keeps the session (see
-   * README). Default: on when the store is shared between processes.
+   * docs/differences.md). Default: on when the store is shared between processes.
    */
   settleUpgrades?: boolean;
   /** Shortest and longest wait for a client's upgrade probe before announcing a polling session, ms. */
