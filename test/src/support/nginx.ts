@@ -9,11 +9,12 @@
  * system path goes on the command line:
  *
  *   nginx -p <tmp>/ -c <tmp>/nginx.conf -e <tmp>/error.log \
- *     -g 'daemon off; pid <tmp>/nginx.pid; error_log <tmp>/error.log notice; [user root;] <extraGlobal>'
+ *     -g 'daemon off; pid <tmp>/nginx.pid; error_log <tmp>/error.log info; [user root;] <extraGlobal>'
  *
  * `daemon off` keeps the master as our direct child (registered for cleanup,
  * in its own process group so its workers die with it). The error log is at
- * `notice` because that is where nginx reports reload progress, which
+ * `info` because that says why nginx ended a proxied connection, and takes in
+ * `notice`, where nginx reports reload progress, which
  * reload() waits on; errorLog() shows only warn and above by default.
  */
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
@@ -139,7 +140,8 @@ class Nginx implements NginxProcess {
     const global = [
       'daemon off;',
       `pid ${join(p, 'nginx.pid')};`,
-      `error_log ${this.errorLogPath} notice;`,
+      // info: why nginx ended a proxied connection (reload progress is at notice).
+      `error_log ${this.errorLogPath} info;`,
       // As root, workers would otherwise run as nobody and could not enter
       // the 0700 temp dir. Unprivileged, workers simply keep our uid (and
       // nginx would only warn about a `user` directive), so leave it out.
