@@ -1,7 +1,8 @@
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket, us_socket_context_t, WebSocket } from 'uWebSockets.js';
 import { loadUws, type Uws } from '../../uws.js';
 import type { EngineHandlers, Host, RouteHandler, WsLimits, WsUpgrade } from '../Host.js';
-import { snapshotRequest } from './snapshot.js';
+import { shimTarget } from '../shimTarget.js';
+import { middlewareRequest, snapshotRequest } from './snapshot.js';
 import { UwsConnection, type UwsSlot } from './UwsConnection.js';
 import { UwsResponse } from './UwsResponse.js';
 
@@ -42,7 +43,12 @@ export class UwsHost implements Host {
 
   mount<T>(path: string, handlers: EngineHandlers<T>, limits: WsLimits): void {
     const pattern = `${path}/*`;
-    this.#app.any(pattern, (res, req) => handlers.request(UwsResponse.forRequest(res, req), snapshotRequest(req, res)));
+    this.#app.any(pattern, (res, req) => {
+      const info = snapshotRequest(req, res);
+      const raw = UwsResponse.forRequest(res, req);
+      // The body is read at once when middlewares run: uWS hands each chunk over only as it arrives.
+      handlers.request(raw, info, () => shimTarget(middlewareRequest(info), raw, info.method === 'POST'));
+    });
     this.#app.ws<UwsSlot<T>>(pattern, {
       compression: limits.perMessageDeflate ? this.#uws.SHARED_COMPRESSOR : this.#uws.DISABLED,
       // uWS drops an oversize message's connection without a close frame;
@@ -125,7 +131,7 @@ function onUpgrade<T>(handlers: EngineHandlers<T>, res: HttpResponse, req: HttpR
       return true;
     },
   };
-  handlers.upgrade(raw, info, upgrade);
+  handlers.upgrade(raw, info, upgrade, () => shimTarget(middlewareRequest(info), raw, false));
 }
 
 /** uWS's LIBUS_LISTEN_EXCLUSIVE_PORT (the JS fallback lacks the export; node:net listens exclusively anyway). */
