@@ -70,8 +70,7 @@ export interface WsUpgrade<T> {
   /**
    * Completes the handshake (101). `open` of the engine's handlers runs
    * later, once the connection exists. False if the client is gone.
-   * `headers` are added to the 101 by the node host; uWebSockets.js writes
-   * its 101 itself and cannot carry them.
+   * `headers` are added to the 101 (on both hosts).
    */
   accept(data: T, headers?: HeaderList): boolean;
 }

@@ -1,5 +1,6 @@
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket, us_socket_context_t, WebSocket } from 'uWebSockets.js';
 import { loadUws, type Uws } from '../../uws.js';
+import type { HeaderList } from '../../http/cors.js';
 import type { EngineHandlers, Host, RouteHandler, WsLimits, WsUpgrade } from '../Host.js';
 import { shimTarget } from '../shimTarget.js';
 import { middlewareRequest, snapshotRequest } from './snapshot.js';
@@ -123,11 +124,20 @@ function onUpgrade<T>(handlers: EngineHandlers<T>, res: HttpResponse, req: HttpR
   const extensions = req.getHeader('sec-websocket-extensions');
   const raw = UwsResponse.forRequest(res, req, true);
   const upgrade: WsUpgrade<T> = {
-    accept(data: T): boolean {
+    accept(data: T, headers: HeaderList = []): boolean {
       if (!raw.writable) return false;
       raw.finish();
       const slot: UwsSlot<T> = { data, conn: null };
-      res.cork(() => res.upgrade(slot, key, protocol, extensions, context));
+      res.cork(() => {
+        // A header written before the status makes uWS answer 200; with the
+        // 101 status line first, `upgrade` adds its own headers after ours
+        // (what engine.io's uServer does for its middlewares' headers).
+        if (headers.length > 0) {
+          res.writeStatus('101 Switching Protocols');
+          for (const [name, value] of headers) res.writeHeader(name, value);
+        }
+        res.upgrade(slot, key, protocol, extensions, context);
+      });
       return true;
     },
   };
