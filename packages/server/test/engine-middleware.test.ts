@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { after, afterEach, describe, it } from 'node:test';
 import session from 'express-session';
 import helmet from 'helmet';
@@ -73,6 +73,23 @@ function upgradeAnswer(url: string, headers: Record<string, string> = {}): Promi
       res.resume();
     });
     ws.once('error', (err) => reject(err));
+  });
+}
+
+/** Opens a streamed answer; resolves with its head and the body once it contains `until`. */
+function streamUntil(url: string, until: string): Promise<{ status: number; headers: IncomingMessage['headers']; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent: false }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => {
+        body += d.toString();
+        if (!body.includes(until)) return;
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+        req.destroy();
+      });
+    });
+    req.on('error', reject);
+    req.end();
   });
 }
 
@@ -222,6 +239,19 @@ for (const host of ['node', 'uws'] as const) {
       assert.equal(connections, 0);
       await connected(client(url, { extraHeaders: { authorization: 'Bearer ok' } }));
       assert.equal(connections, 1);
+    });
+
+    it('a 0.9 htmlfile stream goes through the middlewares and streams on', async () => {
+      const { io, url } = await start(host, { legacy: true });
+      io.engine.use(helmet());
+      const hs = await http(`${url}/socket.io/1/?t=1`);
+      assert.equal(hs.status, 200);
+      assert.equal(hs.headers['x-content-type-options'], 'nosniff');
+      const sid = hs.text.split(':')[0]!;
+      const stream = await streamUntil(`${url}/socket.io/1/htmlfile/${sid}?t=2`, '1::');
+      assert.equal(stream.status, 200);
+      assert.equal(stream.headers['x-content-type-options'], 'nosniff');
+      assert.match(stream.body, /<html>/);
     });
 
     it('runs middlewares in order, each after the previous called next, before allowRequest and the headers events', async () => {
