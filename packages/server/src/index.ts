@@ -2,6 +2,7 @@ export { Engine, type EngineEvents } from './engine/Engine.js';
 export { EngineSocket, type ReadyState, type SendData, type TransportInfo } from './engine/EngineSocket.js';
 export type { EngineOptions, TransportName, AllowRequest, LegacyOptions, LegacyTransportName, Sio06Options, Sio06TransportName } from './engine/options.js';
 export { EngineErrorCode, ERROR_MESSAGES, type ConnectionErrorEvent } from './engine/errors.js';
+export type { EngineMiddleware } from './engine/middlewares.js';
 export type { RequestInfo } from './http/RequestInfo.js';
 export type { CorsOptions } from './http/cors.js';
 export type { CookieOptions } from './http/cookie.js';
@@ -9,7 +10,18 @@ export { MemoryStore, MemoryCluster } from './store/MemoryStore.js';
 export * from './store/Store.js';
 export { encodeWorkerMessage, decodeWorkerMessage } from './store/messages.js';
 export { loadUws, isNativeUws, probeUws, usingUwsFallback, UwsFallbackError, UwsMissingError, type UwsProbe } from './uws.js';
-export type { Host, HostKind, RawResponse, WsConnection, WsUpgrade, EngineHandlers, WsLimits, RouteHandler } from './host/Host.js';
+export type {
+  Host,
+  HostKind,
+  RawResponse,
+  WsConnection,
+  WsUpgrade,
+  EngineHandlers,
+  WsLimits,
+  RouteHandler,
+  MiddlewareRequest,
+  MiddlewareTarget,
+} from './host/Host.js';
 export { NodeHost, type AttachableServer } from './host/node/NodeHost.js';
 export { createHost, type HostChoice, type HostSelectOptions, type SelectedHost } from './host/select.js';
 export { Server, type ServerOptions, type ConnectionStateRecoveryOptions } from './sio/Server.js';

@@ -114,26 +114,26 @@ function upgradeAnswer(url: string): Promise<{ ws: WebSocket; res: IncomingMessa
   });
 }
 
-describe('engine headers on the websocket 101 (node host)', () => {
-  it('adds them to the 101 answer', async () => {
-    const { url } = await start('node');
-    const { ws, res } = await upgradeAnswer(url);
-    assert.equal(res.headers['x-nonstick-test'], 'yes');
-    assert.deepEqual(res.headers['set-cookie'], ['greeting=hello; Path=/', 'second=2; Path=/']);
-    ws.close();
-  });
-});
+for (const host of ['auto', 'node'] as const) {
+  describe(`engine headers on the websocket 101 (${host} host)`, () => {
+    it('adds them to the 101 answer', async () => {
+      const { url } = await start(host);
+      const { ws, res } = await upgradeAnswer(url);
+      assert.equal(res.headers['x-nonstick-test'], 'yes');
+      assert.deepEqual(res.headers['set-cookie'], ['greeting=hello; Path=/', 'second=2; Path=/']);
+      ws.close();
+    });
 
-describe('cookie on a websocket handshake (node host)', () => {
-  it('sets the session cookie on the 101, as engine.io does', async () => {
-    const io = new Server({ address: '127.0.0.1', httpServer: 'node', cookie: true }).listen(0);
-    servers.push(io);
-    const { ws, res, first } = await upgradeAnswer(`http://127.0.0.1:${await io.listening}`);
-    const { sid } = JSON.parse((await first).slice(1)) as { sid: string };
-    assert.deepEqual(res.headers['set-cookie'], [`io=${sid}; Path=/; HttpOnly; SameSite=Lax`]);
-    ws.close();
+    it('sets the session cookie on the 101, as engine.io does', async () => {
+      const io = new Server({ address: '127.0.0.1', httpServer: host, cookie: true }).listen(0);
+      servers.push(io);
+      const { ws, res, first } = await upgradeAnswer(`http://127.0.0.1:${await io.listening}`);
+      const { sid } = JSON.parse((await first).slice(1)) as { sid: string };
+      assert.deepEqual(res.headers['set-cookie'], [`io=${sid}; Path=/; HttpOnly; SameSite=Lax`]);
+      ws.close();
+    });
   });
-});
+}
 
 for (const host of ['auto', 'node'] as const) {
   describe(`engine connection_error (${host} host, socket.io-client 4.x)`, () => {

@@ -19,6 +19,7 @@ import { FlashPolicyServer } from './legacy/FlashPolicyServer.js';
 import { LegacyTransport } from './legacy/LegacyTransport.js';
 import { Sio06Transport } from './legacy/Sio06Transport.js';
 import { Membership } from './Membership.js';
+import type { EngineMiddleware } from './middlewares.js';
 import { resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js';
 import { Poller } from './Poller.js';
 import { PollingTransport } from './PollingTransport.js';
@@ -84,6 +85,7 @@ export class Engine extends EventEmitter implements SocketHost, EngineServices {
   readonly #entry: EngineEntry;
   readonly #membership: Membership;
   readonly #claims: InFlightClaims;
+  readonly #middlewares: EngineMiddleware[] = [];
   #closed = false;
   #cookie: ReturnType<typeof resolveCookie>;
 
@@ -113,7 +115,7 @@ export class Engine extends EventEmitter implements SocketHost, EngineServices {
     this.websocket = new WebSocketTransport(this);
     this.legacy = o.legacy ? new LegacyTransport(this, o.legacy) : null;
     this.sio06 = o.sio06 ? new Sio06Transport(this, o.sio06) : null;
-    this.#entry = new EngineEntry(this, { polling: this.polling, websocket: this.websocket, legacy: this.legacy, sio06: this.sio06 });
+    this.#entry = new EngineEntry(this, { polling: this.polling, websocket: this.websocket, legacy: this.legacy, sio06: this.sio06 }, this.#middlewares);
     this.metrics.source({ sessions: () => this.sockets.values(), pollsWaiting: () => this.poller.waitingCount() });
     this.ready = this.store.start(this.workerId, (m) => this.#onMessage(m)).then(() => this.#startTimers());
     // Surface a failed start through `ready`, not as an unhandled rejection.
@@ -133,6 +135,20 @@ export class Engine extends EventEmitter implements SocketHost, EngineServices {
   attach(host: Host): this {
     this.#host = host;
     host.mount(this.options.path, this.#entry, this.#wsLimits());
+    return this;
+  }
+
+  /**
+   * Adds an Express/Connect middleware (engine.io's `engine.use`), run in
+   * order on every request of every protocol under the engine's path
+   * (handshakes, polling requests, websocket upgrades) before the engine
+   * handles it: e.g. `engine.use(session(...))`, `engine.use(helmet())`.
+   * One that answers the request itself (a 403) ends it there; an error
+   * passed to `next` is answered with 400 "Bad request".
+   */
+  use(fn: EngineMiddleware): this {
+    if (typeof fn !== 'function') throw new TypeError('engine.use() takes a middleware function (req, res, next)');
+    this.#middlewares.push(fn);
     return this;
   }
 

@@ -72,8 +72,7 @@ export class WebSocketTransport {
     engine.metrics.handshake(protocol === 4 ? 'eio4' : 'eio3', 'websocket');
     const ud = wsData(newSid, 'session', protocol === 4 ? 'eio4' : 'eio3', hs.supportsBinary, info);
     ud.handshake = hs;
-    // The node host adds these to the 101, as engine.io does; uWebSockets.js
-    // cannot (writing a header turns the answer into a 200). In docs/differences.md.
+    // The host adds these to the 101, as engine.io does.
     ex.headers = [...ex.headers, ...engine.handshakeHeaders(newSid)];
     if (!acceptUpgrade(ex, upgrade, ud)) await engine.store.destroy(newSid);
   }

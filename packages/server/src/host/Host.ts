@@ -70,22 +70,55 @@ export interface WsUpgrade<T> {
   /**
    * Completes the handshake (101). `open` of the engine's handlers runs
    * later, once the connection exists. False if the client is gone.
-   * `headers` are added to the 101 by the node host; uWebSockets.js writes
-   * its 101 itself and cannot carry them.
+   * `headers` are added to the 101 (on both hosts).
    */
   accept(data: T, headers?: HeaderList): boolean;
 }
 
+/**
+ * A request as Connect-style middlewares (`engine.use`) see it: node's
+ * `IncomingMessage` on the node host, an object with its usual fields
+ * (`method`, `url`, `headers`, `_query`, `connection.remoteAddress`) on uWS.
+ */
+export type MiddlewareRequest = object;
+
+/**
+ * What the engine's middlewares run on, made by the host on demand: its
+ * own request and response objects, as close to node's as it has.
+ */
+export interface MiddlewareTarget {
+  readonly req: MiddlewareRequest;
+  /** node's `ServerResponse`, or a `ShimResponse` where the host has none (uWS, upgrade requests). */
+  readonly res: object;
+  /**
+   * The response the engine answers through once the middlewares let the
+   * request on: it writes through `res`, so what they set or wrapped there
+   * (headers, express-session's save before the end) applies.
+   */
+  readonly raw: RawResponse;
+  /** A middleware answered (or began answering) the request itself. */
+  answered(): boolean;
+  /**
+   * The headers the middlewares set, for a 101 the host writes itself;
+   * runs their write-head hooks first (express-session sets its cookie there).
+   */
+  upgradeHeaders(): HeaderList;
+}
+
 /** What the engine does with connections under its path. */
 export interface EngineHandlers<T> {
-  /** An HTTP request (not an upgrade) under the engine's path. */
-  request(res: RawResponse, info: RequestInfo): void;
+  /**
+   * An HTTP request (not an upgrade) under the engine's path. `target`
+   * makes the pair the engine's middlewares run on (called at most once,
+   * synchronously, and only when there are middlewares).
+   */
+  request(res: RawResponse, info: RequestInfo, target?: () => MiddlewareTarget): void;
   /**
    * A websocket upgrade request under the engine's path. Refusals are
    * answered through `res` (an HTTP answer; the host closes the connection
    * after it); acceptance goes through `upgrade.accept`.
    */
-  upgrade(res: RawResponse, info: RequestInfo, upgrade: WsUpgrade<T>): void;
+  upgrade(res: RawResponse, info: RequestInfo, upgrade: WsUpgrade<T>, target?: () => MiddlewareTarget): void;
   /** The accepted websocket is open. */
   open(ws: WsConnection<T>): void;
   /** A complete inbound message; `frame` is a string for text, bytes for binary. */

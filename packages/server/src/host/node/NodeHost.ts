@@ -4,6 +4,7 @@ import type { Http2SecureServer, Http2ServerResponse } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { EngineHandlers, Host, RouteHandler, WsLimits } from '../Host.js';
+import { shimTarget } from '../shimTarget.js';
 import { NodeResponse, SocketResponse } from './NodeResponse.js';
 import { nodeRequestInfo, pathOf, type NodeRequest } from './requestInfo.js';
 import { WsMount } from './WsMount.js';
@@ -171,7 +172,10 @@ export class NodeHost implements Host {
       const raw = new NodeResponse(req, res);
       this.#held.add(raw);
       res.once('close', () => this.#held.delete(raw));
-      mount.handlers.request(raw, nodeRequestInfo(req));
+      mount.handlers.request(raw, nodeRequestInfo(req), () => {
+        raw.viaMiddlewares();
+        return { req, res, raw, answered: () => res.headersSent || res.writableEnded, upgradeHeaders: () => [] };
+      });
       return;
     }
     const route = req.method === 'GET' ? this.#routeFor(path) : undefined;
@@ -189,7 +193,10 @@ export class NodeHost implements Host {
       // Not an RFC 6455 handshake (a draft-75/76 one from an old Flash or
       // browser client): uWS hands such a request to the HTTP side, and so
       // does this host, so the generation answers it in its own words.
-      if (req.headers['sec-websocket-key'] === undefined) return mount.handlers.request(new SocketResponse(socket), nodeRequestInfo(req));
+      if (req.headers['sec-websocket-key'] === undefined) {
+        const raw = new SocketResponse(socket);
+        return mount.handlers.request(raw, nodeRequestInfo(req), () => shimTarget(req, raw, false, socket));
+      }
       return mount.ws.upgrade(req, socket, head, nodeRequestInfo(req));
     }
     if (this.#priorUpgrade.length > 0) {

@@ -2,6 +2,7 @@ import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { HeaderList } from '../../http/cors.js';
+import { mergeHeaders } from '../../http/mergeHeaders.js';
 import type { RawResponse } from '../Host.js';
 import type { NodeRequest } from './requestInfo.js';
 
@@ -30,12 +31,14 @@ function flat(headers: HeaderList, extra: HeaderList): string[] {
   return out;
 }
 
+const H2_CONNECTION_HEADERS: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'transfer-encoding']);
+
 /** HTTP/2 wants an object (repeats as arrays) and forbids connection-level headers. */
 function h2Headers(headers: HeaderList, extra: HeaderList): Record<string, string | string[]> {
   const out = Object.create(null) as Record<string, string | string[]>;
   for (const [k, v] of [...headers, ...extra]) {
     const name = k.toLowerCase();
-    if (name === 'connection' || name === 'keep-alive' || name === 'transfer-encoding') continue;
+    if (H2_CONNECTION_HEADERS.has(name)) continue;
     const prev = out[name];
     out[name] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
   }
@@ -51,6 +54,8 @@ export class NodeResponse implements RawResponse {
   /** The answer is complete (sent, stream ended) or dropped by us: no abort after this. */
   #finished = false;
   #abort: (() => void) | null = null;
+  /** Middlewares had the response: headers go through setHeader, so theirs and their writeHead hooks apply. */
+  #progressive = false;
 
   constructor(req: NodeRequest, res: NodeServerResponse) {
     this.#req = req;
@@ -67,6 +72,24 @@ export class NodeResponse implements RawResponse {
     });
   }
 
+  /**
+   * The engine's middlewares ran on this response. Its headers are then set
+   * one by one before a bare `writeHead(status)`: node merges them with what
+   * the middlewares set, and a wrapped `writeHead` (on-headers, as
+   * express-session uses) reads a flat header list as single headers.
+   */
+  viaMiddlewares(): void {
+    this.#progressive = true;
+  }
+
+  #writeHead(status: number, headers: HeaderList, extra: HeaderList): void {
+    if (this.#progressive) {
+      mergeHeaders(this.#res, [...headers, ...extra], this.#h2 ? (name) => !H2_CONNECTION_HEADERS.has(name) : undefined);
+      this.#res.writeHead(status);
+    } else if (this.#h2) (this.#res as Http2ServerResponse).writeHead(status, h2Headers(headers, extra));
+    else (this.#res as ServerResponse).writeHead(status, flat(headers, extra));
+  }
+
   /** Whether an answer may still be written. */
   get open(): boolean {
     return !this.#finished;
@@ -76,29 +99,20 @@ export class NodeResponse implements RawResponse {
     if (this.#finished) return;
     this.#finished = true;
     const length: HeaderList = [['Content-Length', String(byteLength(body))]];
-    if (this.#h2) {
-      // Closing would end every stream of the HTTP/2 session, not just this one.
-      (this.#res as Http2ServerResponse).writeHead(status, h2Headers(headers, length));
-    } else {
-      const res = this.#res as ServerResponse;
-      // Node then sends `Connection: close` and closes the socket once the answer is out.
-      if (closeConnection) res.shouldKeepAlive = false;
-      res.writeHead(status, flat(headers, length));
-    }
+    // Node then sends `Connection: close` and closes the socket once the answer
+    // is out; not on HTTP/2, where it would end every stream of the session.
+    if (closeConnection && !this.#h2) (this.#res as ServerResponse).shouldKeepAlive = false;
+    this.#writeHead(status, headers, length);
     // One end() after writeHead: head and body leave in one write.
     this.#body.end(body);
   }
 
   startStream(status: number, headers: HeaderList, first: string): void {
     if (this.#finished) return;
-    if (this.#h2) {
-      (this.#res as Http2ServerResponse).writeHead(status, h2Headers(headers, []));
-    } else {
-      // htmlfile and multipart clients read chunks as they come: no Nagle delay
-      // (a user's server may have been created with `noDelay: false`).
-      this.#req.socket?.setNoDelay(true);
-      (this.#res as ServerResponse).writeHead(status, flat(headers, []));
-    }
+    // htmlfile and multipart clients read chunks as they come: no Nagle delay
+    // (a user's server may have been created with `noDelay: false`).
+    if (!this.#h2) this.#req.socket?.setNoDelay(true);
+    this.#writeHead(status, headers, []);
     this.#writeChunk(first);
   }
 

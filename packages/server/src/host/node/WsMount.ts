@@ -4,6 +4,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { HeaderList } from '../../http/cors.js';
 import type { RequestInfo } from '../../http/RequestInfo.js';
 import type { EngineHandlers, WsLimits, WsUpgrade } from '../Host.js';
+import { shimTarget } from '../shimTarget.js';
 import { NodeConnection } from './NodeConnection.js';
 import { SocketResponse } from './NodeResponse.js';
 
@@ -59,7 +60,8 @@ export class WsMount<T> {
         return this.#accept(req, socket, early.length > 0 ? Buffer.concat([head, ...early]) : head, res, data, headers);
       },
     };
-    this.#handlers.upgrade(res, info, upgrade);
+    // node has no ServerResponse for an upgrade request: middlewares get a shim that answers on the socket.
+    this.#handlers.upgrade(res, info, upgrade, () => shimTarget(req, res, false, socket));
   }
 
   /** The socket is still flowing: `ws` adds its 'data' listener before any more can arrive. */

@@ -1,7 +1,9 @@
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket, us_socket_context_t, WebSocket } from 'uWebSockets.js';
 import { loadUws, type Uws } from '../../uws.js';
+import type { HeaderList } from '../../http/cors.js';
 import type { EngineHandlers, Host, RouteHandler, WsLimits, WsUpgrade } from '../Host.js';
-import { snapshotRequest } from './snapshot.js';
+import { shimTarget } from '../shimTarget.js';
+import { middlewareRequest, snapshotRequest } from './snapshot.js';
 import { UwsConnection, type UwsSlot } from './UwsConnection.js';
 import { UwsResponse } from './UwsResponse.js';
 
@@ -42,7 +44,12 @@ export class UwsHost implements Host {
 
   mount<T>(path: string, handlers: EngineHandlers<T>, limits: WsLimits): void {
     const pattern = `${path}/*`;
-    this.#app.any(pattern, (res, req) => handlers.request(UwsResponse.forRequest(res, req), snapshotRequest(req, res)));
+    this.#app.any(pattern, (res, req) => {
+      const info = snapshotRequest(req, res);
+      const raw = UwsResponse.forRequest(res, req);
+      // The body is read at once when middlewares run: uWS hands each chunk over only as it arrives.
+      handlers.request(raw, info, () => shimTarget(middlewareRequest(info), raw, info.method === 'POST'));
+    });
     this.#app.ws<UwsSlot<T>>(pattern, {
       compression: limits.perMessageDeflate ? this.#uws.SHARED_COMPRESSOR : this.#uws.DISABLED,
       // uWS drops an oversize message's connection without a close frame;
@@ -117,15 +124,24 @@ function onUpgrade<T>(handlers: EngineHandlers<T>, res: HttpResponse, req: HttpR
   const extensions = req.getHeader('sec-websocket-extensions');
   const raw = UwsResponse.forRequest(res, req, true);
   const upgrade: WsUpgrade<T> = {
-    accept(data: T): boolean {
+    accept(data: T, headers: HeaderList = []): boolean {
       if (!raw.writable) return false;
       raw.finish();
       const slot: UwsSlot<T> = { data, conn: null };
-      res.cork(() => res.upgrade(slot, key, protocol, extensions, context));
+      res.cork(() => {
+        // A header written before the status makes uWS answer 200; with the
+        // 101 status line first, `upgrade` adds its own headers after ours
+        // (what engine.io's uServer does for its middlewares' headers).
+        if (headers.length > 0) {
+          res.writeStatus('101 Switching Protocols');
+          for (const [name, value] of headers) res.writeHeader(name, value);
+        }
+        res.upgrade(slot, key, protocol, extensions, context);
+      });
       return true;
     },
   };
-  handlers.upgrade(raw, info, upgrade);
+  handlers.upgrade(raw, info, upgrade, () => shimTarget(middlewareRequest(info), raw, false));
 }
 
 /** uWS's LIBUS_LISTEN_EXCLUSIVE_PORT (the JS fallback lacks the export; node:net listens exclusively anyway). */
