@@ -1,6 +1,6 @@
 import { EventEmitter, once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { compareIds, ID_PATTERN, type Bus, type BusEntry, type BusHandler, type BusInput } from '@nonstick/server';
+import { compareIds, ID_PATTERN, type Bus, type BusEntry, type BusHandler, type BusInput } from '@nonstick/server/wire';
 import { Cluster } from 'ioredis';
 import {
   closeClient,

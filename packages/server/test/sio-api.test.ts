@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, describe, it } from 'node:test';
 import { io as connectClient, type Socket as ClientSocket } from 'socket.io-client';
+import type { BusEntry, BusHandler } from '../src/bus/Bus.js';
+import { MemoryBus } from '../src/bus/MemoryBus.js';
 import { Server, type ServerOptions } from '../src/sio/Server.js';
 import type { Socket } from '../src/sio/Socket.js';
 import { sleep, until } from './helpers/engine.js';
@@ -11,6 +13,27 @@ async function start(opts: ServerOptions = {}): Promise<{ io: Server; url: strin
   const port = await io.listening;
   servers.push(io);
   return { io, url: `http://127.0.0.1:${port}` };
+}
+
+/** A MemoryBus whose deliveries can be held back, as a lagging stream reader's are. */
+class GatedBus extends MemoryBus {
+  #held: BusEntry[][] | null = null;
+  #handler: BusHandler | null = null;
+
+  override start(onEntries: BusHandler): Promise<void> {
+    this.#handler = onEntries;
+    return super.start((entries) => (this.#held ? this.#held.push(entries) : onEntries(entries)));
+  }
+
+  gate(): void {
+    this.#held = [];
+  }
+
+  open(): void {
+    const held = this.#held ?? [];
+    this.#held = null;
+    for (const batch of held) this.#handler?.(batch);
+  }
 }
 
 const servers: Server[] = [];
@@ -160,6 +183,35 @@ describe('Server API (in-process, socket.io-client 4.x)', () => {
       [false, true],
     );
     assert.deepEqual(await c.emitWithAck('state'), { rooms: [firstId, 'news'].sort(), data: { name: 'ana' } });
+  });
+
+  it('recovery: a broadcast the replay sent is not sent again when the bus reader delivers it late', async () => {
+    // The replay reads the log on its own; the reader can deliver the same entry after the replay is over.
+    const bus = new GatedBus();
+    const { io, url } = await start({ connectionStateRecovery: true, bus });
+    const gone: Array<Promise<unknown>> = [];
+    io.on('connection', (socket: Socket) => {
+      if (!socket.recovered) socket.join('news');
+      gone.push(once(socket, 'disconnect'));
+    });
+    const c = client(url);
+    const got: number[] = [];
+    c.on('news', (n: number) => got.push(n));
+    await connected(c);
+    io.to('news').emit('news', 0);
+    await until(() => got.length === 1, 3000, 'first broadcast');
+    (c.io as unknown as { engine: { close(): void } }).engine.close();
+    await gone[0];
+    bus.gate();
+    io.to('news').emit('news', 1);
+    c.connect();
+    await once(c, 'connect');
+    assert.equal(c.recovered, true);
+    await until(() => got.length === 2, 3000, 'the replayed broadcast');
+    bus.open();
+    io.to('news').emit('news', 2);
+    await until(() => got.length >= 3, 3000, 'a live broadcast');
+    assert.deepEqual(got, [0, 1, 2]);
   });
 
   it('recovery fails cleanly for an unknown pid or an offset the log no longer has', async () => {

@@ -4,7 +4,7 @@ import type { BroadcastOptions } from './BroadcastOperator.js';
 import type { Namespace } from './Namespace.js';
 import { RemoteSocket, type SocketDetails } from './RemoteSocket.js';
 import type { Socket } from './Socket.js';
-import { decodeBroadcast, decodeOp, encodeBroadcast, encodeOp, type AckTarget, type BroadcastEntry, type RoomOp } from './wire.js';
+import { broadcastEntry, decodeBroadcast, decodeOp, encodeBroadcast, encodeOp, type BroadcastEntry, type BroadcastSelection, type RoomOp } from './wire.js';
 
 type AnySocket = Socket<any, any, any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -71,7 +71,7 @@ export class ClusterAdapter {
 
   broadcast(packet: SioPacket, opts: BroadcastOptions): void {
     const frames = encodeSioPacket(packet);
-    const entry = broadcastEntry(packet.nsp, frames, opts, null);
+    const entry = broadcastEntry(packet.nsp, frames, selection(opts), null);
     if (opts.flags.local) {
       this.#deliver(entry, null);
       return;
@@ -84,7 +84,7 @@ export class ClusterAdapter {
     const server = this.nsp.server;
     const req = server.requests.openBroadcastAck(opts.flags.timeout, cb);
     const frames = encodeSioPacket(packet);
-    const entry = broadcastEntry(packet.nsp, frames, opts, { worker: server.workerId, id: req.id });
+    const entry = broadcastEntry(packet.nsp, frames, selection(opts), { worker: server.workerId, id: req.id });
     if (opts.flags.local) {
       req.expectWorkers(1);
       this.#deliver(entry, null);
@@ -233,20 +233,8 @@ export class ClusterAdapter {
   }
 }
 
-function broadcastEntry(nsp: string, frames: [string, ...Uint8Array[]], opts: BroadcastOptions, reply: AckTarget | null): BroadcastEntry {
-  const [text, ...binary] = frames;
-  // The head is `<type>[<n>-][<nsp>,]`: everything before the ack id and data.
-  const headLen = 1 + (binary.length > 0 ? String(binary.length).length + 1 : 0) + (nsp === '/' ? 0 : nsp.length + 1);
-  return {
-    nsp,
-    rooms: [...opts.rooms],
-    except: [...opts.except],
-    volatile: opts.flags.volatile === true,
-    head: text.slice(0, headLen),
-    body: text.slice(headLen),
-    binary,
-    reply,
-  };
+function selection(opts: BroadcastOptions): BroadcastSelection {
+  return { rooms: opts.rooms, except: opts.except, volatile: opts.flags.volatile === true };
 }
 
 function parseData(body: string): unknown[] {

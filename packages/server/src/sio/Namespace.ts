@@ -5,6 +5,7 @@ import { ClusterAdapter } from './ClusterAdapter.js';
 import type { RemoteSocket } from './RemoteSocket.js';
 import type { Server } from './Server.js';
 import { Socket, type SocketSnapshot } from './Socket.js';
+import { RESERVED_SERVER_SIDE_EVENTS } from './wire.js';
 import type {
   AllButLast,
   DecorateAcknowledgementsWithMultipleResponses,
@@ -25,8 +26,6 @@ export type NamespaceMiddleware<L extends EventsMap, E extends EventsMap, S exte
   socket: Socket<L, E, S, D>,
   next: (err?: ExtendedError) => void,
 ) => void;
-
-const RESERVED_SERVER_SIDE = new Set(['connect', 'connection', 'new_namespace']);
 
 export class Namespace<
   ListenEvents extends EventsMap = DefaultEventsMap,
@@ -134,7 +133,7 @@ export class Namespace<
    * other worker.
    */
   serverSideEmit<Ev extends EventNames<ServerSideEvents>>(ev: Ev, ...args: EventParams<ServerSideEvents, Ev>): boolean {
-    if (RESERVED_SERVER_SIDE.has(String(ev))) throw new Error(`"${String(ev)}" is a reserved event name`);
+    if (RESERVED_SERVER_SIDE_EVENTS.has(String(ev))) throw new Error(`"${String(ev)}" is a reserved event name`);
     const data: unknown[] = [ev, ...args];
     const last = data[data.length - 1];
     const timeout = this.#serverSideTimeout;

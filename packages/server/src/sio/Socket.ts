@@ -83,6 +83,12 @@ export class Socket<
   #anyOutgoing: Listener[] | null = null;
   #fns: PacketMiddleware[] = [];
   #live: Array<{ frames: readonly (string | Uint8Array)[]; offset: string | null }> | null = null;
+  /**
+   * After a replay, the offset it went up to, until the bus reader passes it:
+   * the replay reads the log on another connection than the reader, so the
+   * reader can still deliver entries the replay already sent.
+   */
+  #replayedUpTo: string | null = null;
   /** Inbound packets that arrived before the socket finished connecting. */
   #early: SioPacket[] | null = [];
 
@@ -381,12 +387,16 @@ export class Socket<
   /**
    * Pre-encoded frames of a broadcast (encoded once for every recipient),
    * with its bus offset. While a recovery replays missed broadcasts, live
-   * ones are held and those the replay already sent are dropped.
+   * ones are held; those the replay already sent are dropped, held or not.
    */
   writeFrames(frames: readonly (string | Uint8Array)[], data: unknown[] | null, offset: string | null = null): void {
     if (this.#live) {
       this.#live.push({ frames, offset });
       return;
+    }
+    if (offset !== null && this.#replayedUpTo !== null) {
+      if (compareIds(offset, this.#replayedUpTo) <= 0) return;
+      this.#replayedUpTo = null; // the reader delivers in log order: it is past the replay now
     }
     if (data) this.#notifyOutgoing(data);
     this.client.writeFrames(frames);
@@ -400,6 +410,7 @@ export class Socket<
   releaseLive(floor: string): void {
     const held = this.#live ?? [];
     this.#live = null;
+    this.#replayedUpTo = floor;
     for (const h of held) if (h.offset === null || compareIds(h.offset, floor) > 0) this.client.writeFrames(h.frames);
   }
 

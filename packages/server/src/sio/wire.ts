@@ -41,9 +41,42 @@ export interface ServerSideEntry {
   from: string;
 }
 
+/** Which sockets a broadcast is for. */
+export interface BroadcastSelection {
+  /** Sockets in any of these (all sockets of the namespace when empty). */
+  rooms: Iterable<string>;
+  /** Minus the sockets in any of these. */
+  except: Iterable<string>;
+  volatile: boolean;
+}
+
+/** Event names `serverSideEmit` refuses (socket.io's): the namespace emits them itself. */
+export const RESERVED_SERVER_SIDE_EVENTS: ReadonlySet<string> = new Set(['connect', 'connection', 'new_namespace']);
+
 export const KIND_BROADCAST = 'b';
 export const KIND_OP = 'o';
 export const KIND_SERVER_SIDE = 's';
+
+/**
+ * The broadcast entry of a packet already encoded (`encodeSioPacket`): its
+ * text frame split into the head (`<type>[<n>-][<nsp>,]`, what comes before
+ * an ack id) and the data, so that each recipient can get an ack id or an
+ * offset spliced in without re-encoding.
+ */
+export function broadcastEntry(nsp: string, frames: [string, ...Uint8Array[]], to: BroadcastSelection, reply: AckTarget | null): BroadcastEntry {
+  const [text, ...binary] = frames;
+  const headLen = 1 + (binary.length > 0 ? String(binary.length).length + 1 : 0) + (nsp === '/' ? 0 : nsp.length + 1);
+  return {
+    nsp,
+    rooms: [...to.rooms],
+    except: [...to.except],
+    volatile: to.volatile,
+    head: text.slice(0, headLen),
+    body: text.slice(headLen),
+    binary,
+    reply,
+  };
+}
 
 export function encodeBroadcast(e: BroadcastEntry): BusInput {
   return { kind: KIND_BROADCAST, fields: [e.nsp, rooms(e.rooms), rooms(e.except), e.volatile ? 'v' : '', e.head, e.body, target(e.reply)], binary: e.binary };

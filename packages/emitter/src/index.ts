@@ -1,0 +1,2 @@
+export { Emitter, DEFAULT_RETENTION, type EmitterOptions } from './Emitter.js';
+export { BroadcastOperator, type BroadcastFlags } from './BroadcastOperator.js';
