@@ -1,11 +1,16 @@
 # syntax=docker/dockerfile:1
 # Nonstick worker image: `docker build -t nonstick .`, then
 #   docker run -e REDIS_URL=redis://redis:6379 -p 3000:3000 nonstick
-# (see docker-compose.yml for the whole cluster). Node 24 (Node 20 is end of
-# life) on Debian bookworm. No uWebSockets.js build loads on Node 24 with
-# bookworm's glibc 2.36, so the worker runs its node:http + ws host
-# (`--http-server auto` says so in its listening log line); see
-# docs/network-hosts.md for images that run uWS.
+# (see docker-compose.yml for the whole cluster). It serves the chat demo
+# unless NONSTICK_APP (or --app) names your app, a module exporting setup(io):
+# build your image on this one (docs/deploying.md#your-app-on-the-cluster),
+#   FROM nonstick
+#   COPY app.js /app/app.js
+#   ENV NONSTICK_APP=/app/app.js
+# Node 24 (Node 20 is end of life) on Debian bookworm. No uWebSockets.js
+# build loads on Node 24 with bookworm's glibc 2.36, so the worker runs its
+# node:http + ws host (`--http-server auto` says so in its listening log
+# line); see docs/network-hosts.md for images that run uWS.
 
 # ---- build: install the workspace from the lockfile, compile, and cut a
 # production-only copy of the worker package with `pnpm deploy`.

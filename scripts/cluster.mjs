@@ -1,14 +1,22 @@
 #!/usr/bin/env node
 // `pnpm cluster [--workers N] [--port P]`: a whole Nonstick cluster on this
-// machine, for trying it out: Redis, N chat-demo workers and nginx running the
-// project's own deploy/nginx/nginx.conf (plain round robin, no stickiness).
+// machine, for trying it out: Redis, N workers (the chat demo, or your app
+// with --app) and nginx running the project's own deploy/nginx/nginx.conf
+// (plain round robin, no stickiness).
 //
 //   --workers N      workers to start (default 3)
 //   --port P         nginx listen port (default $PORT or 8080; 0 = any free port)
 //   --host H         nginx listen address (default 127.0.0.1)
 //   --redis-port P   port for the redis-server this script starts (default: a free one)
 //   --demo NAME      demo app the workers serve (default chat)
+//   --app FILE       your app instead of a demo (the worker's --app; relative
+//                    to the directory pnpm was run from)
+//   NONSTICK_APP / NONSTICK_DEMO in the environment stand for --app / --demo
 //   --help
+// Any other argument is a worker flag (`nonstick --help`), given to every
+// worker: `pnpm cluster -- --app ./my-app.js --ping-interval 10000`. A `--`
+// (pnpm passes it on) is skipped. Port, host, Redis URL and worker id are the
+// script's to set.
 //
 // With REDIS_URL set, that Redis is used and no redis-server is started.
 // Workers listen on 127.0.0.1 on free ports picked here. Everything runs in a
@@ -36,8 +44,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants as fsConstants, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { delimiter, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(root, 'packages', 'nonstick', 'dist', 'src', 'bin.js');
@@ -46,16 +54,27 @@ const LOOPBACK = '127.0.0.1';
 const STOP_TIMEOUT_MS = 5_000;
 const START_TIMEOUT_MS = 30_000;
 
-const USAGE = `Usage: pnpm cluster [--workers N] [--port P] [--host H] [--redis-port P] [--demo NAME]
+const USAGE = `Usage: pnpm cluster [--workers N] [--port P] [--host H] [--redis-port P] [--demo NAME | --app FILE] [worker flags]
 
   --workers N     workers to start (default 3)
   --port P        nginx listen port (default $PORT or 8080; 0 = any free port)
   --host H        nginx listen address (default 127.0.0.1)
   --redis-port P  port of the redis-server started here (default: a free one)
   --demo NAME     demo app the workers serve (default chat)
+  --app FILE      your app instead of a demo: a .js/.mjs/.cjs module exporting setup(io)
 
+Any other flag goes to every worker (see \`nonstick --help\`), e.g.
+  pnpm cluster -- --app ./my-app.js --ping-interval 10000
 REDIS_URL set: use that Redis instead of starting one.
 `;
+
+/** Worker settings this script decides for every worker; a worker flag may not change them. */
+const CLUSTER_OWNED = {
+  port: '--port is the nginx port here; workers get free ports',
+  host: 'workers listen on 127.0.0.1',
+  'redis-url': 'set REDIS_URL instead',
+  'worker-id': 'each worker needs its own id',
+};
 
 // ---------------------------------------------------------------- arguments
 
@@ -65,7 +84,7 @@ function fail(msg, code = 2) {
 }
 
 function parseArgs(argv) {
-  const opts = { workers: 3, port: undefined, host: LOOPBACK, redisPort: undefined, demo: 'chat' };
+  const opts = { workers: 3, port: undefined, host: LOOPBACK, redisPort: undefined, demo: undefined, app: undefined, workerArgs: [] };
   const int = (name, raw, min) => {
     const n = Number(raw);
     if (raw === undefined || raw === '' || !Number.isInteger(n) || n < min || n > 65535)
@@ -104,9 +123,29 @@ function parseArgs(argv) {
       case '--demo':
         opts.demo = next() ?? fail('--demo needs a value');
         break;
-      default:
-        fail(`unknown argument ${JSON.stringify(argv[i])}\n${USAGE}`);
+      case '--app':
+        opts.app = next() ?? fail('--app needs a file');
+        break;
+      default: {
+        // A worker flag (or its value), passed on as given; the worker's own parser checks it (see checkWorkerArgs).
+        const name = /^--(?:no-)?([^=]+)/.exec(argv[i])?.[1];
+        if (name !== undefined && Object.hasOwn(CLUSTER_OWNED, name)) fail(`${argv[i]}: not a worker flag here (${CLUSTER_OWNED[name]})`);
+        opts.workerArgs.push(argv[i]);
+      }
     }
+  }
+  if (opts.app === undefined && opts.demo === undefined) {
+    // As a worker would take them; the workers get the choice as a flag (see startWorker).
+    opts.app = process.env.NONSTICK_APP || undefined;
+    opts.demo = process.env.NONSTICK_DEMO || undefined;
+  }
+  if (opts.app !== undefined && opts.demo !== undefined) fail('--app and --demo are mutually exclusive: --app runs your app on every worker instead of a demo');
+  if (opts.app !== undefined) {
+    // pnpm runs scripts in the package root; INIT_CWD is where `pnpm cluster` was typed.
+    const base = process.env.npm_lifecycle_event === 'cluster' && process.env.INIT_CWD ? process.env.INIT_CWD : process.cwd();
+    const file = resolve(base, opts.app);
+    if (!existsSync(file)) fail(`--app ${opts.app}: no such file (${file})`);
+    opts.app = file;
   }
   if (opts.port === undefined) opts.port = process.env.PORT ? int('port (PORT)', process.env.PORT, 0) : 8080;
   return opts;
@@ -249,9 +288,11 @@ function relay(stream, name, onLine) {
  * Spawn in its own process group (detached), stdout/stderr relayed to our
  * stderr with a `[name]` prefix. `onStdoutLine` may swallow lines (return true).
  */
-function startChild(name, cmd, args, { env, cwd, onStdoutLine } = {}) {
+function startChild(name, cmd, args, { env, cwd, onStdoutLine, onStderrLine } = {}) {
   const proc = spawn(cmd, args, { cwd: cwd ?? root, env: env ?? process.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const child = { name, proc, pid: proc.pid, exited: false, exit: null, expectedExit: false };
+  // 'exit' can come before the last output lines; 'close' comes after them.
+  child.closed = new Promise((resolve) => proc.once('close', resolve));
   child.done = new Promise((resolve) => {
     proc.once('exit', (code, signal) => {
       child.exited = true;
@@ -279,7 +320,7 @@ function startChild(name, cmd, args, { env, cwd, onStdoutLine } = {}) {
     children.push(child);
   }
   relay(proc.stdout, name, onStdoutLine);
-  relay(proc.stderr, name);
+  relay(proc.stderr, name, onStderrLine);
   return child;
 }
 
@@ -355,14 +396,27 @@ async function startRedis(opts) {
 function startWorker(index, opts, redisUrl, port = 0) {
   const name = `worker-${index + 1}`;
   const env = { ...process.env, REDIS_URL: redisUrl };
-  // The flags below decide port and host; don't let the cluster's PORT leak in.
+  // The flags below decide port, host and app; don't let the cluster's environment leak in.
   delete env.PORT;
   delete env.HOST;
+  delete env.NONSTICK_APP;
+  delete env.NONSTICK_DEMO;
   let resolveListening;
   const listening = new Promise((r) => (resolveListening = r));
   // Workers listen on loopback behind the nginx started here, which sets X-Forwarded-For/-Proto.
-  const child = startChild(name, process.execPath, [BIN, '--demo', opts.demo, '--port', String(port), '--host', LOOPBACK, '--trust-proxy'], {
+  const app = opts.app !== undefined ? ['--app', opts.app] : ['--demo', opts.demo ?? 'chat'];
+  const args = [BIN, ...app, '--trust-proxy', ...opts.workerArgs, '--port', String(port), '--host', LOOPBACK];
+  const child = startChild(name, process.execPath, args, {
     env,
+    onStderrLine: (line) => {
+      if (!line.startsWith('{')) return;
+      try {
+        const ev = JSON.parse(line);
+        if (ev?.msg === 'worker failed to start') child.startError = String(ev.message);
+      } catch {
+        /* not JSON */
+      }
+    },
     onStdoutLine: (line) => {
       if (!line.startsWith('{')) return false;
       try {
@@ -402,7 +456,9 @@ async function startWorkerOnFreePort(index, opts, redisUrl) {
       started.child.expectedExit = false;
       return { child: started.child, worker: w };
     } catch (err) {
-      if (attempt >= 5 || !started.child.exited) throw err;
+      if (started.child.exited) await started.child.closed;
+      // Only a port lost to a race is worth another try; any other failure (a bad flag, a broken --app) would fail again.
+      if (attempt >= 5 || !started.child.exited || !/^cannot listen on /.test(started.child.startError ?? '')) throw err;
     }
   }
 }
@@ -497,6 +553,17 @@ async function startNginx(opts, workers) {
   throw new Error('nginx did not start');
 }
 
+/** Worker flags given to the script, checked by the worker's own parser before anything starts. */
+async function checkWorkerArgs(workerArgs) {
+  if (workerArgs.length === 0) return;
+  const { loadConfig } = await import(pathToFileURL(join(root, 'packages', 'nonstick', 'dist', 'src', 'config.js')).href);
+  try {
+    loadConfig(workerArgs, {});
+  } catch (err) {
+    fail(`worker flags ${workerArgs.join(' ')}: ${err.message.replace(' (see --help)', '')} (see \`node packages/nonstick/dist/src/bin.js --help\`)`);
+  }
+}
+
 let stopping = null;
 function shutdown(code) {
   if (stopping) return stopping;
@@ -551,6 +618,7 @@ async function main() {
     const r = spawnSync(turbo, ['run', 'build', '--filter=nonstick...', '--output-logs=errors-only'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
     if (r.status !== 0 || !existsSync(BIN)) fail(`build failed; run \`pnpm install && pnpm build\` first`, 1);
   }
+  await checkWorkerArgs(opts.workerArgs);
   tempDir = mkdtempSync(join(tmpdir(), 'nonstick-cluster-'));
 
   state.redis = await startRedis(opts);
@@ -566,7 +634,9 @@ async function main() {
     [
       '',
       `Nonstick cluster: ${workers.length} worker(s) behind nginx (round robin, no stickiness)`,
-      `  ${opts.demo === 'chat' ? 'chat page' : 'endpoint '}  ${url}   <- open this (in two browsers to chat)`,
+      opts.app !== undefined
+        ? `  endpoint   ${url}   <- socket.io clients connect here (app ${opts.app})`
+        : `  ${(opts.demo ?? 'chat') === 'chat' ? 'chat page' : 'endpoint '}  ${url}   <- open this (in two browsers to chat)`,
       ...workers.map((w, i) => `  worker ${i + 1}   ${w.url}  (id ${w.id}, pid ${w.pid})`),
       `  redis      ${state.redis.url}${state.redis.pid ? ` (pid ${state.redis.pid})` : ' (REDIS_URL, external)'}`,
       `  nginx      pid ${state.nginx.pid}, config in ${state.nginx.prefix}`,

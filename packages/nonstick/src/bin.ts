@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { ConfigError, helpText, loadConfig } from './config.js';
+import { loadApp } from './app.js';
+import { ConfigError, helpText, loadConfig, type WorkerConfig } from './config.js';
 import { chatApp } from './demos/chat.js';
 import { echoApp } from './demos/echo.js';
 import { startWorker, type EngineApp, type SocketIoApp } from './worker.js';
@@ -13,6 +14,15 @@ const DEMOS: Record<string, () => EngineApp | SocketIoApp> = {
   echo: () => ({ kind: 'engine', setup: echoApp }),
 };
 
+/** The user's module (`--app`), or a demo (`--demo`, chat by default). loadConfig has refused both at once. */
+async function appOf(config: WorkerConfig): Promise<EngineApp | SocketIoApp> {
+  if (config.app !== null) return loadApp(config.app);
+  const demo = config.demo ?? 'chat';
+  const makeApp = Object.hasOwn(DEMOS, demo) ? DEMOS[demo] : undefined;
+  if (!makeApp) throw new ConfigError(`unknown demo ${JSON.stringify(demo)}; available: ${Object.keys(DEMOS).join(', ')} (or your own with --app FILE)`);
+  return makeApp();
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -20,12 +30,10 @@ async function main(): Promise<void> {
     return;
   }
   const config = loadConfig(argv, process.env);
-  const makeApp = Object.hasOwn(DEMOS, config.demo) ? DEMOS[config.demo] : undefined;
-  if (!makeApp) throw new ConfigError(`unknown demo ${JSON.stringify(config.demo)}; available: ${Object.keys(DEMOS).join(', ')}`);
-  const app = makeApp();
+  const app = await appOf(config);
   const worker = await startWorker(config, app);
   if (app.kind === 'socket.io' && app.routes)
-    worker.log.info('demo page', { demo: config.demo, url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${worker.port}/` });
+    worker.log.info('demo page', { demo: config.demo ?? 'chat', url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${worker.port}/` });
   // One machine-readable line on stdout for supervisors and tests.
   process.stdout.write(`${JSON.stringify({ event: 'listening', port: worker.port, workerId: worker.engine.workerId })}\n`);
   let stopping = false;

@@ -8,7 +8,10 @@ export interface WorkerConfig {
   host: string;
   redisUrl: string | null;
   workerId: string | undefined;
-  demo: string;
+  /** The demo to serve (null = none asked for: the chat demo, unless `app` is set). */
+  demo: string | null;
+  /** The user's app module, as given (resolved against the current directory when loaded; null = a demo). */
+  app: string | null;
   logLevel: Level;
   /** Worker liveness lease, ms: a worker silent this long is dead and its sessions are adopted. */
   workerTtl: number | undefined;
@@ -60,8 +63,15 @@ export const SETTINGS: Setting[] = [
     flag: 'demo',
     env: 'NONSTICK_DEMO',
     kind: 'string',
-    describe: 'Demo app to serve: chat (Socket.IO chat page at /) | echo (Engine.IO echo)',
-    apply: (c, v) => (c.demo = v as string),
+    describe: 'Demo app to serve: chat (Socket.IO chat page at /, the default) | echo (Engine.IO echo); not with --app',
+    apply: (c, v) => (c.demo = (v as string) || null),
+  },
+  {
+    flag: 'app',
+    env: 'NONSTICK_APP',
+    kind: 'string',
+    describe: 'Your Socket.IO app instead of a demo: a .js, .mjs or .cjs file (relative to the current directory) exporting setup(io) and optionally options',
+    apply: (c, v) => (c.app = (v as string) || null),
   },
   {
     flag: 'worker-ttl',
@@ -349,7 +359,8 @@ export function defaultConfig(): WorkerConfig {
     host: '0.0.0.0',
     redisUrl: null,
     workerId: undefined,
-    demo: 'chat',
+    demo: null,
+    app: null,
     logLevel: 'info',
     workerTtl: undefined,
     metricsPath: '/metrics',
@@ -396,6 +407,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): WorkerConfig
     s.apply(c, parseValue(s, raw, `--${name}`));
   }
   if (!['debug', 'info', 'warn', 'error'].includes(c.logLevel)) throw new ConfigError(`log level must be debug, info, warn or error`);
+  if (c.app !== null && c.demo !== null)
+    throw new ConfigError(
+      `--app (NONSTICK_APP) and --demo (NONSTICK_DEMO) are mutually exclusive: --app ${JSON.stringify(c.app)} runs your app instead of a demo, so drop --demo ${JSON.stringify(c.demo)}`,
+    );
   return c;
 }
 

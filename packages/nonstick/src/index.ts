@@ -2,3 +2,4 @@ export { loadConfig, defaultConfig, helpText, SETTINGS, ConfigError, type Worker
 export { createLogger, type Logger, type Level } from './logger.js';
 export { startWorker, type RunningWorker, type EngineApp, type SocketIoApp } from './worker.js';
 export { echoApp } from './demos/echo.js';
+export { loadApp, AppError } from './app.js';

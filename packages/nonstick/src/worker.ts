@@ -25,8 +25,10 @@ export type EngineApp = { kind: 'engine'; setup(engine: Engine): void };
 /** An app given the Socket.IO server. */
 export type SocketIoApp = {
   kind: 'socket.io';
+  /** The app's own Socket.IO/engine options; settings from the config (flags, environment, file) override them. */
   options?: Partial<ServerOptions>;
-  setup(io: Server): void;
+  /** Runs before the worker listens; a returned promise is awaited, and a rejection stops the start. */
+  setup(io: Server): void | Promise<void>;
   /** Extra HTTP routes on the worker's host (e.g. a demo page). */
   routes?: (host: Host) => void;
 };
@@ -56,7 +58,7 @@ export async function startWorker(config: WorkerConfig, app: EngineApp | SocketI
   let log: Logger | undefined;
   if (a.kind === 'socket.io') {
     if (config.redisUrl) {
-      const retention = Server.retentionFor({ ...config.io, ...a.options });
+      const retention = Server.retentionFor({ ...a.options, ...config.io });
       const b = new RedisBus({
         url: config.redisUrl,
         retention,
@@ -74,7 +76,7 @@ export async function startWorker(config: WorkerConfig, app: EngineApp | SocketI
         b.on('status', (e) => redisStatus(metrics, 'bus', e));
       }
     }
-    io = new Server({ ...config.engine, ...config.io, ...a.options, store, workerId: config.workerId, ...(bus ? { bus } : {}), ...withMetrics });
+    io = new Server({ ...a.options, ...config.engine, ...config.io, store, workerId: config.workerId, ...(bus ? { bus } : {}), ...withMetrics });
     engine = io.engine;
   } else {
     engine = new Engine({ ...config.engine, store, workerId: config.workerId, ...withMetrics });
@@ -128,7 +130,15 @@ export async function startWorker(config: WorkerConfig, app: EngineApp | SocketI
   if (bus instanceof RedisBus) bus.on('status', onStatus('bus'));
   if (io) {
     io.on('error', (err: unknown, context: string) => log.error('listener threw', { context, err }));
-    (a as SocketIoApp).setup(io);
+    try {
+      await (a as SocketIoApp).setup(io);
+    } catch (err) {
+      // Nothing listens yet; let go of Redis and the ops port so a library caller is not left holding them.
+      ops?.close();
+      const done = () => metrics?.close();
+      void io.close().then(done, done);
+      throw err;
+    }
     await io.ready;
     const port = await engine.listen(config.port, config.host, routes((a as SocketIoApp).routes));
     log.info('listening', {

@@ -5,11 +5,14 @@
  * 4.x clients; a SIGKILLed worker comes back on its port and serves again;
  * then SIGINT, and every process the script started (the restarted worker
  * too) must be gone (nginx's workers too: its whole process group) and its
- * temp dir removed.
+ * temp dir removed. Then `pnpm cluster -- --app FILE` with a worker flag:
+ * the user's app on the workers, the flag passed on, a bad --app refused
+ * before anything starts.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { SioClient } from '../clients/sio.js';
 import { spawnChild, type Child, type ChildEvent } from '../support/children.js';
@@ -174,5 +177,49 @@ describe('pnpm cluster (scripts/cluster.mjs)', { timeout: 120_000 }, () => {
     for (const pid of [ready.nginx.pid, ready.redis.pid, back.pid, ...ready.workers.map((w) => w.pid)]) await waitGone(`process group ${pid}`, -pid);
     if (ready.watchdog) await waitGone('watchdog', ready.watchdog);
     assert.equal(existsSync(ready.tempDir), false, 'temp dir removed');
+  });
+});
+
+describe('pnpm cluster -- --app FILE', { timeout: 60_000 }, () => {
+  const APP = fileURLToPath(new URL('../fixtures/app-esm.js', import.meta.url));
+  let script: Child | undefined;
+  const clients: SioClient[] = [];
+  after(async () => {
+    for (const c of clients) c.close();
+    await script?.stop(10_000, 'SIGTERM');
+  });
+
+  /** As pnpm runs it: in the repo root, with the directory it was typed in as INIT_CWD, and the `--` passed on. */
+  const pnpmEnv = { REDIS_URL: undefined, PORT: undefined, npm_lifecycle_event: 'cluster', INIT_CWD: dirname(APP) };
+
+  it('runs the app (relative to where pnpm was run) on the workers, with the worker flags given', async () => {
+    script = spawnChild(process.execPath, [SCRIPT, '--', '--app', './app-esm.js', '--workers', '1', '--port', '0', '--ping-interval', '6000'], {
+      name: 'cluster',
+      cwd: repoRoot(),
+      env: pnpmEnv,
+    });
+    const ready = await script.waitForEvent<ReadyEvent>('cluster-ready', 45_000);
+    const c = await connect(ready.url.replace(/\/$/, ''), clients);
+    assert.deepEqual(await c.ack('hello'), ['hello from the app', ready.workers[0]!.id]);
+    const handshake = JSON.parse((await (await fetch(`${ready.url}socket.io/?EIO=4&transport=polling`)).text()).slice(1));
+    assert.equal(handshake.pingInterval, 6000, "the worker flag, over the app's own 4321");
+    assert.ok(script.kill('SIGINT'));
+    assert.equal((await script.waitForExit(20_000)).code, 0, script.tail());
+  });
+
+  it('refuses a missing app, or --app with --demo, before starting anything', async () => {
+    for (const [args, message] of [
+      [['--', '--app', './nope.js'], `--app ./nope.js: no such file (${join(dirname(APP), 'nope.js')})`],
+      [['--app', APP, '--demo', 'chat'], '--app and --demo are mutually exclusive'],
+      [['--app', APP, '--worker-id', 'w1'], '--worker-id: not a worker flag here'],
+    ] as const) {
+      const bad = spawnChild(process.execPath, [SCRIPT, ...args], { name: 'cluster', cwd: repoRoot(), env: pnpmEnv });
+      assert.equal((await bad.waitForExit(10_000)).code, 2, bad.tail());
+      assert.ok(
+        bad.lines('stderr').some((l) => l.includes(message)),
+        bad.tail(),
+      );
+      assert.equal(bad.events().length, 0, 'nothing started');
+    }
   });
 });

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { describe, it } from 'node:test';
-import { SETTINGS } from 'nonstick';
+import { loadApp, loadConfig, SETTINGS } from 'nonstick';
 import { parse as parseYaml } from 'yaml';
 import { spawnChild } from '../support/children.js';
 import { nginxBinary } from '../support/nginx.js';
@@ -25,17 +25,34 @@ type Any = any;
 const compose: Any = yamlFile('docker-compose.yml');
 const services: Record<string, Any> = compose.services;
 
-/** The worker's env, as a plain object (compose allows a map or a list of K=V). */
-function envOf(service: Any): Record<string, string> {
-  const env = service.environment ?? {};
-  if (Array.isArray(env)) return Object.fromEntries(env.map((kv: string) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)]));
+/**
+ * Compose's variable interpolation as `docker compose` does it with `host` as
+ * the shell environment: `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `$$`.
+ */
+function interpolate(text: string, host: Record<string, string>): string {
+  return text.replace(/\$\$|\$\{(\w+)(?:(:?-)([^}]*))?\}|\$(\w+)/g, (m, braced?: string, op?: string, fallback?: string, bare?: string) => {
+    if (m === '$$') return '$';
+    const name = (braced ?? bare)!;
+    const v = host[name];
+    if (op === ':-') return v ? v : fallback!;
+    if (op === '-') return v !== undefined ? v : fallback!;
+    return v ?? '';
+  });
 }
 
-/** Host side of a short-syntax volume (`./a:/b:ro`), relative to the repo; undefined for named volumes. */
-function bindSource(volume: Any): { source: string; target: string } | undefined {
+/** The worker's env, as a plain object (compose allows a map or a list of K=V), interpolated with `host`. */
+function envOf(service: Any, host: Record<string, string> = {}): Record<string, string> {
+  const env = service.environment ?? {};
+  const pairs: Array<[string, string]> = Array.isArray(env)
+    ? env.map((kv: string) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])
+    : Object.entries(env).map(([k, v]) => [k, String(v)]);
+  return Object.fromEntries(pairs.map(([k, v]) => [k, interpolate(v, host)]));
+}
+
+/** Host side of a short-syntax volume (`./a:/b:ro`), relative to the repo, interpolated with `host`; undefined for named volumes. */
+function bindSource(volume: Any, host: Record<string, string> = {}): { source: string; target: string } | undefined {
   if (typeof volume === 'object') return volume.type === 'bind' ? { source: volume.source, target: volume.target } : undefined;
-  const [source, target] = String(volume).split(':');
+  const [source, target] = interpolate(String(volume), host).split(':');
   if (!source || !target || !/^[./~]/.test(source)) return undefined;
   return { source, target };
 }
@@ -97,6 +114,29 @@ describe('docker-compose.yml', () => {
     assert.equal(env.HOST, '0.0.0.0');
     assert.match(env.PORT ?? '', /^\d+$/);
     if (env.NONSTICK_DEMO) assert.ok(['chat', 'echo'].includes(env.NONSTICK_DEMO));
+  });
+
+  it('serves the chat demo by default, and the app NONSTICK_APP names in the directory NONSTICK_APP_DIR mounts', async () => {
+    // Nothing set where compose runs: no app and no demo asked for, which the bin serves as the chat demo.
+    const plain = loadConfig([], envOf(services.worker));
+    assert.equal(plain.app, null);
+    assert.equal(plain.demo, null);
+    // The example the header comment gives.
+    const host = { NONSTICK_APP: '/app/user/example.mjs' };
+    assert.ok(read('docker-compose.yml').includes(`NONSTICK_APP=${host.NONSTICK_APP} docker compose up`), 'the header shows the example');
+    const config = loadConfig([], envOf(services.worker, host));
+    assert.equal(config.app, host.NONSTICK_APP);
+    const appPath = config.app ?? assert.fail('no app');
+    const mounts = (services.worker.volumes ?? []).map((v: Any) => bindSource(v, host)).filter(Boolean) as Array<{ source: string; target: string }>;
+    const mount = mounts.find((m) => appPath.startsWith(`${m.target}/`));
+    assert.ok(mount, `${appPath} lies in a directory mounted into the worker: ${JSON.stringify(mounts)}`);
+    assert.ok(!mount.target.startsWith('/app/packages'), 'the mount leaves the deployed worker package alone');
+    // What the workers would load, loaded here: it exports setup.
+    const app = await loadApp(join(ROOT, mount.source, appPath.slice(mount.target.length + 1)));
+    assert.equal(typeof app.setup, 'function');
+    // NONSTICK_APP_DIR mounts another directory there instead.
+    const volume = (services.worker.volumes ?? []).find((v: Any) => bindSource(v)?.target === mount.target);
+    assert.deepEqual(bindSource(volume, { NONSTICK_APP_DIR: '../my-app' }), { source: '../my-app', target: mount.target });
   });
 
   it('every bind-mounted file or directory exists', () => {
@@ -448,6 +488,25 @@ describe('Dockerfile', () => {
       ins.some((i) => i.op === 'RUN' && /test -f \/out\/dist\/src\/bin\.js/.test(i.args)),
       'the build stage checks the bin was built',
     );
+  });
+
+  it("docs/deploying.md's Dockerfile for your app builds on this image and points NONSTICK_APP at the file it copies", () => {
+    const block = /```dockerfile\n([\s\S]*?)```/.exec(read('docs/deploying.md'))?.[1];
+    assert.ok(block, 'a ```dockerfile block in docs/deploying.md');
+    const own = dockerInstructions(block);
+    const from = own.find((i) => i.op === 'FROM');
+    assert.equal(from?.args.split(':')[0], String(services.worker.image).split(':')[0], 'FROM the image compose builds');
+    const workdir = ins.filter((i) => i.op === 'WORKDIR' && i.stage === lastStage).pop()!.args;
+    const copy = own.find((i) => i.op === 'COPY');
+    assert.ok(copy, 'COPY');
+    const [src, dest] = copy.args.split(/\s+/) as [string, string];
+    const copied = resolve(workdir, dest.endsWith('/') ? join(dest, src) : dest);
+    const env = own.find((i) => i.op === 'ENV' && /\bNONSTICK_APP=/.test(i.args));
+    const appPath = /\bNONSTICK_APP=(\S+)/.exec(env?.args ?? '')?.[1];
+    assert.ok(appPath, 'ENV NONSTICK_APP=…');
+    assert.equal(resolve(workdir, appPath), copied, 'NONSTICK_APP names the copied file');
+    assert.match(appPath, /\.(js|mjs|cjs)$/);
+    assert.ok(!own.some((i) => i.op === 'USER' || i.op === 'CMD' || i.op === 'ENTRYPOINT'), "the image's user and command stay");
   });
 
   it('HEALTHCHECK hits /health on the worker port', () => {
