@@ -43,7 +43,14 @@ for (const kind of TARGETS) {
             .map((e) => ({ ...e, host: w.httpServer })),
         );
         throw new Error(
-          `${err.message}; on the workers: ${JSON.stringify(seen)}; nginx: ${target.cluster?.nginx.errorLog({ all: true }).split('\n').filter((l) => /upgraded|upstream|prematurely|reset/.test(l)).slice(-6).join(' | ') ?? '-'}`,
+          `${err.message}; on the workers: ${JSON.stringify(seen)}; nginx: ${
+            target.cluster?.nginx
+              .errorLog({ all: true })
+              .split('\n')
+              .filter((l) => /upgraded|upstream|prematurely|reset/.test(l))
+              .slice(-6)
+              .join(' | ') ?? '-'
+          }`,
         );
       });
       clients.push(c);
