@@ -14,7 +14,7 @@
 
 # ---- build: install the workspace from the lockfile, compile, and cut a
 # production-only copy of the worker package with `pnpm deploy`.
-FROM node:24-bookworm-slim AS build
+FROM node:24.22.3-bookworm-slim AS build
 ENV CI=true PNPM_HOME=/pnpm PATH=/pnpm:$PATH
 # Same pnpm as package.json's packageManager (corepack's signature check
 # fails against some registries; npm works everywhere).
@@ -35,7 +35,7 @@ RUN pnpm --filter nonstick deploy --prod --legacy /out \
  && test -f /out/dist/src/bin.js
 
 # ---- runtime: node + the deployed package, nothing else.
-FROM node:24-bookworm-slim AS runtime
+FROM node:24.22.3-bookworm-slim AS runtime
 ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0
 WORKDIR /app
 COPY --from=build --chown=root:root /out /app/packages/nonstick

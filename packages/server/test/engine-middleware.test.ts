@@ -12,6 +12,7 @@ import { Server, type ServerOptions } from '../src/sio/Server.js';
 import type { Socket } from '../src/sio/Socket.js';
 import { probeUws } from '../src/uws.js';
 import { until } from './helpers/engine.js';
+import { connected } from './helpers/sio-client.js';
 import { http } from './helpers/http.js';
 
 type Host = 'node' | 'uws';
@@ -34,13 +35,6 @@ function client(url: string, opts: Record<string, unknown> = {}): ClientSocket {
   const c = connectClient(url, { forceNew: true, reconnection: false, ...opts });
   clients.push(c);
   return c;
-}
-
-function connected(c: ClientSocket): Promise<void> {
-  return new Promise((resolve, reject) => {
-    c.once('connect', () => resolve());
-    c.once('connect_error', reject);
-  });
 }
 
 function connectError(c: ClientSocket): Promise<Error> {

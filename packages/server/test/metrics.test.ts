@@ -214,6 +214,22 @@ describe('metrics: relays between two engines, and registries per engine', () =>
     }
   });
 
+  it('starts the known labelled counters at 0, so a quiet cluster shows 0 rather than no data', async () => {
+    const m = new PromMetrics({ defaultMetrics: false });
+    try {
+      const text = await m.metrics();
+      for (const code of ['0', '1', '2', '3', '4', '5', 'decode', 'too_large', 'method', 'store', 'bus', 'listener']) {
+        assert.match(text, new RegExp(`^nonstick_errors_total\\{code="${code}"\\} 0$`, 'm'), `errors_total{code="${code}"}`);
+      }
+      for (const name of ['nonstick_packets_total', 'nonstick_bytes_total']) {
+        for (const direction of ['in', 'out']) assert.match(text, new RegExp(`^${name}\\{direction="${direction}"\\} 0$`, 'm'), `${name}{direction="${direction}"}`);
+      }
+      assert.match(text, /^nonstick_heartbeat_timeouts_total 0$/m);
+    } finally {
+      m.close();
+    }
+  });
+
   it('an engine without metrics uses the no-op hooks', async () => {
     const e = new Engine();
     assert.equal(e.metrics, NOOP_METRICS);

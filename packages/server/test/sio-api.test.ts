@@ -6,6 +6,7 @@ import { MemoryBus } from '../src/bus/MemoryBus.js';
 import { Server, type ServerOptions } from '../src/sio/Server.js';
 import type { Socket } from '../src/sio/Socket.js';
 import { sleep, until } from './helpers/engine.js';
+import { connected } from './helpers/sio-client.js';
 
 /** In-process Server on a free port, with socket.io-client 4.x peers. */
 async function start(opts: ServerOptions = {}): Promise<{ io: Server; url: string }> {
@@ -43,13 +44,6 @@ function client(url: string, opts: Record<string, unknown> = {}): ClientSocket {
   const c = connectClient(url, { forceNew: true, reconnection: false, transports: ['websocket'], ...opts });
   clients.push(c);
   return c;
-}
-
-function connected(c: ClientSocket): Promise<void> {
-  return new Promise((resolve, reject) => {
-    c.once('connect', () => resolve());
-    c.once('connect_error', reject);
-  });
 }
 
 function once<T extends unknown[]>(c: { once(ev: string, fn: (...a: T) => void): unknown }, ev: string): Promise<T> {

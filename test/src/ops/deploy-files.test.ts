@@ -91,6 +91,11 @@ describe('docker-compose.yml', () => {
   it('has the redis, worker, nginx, prometheus and grafana services on the expected images', () => {
     for (const name of ['redis', 'worker', 'nginx', 'prometheus', 'grafana']) assert.ok(services[name], `service ${name}`);
     assert.match(services.redis.image, /^redis:7/);
+    // Pinned to a release (at least major.minor), none floating on a major or `latest`.
+    for (const [name, svc] of Object.entries(services)) {
+      if (svc.image === undefined || svc.build !== undefined) continue;
+      assert.match(String(svc.image), /:v?\d+\.\d+/, `${name}: image ${String(svc.image)} is pinned`);
+    }
     assert.match(services.nginx.image, /^nginx:/);
     assert.match(services.prometheus.image, /^prom\/prometheus/);
     assert.match(services.grafana.image, /^grafana\/grafana/);
@@ -150,6 +155,16 @@ describe('docker-compose.yml', () => {
       }
     }
     assert.ok(count >= 6, `expected the nginx, prometheus and grafana mounts, found ${count}`);
+  });
+
+  it('nginx starts routing once the workers are ready (their healthcheck asks /ready), and Grafana is not on pnpm start\'s port', () => {
+    const hc = services.worker.healthcheck;
+    assert.ok(hc, 'the worker service has a healthcheck');
+    assert.match(JSON.stringify(hc.test), /\/ready/);
+    assert.equal(services.nginx.depends_on?.worker?.condition, 'service_healthy');
+    const published = (services.grafana.ports ?? []).map((p: Any) => String(p).split(':')[0]);
+    assert.ok(published.length > 0 && !published.includes('3000'), `grafana's host port (${published.join(', ')}) is not 3000`);
+    assert.ok(read('docs/deploying.md').includes(`http://localhost:${published[0]}/`), 'docs/deploying.md names grafana\'s port');
   });
 
   it('nginx uses the project config, the compose upstream and publishes the port listen.conf and docs/deploying.md say', () => {
@@ -409,10 +424,10 @@ describe('Dockerfile', () => {
   const ins = dockerInstructions(text);
   const lastStage = Math.max(...ins.map((i) => i.stage));
 
-  it('is multi-stage: a build stage and a node:24-bookworm-slim runtime (a supported Node)', () => {
+  it('is multi-stage: a build stage and a node:24.x.y-bookworm-slim runtime (a supported Node, pinned)', () => {
     const froms = ins.filter((i) => i.op === 'FROM');
     assert.ok(froms.length >= 2, 'at least two stages');
-    assert.match(froms[froms.length - 1]!.args, /^node:24-bookworm-slim\b/);
+    for (const from of froms) assert.match(from.args, /^node:24\.\d+\.\d+-bookworm-slim\b/, `FROM ${from.args}`);
     assert.ok(
       ins.some((i) => i.op === 'COPY' && i.stage === lastStage && /--from=/.test(i.args)),
       'runtime copies from the build stage',

@@ -91,16 +91,18 @@ export class PromMetrics implements Metrics {
       labelNames: ['direction'] as const,
       registers,
     });
-    this.#packetsIn = packets.labels('in');
-    this.#packetsOut = packets.labels('out');
+    // A labelled series exists only once incremented: the known ones start at
+    // 0, so that a dashboard shows 0 on a quiet cluster rather than "No data".
+    this.#packetsIn = zeroed(packets.labels('in'));
+    this.#packetsOut = zeroed(packets.labels('out'));
     const bytes = new Counter({
       name: 'nonstick_bytes_total',
       help: 'Engine.IO message payload bytes (UTF-8 for text), by direction as nonstick_packets_total',
       labelNames: ['direction'] as const,
       registers,
     });
-    this.#bytesIn = bytes.labels('in');
-    this.#bytesOut = bytes.labels('out');
+    this.#bytesIn = zeroed(bytes.labels('in'));
+    this.#bytesOut = zeroed(bytes.labels('out'));
     new Gauge({
       name: 'nonstick_polls_waiting',
       help: 'Long-polls held open on this worker',
@@ -167,7 +169,7 @@ export class PromMetrics implements Metrics {
       registers,
     });
     this.#errors = Object.create(null) as Record<string, Counter.Internal>;
-    for (const c of ERROR_CODES) this.#errors[c] = this.#errorCounter.labels(c);
+    for (const c of ERROR_CODES) this.#errors[c] = zeroed(this.#errorCounter.labels(c));
     const redisDuration = new Histogram({
       name: 'nonstick_redis_command_duration_seconds',
       help: 'Redis command round trips on the command connections (blocking reads and pub/sub excluded)',
@@ -293,4 +295,10 @@ export class PromMetrics implements Metrics {
     if (!c) this.#handshakeChildren.set(key, (c = this.#handshakes.labels(generation, transport)));
     return c;
   }
+}
+
+/** The series of a counter's child, created at 0. */
+function zeroed(child: Counter.Internal): Counter.Internal {
+  child.inc(0);
+  return child;
 }

@@ -3,6 +3,7 @@ import { afterEach, describe, it } from 'node:test';
 import { Engine } from '../../src/engine/Engine.js';
 import type { ClaimResult } from '../../src/store/Store.js';
 import { MemoryCluster, MemoryStore } from '../../src/store/MemoryStore.js';
+import { sessionInit } from '../contract/index.js';
 
 /** A store whose claim replies only when the test says so, after its store step ran. */
 class HeldClaimStore extends MemoryStore {
@@ -41,26 +42,17 @@ async function deadOwnersSession(): Promise<{ claimer: Engine; store: HeldClaimS
   engines.push(claimer, other);
   await Promise.all([claimer.ready, other.ready]);
   const sid = 'claimedsession000001';
-  await dead.create({
-    sid,
-    generation: 'eio4',
-    transport: 'polling',
-    owner: 'dead-worker',
-    persistent: false,
-    pingInterval: 60_000,
-    pingTimeout: 60_000,
-    heartbeat: 'server',
-    pingEntry: '2',
-    closeEntry: '1',
-    storeHeartbeat: true,
-    handshake: JSON.stringify({
-      request: { method: 'GET', path: '/engine.io/', query: {}, headers: {}, remoteAddress: '127.0.0.1' },
-      issued: Date.now(),
-      supportsBinary: true,
+  await dead.create(
+    sessionInit(sid, 'dead-worker', {
+      pingInterval: 60_000,
+      pingTimeout: 60_000,
+      handshake: JSON.stringify({
+        request: { method: 'GET', path: '/engine.io/', query: {}, headers: {}, remoteAddress: '127.0.0.1' },
+        issued: Date.now(),
+        supportsBinary: true,
+      }),
     }),
-    flags: '',
-    settling: false,
-  });
+  );
   // Relayed to the owner before it died, never taken: the claim hands it over.
   assert.equal((await other.store.ingest(sid, 'polling', { messages: ['4before'] })).kind, 'relayed');
   await dead.stop();
