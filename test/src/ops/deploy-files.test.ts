@@ -157,14 +157,14 @@ describe('docker-compose.yml', () => {
     assert.ok(count >= 6, `expected the nginx, prometheus and grafana mounts, found ${count}`);
   });
 
-  it('nginx starts routing once the workers are ready (their healthcheck asks /ready), and Grafana is not on pnpm start\'s port', () => {
+  it("nginx starts routing once the workers are ready (their healthcheck asks /ready), and Grafana is not on pnpm start's port", () => {
     const hc = services.worker.healthcheck;
     assert.ok(hc, 'the worker service has a healthcheck');
     assert.match(JSON.stringify(hc.test), /\/ready/);
     assert.equal(services.nginx.depends_on?.worker?.condition, 'service_healthy');
     const published = (services.grafana.ports ?? []).map((p: Any) => String(p).split(':')[0]);
     assert.ok(published.length > 0 && !published.includes('3000'), `grafana's host port (${published.join(', ')}) is not 3000`);
-    assert.ok(read('docs/deploying.md').includes(`http://localhost:${published[0]}/`), 'docs/deploying.md names grafana\'s port');
+    assert.ok(read('docs/deploying.md').includes(`http://localhost:${published[0]}/`), "docs/deploying.md names grafana's port");
   });
 
   it('nginx uses the project config, the compose upstream and publishes the port listen.conf and docs/deploying.md say', () => {
