@@ -222,7 +222,8 @@ describe('metrics: relays between two engines, and registries per engine', () =>
         assert.match(text, new RegExp(`^nonstick_errors_total\\{code="${code}"\\} 0$`, 'm'), `errors_total{code="${code}"}`);
       }
       for (const name of ['nonstick_packets_total', 'nonstick_bytes_total']) {
-        for (const direction of ['in', 'out']) assert.match(text, new RegExp(`^${name}\\{direction="${direction}"\\} 0$`, 'm'), `${name}{direction="${direction}"}`);
+        for (const direction of ['in', 'out'])
+          assert.match(text, new RegExp(`^${name}\\{direction="${direction}"\\} 0$`, 'm'), `${name}{direction="${direction}"}`);
       }
       assert.match(text, /^nonstick_heartbeat_timeouts_total 0$/m);
     } finally {
