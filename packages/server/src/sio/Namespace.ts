@@ -205,11 +205,9 @@ export class Namespace<
       }
     }
     this.sockets.set(socket.id, socket);
-    // A session rebuilt after a move was in its rooms all along: no room events for it.
-    const notify = !previous || previous.announce;
-    if (previous) this.adapter.addAll(socket, previous.snapshot.rooms, false, notify);
+    if (previous) this.adapter.addAll(socket, previous.snapshot.rooms, false);
     socket.connected = true;
-    this.adapter.addAll(socket, [socket.id], false, notify);
+    this.adapter.addAll(socket, [socket.id], false);
     client.persistNow();
     socket.onConnect(previous ? previous.announce : true);
     if (!previous || previous.announce) this.server.rememberPid(socket);
