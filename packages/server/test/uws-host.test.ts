@@ -4,8 +4,10 @@ import { describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { Engine } from '../src/engine/Engine.js';
 import type { EngineSocket } from '../src/engine/EngineSocket.js';
+import { CorkCarrier } from '../src/host/uws/CorkCarrier.js';
 import { UwsHost } from '../src/host/uws/UwsHost.js';
 import { loadUws } from '../src/uws.js';
+import { until } from './helpers/engine.js';
 import { http, openData } from './helpers/http.js';
 import { runHostContract } from './host-contract/index.js';
 
@@ -93,5 +95,42 @@ describe('UwsHost', () => {
       await engine.close();
       uws.us_listen_socket_close(ls as never);
     }
+  });
+});
+
+describe('CorkCarrier', () => {
+  it('opens on demand, lends its cork, and closes after its last user has lingered', async () => {
+    const carrier = new CorkCarrier(loadUws(), 50);
+    try {
+      assert.equal(
+        carrier.run(() => assert.fail('not open yet')),
+        false,
+      );
+      const opening = carrier.acquire();
+      assert.ok(opening, 'the first user waits for it to open');
+      await opening;
+      assert.equal(carrier.acquire(), null, 'open: later users go on at once');
+      let ran = false;
+      assert.equal(
+        carrier.run(() => (ran = true)),
+        true,
+      );
+      assert.ok(ran);
+      carrier.release();
+      carrier.release();
+      await until(() => !carrier.run(() => {}), 2000, 'closed after lingering');
+      await carrier.acquire();
+      assert.equal(
+        carrier.run(() => {}),
+        true,
+        'reopens for the next user',
+      );
+    } finally {
+      carrier.close();
+    }
+    assert.equal(
+      carrier.run(() => {}),
+      false,
+    );
   });
 });

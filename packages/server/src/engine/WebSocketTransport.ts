@@ -38,11 +38,11 @@ export class WebSocketTransport {
       if (r.kind === 'unknown') return this.#refuse(ex, info, { code: EngineErrorCode.UNKNOWN_SID, context: { sid } });
       if (r.kind !== 'ok') {
         // engine.io accepts a websocket for a session already upgraded (or upgrading) and closes it at once.
-        acceptUpgrade(ex, upgrade, wsData(sid, 'refused', info.query['EIO'] === '3' ? 'eio3' : 'eio4', false, info));
+        await acceptUpgrade(ex, upgrade, wsData(sid, 'refused', info.query['EIO'] === '3' ? 'eio3' : 'eio4', false, info));
         return;
       }
       const hs = parseHandshake(r.record.handshake);
-      if (!acceptUpgrade(ex, upgrade, wsData(sid, 'probe', r.record.generation, hs.supportsBinary, hs.request))) {
+      if (!(await acceptUpgrade(ex, upgrade, wsData(sid, 'probe', r.record.generation, hs.supportsBinary, hs.request)))) {
         await engine.store.abortUpgrade(sid);
       }
       return;
@@ -74,7 +74,7 @@ export class WebSocketTransport {
     ud.handshake = hs;
     // The host adds these to the 101, as engine.io does.
     ex.headers = [...ex.headers, ...engine.handshakeHeaders(newSid)];
-    if (!acceptUpgrade(ex, upgrade, ud)) await engine.store.destroy(newSid);
+    if (!(await acceptUpgrade(ex, upgrade, ud))) await engine.store.destroy(newSid);
   }
 
   /** engine.io refuses a websocket with a plain-text HTTP error carrying the message. */

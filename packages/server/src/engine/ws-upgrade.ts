@@ -25,6 +25,6 @@ export function wsData(sid: string, kind: WsData['kind'], generation: Generation
 }
 
 /** Answers the upgrade with 101 (with the exchange's headers where the host can); false if the client is gone. */
-export function acceptUpgrade(ex: Exchange, upgrade: WsUpgrade<WsData>, ud: WsData): boolean {
-  return ex.takeOver() && upgrade.accept(ud, ex.headers);
+export async function acceptUpgrade(ex: Exchange, upgrade: WsUpgrade<WsData>, ud: WsData): Promise<boolean> {
+  return ex.takeOver() && (await upgrade.accept(ud, ex.headers));
 }

@@ -69,10 +69,11 @@ export interface WsConnection<T> {
 export interface WsUpgrade<T> {
   /**
    * Completes the handshake (101). `open` of the engine's handlers runs
-   * later, once the connection exists. False if the client is gone.
-   * `headers` are added to the 101 (on both hosts).
+   * once the connection exists. False if the client is gone. `headers` are
+   * added to the 101 (on both hosts). A host may settle it later (the uWS
+   * host when its cork carrier has to open first).
    */
-  accept(data: T, headers?: HeaderList): boolean;
+  accept(data: T, headers?: HeaderList): boolean | Promise<boolean>;
 }
 
 /**

@@ -42,7 +42,7 @@ export async function start(
   const seen: Seen = { requests: [], opened: [], messages: [], closed: [] };
   const script: Script = {
     request: (res) => res.send(200, [['Content-Type', 'text/plain']], 'engine', false),
-    upgrade: (_res, info, upgrade) => upgrade.accept(info.path),
+    upgrade: (_res, info, upgrade) => void upgrade.accept(info.path),
     message: () => {},
   };
   const handlers: EngineHandlers<string> = {

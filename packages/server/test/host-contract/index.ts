@@ -351,7 +351,7 @@ function websockets(run: Run): void {
     let upgrades = 0;
     r.script.upgrade = (_res, info, upgrade) => {
       upgrades++;
-      setTimeout(() => results.push(upgrade.accept(info.path)), info.query['late'] ? 300 : 30);
+      setTimeout(async () => results.push(await upgrade.accept(info.path)), info.query['late'] ? 300 : 30);
     };
     const client = await openWs(wsUrl(r));
     await until(() => r.seen.opened.length === 1, 5000, 'open');

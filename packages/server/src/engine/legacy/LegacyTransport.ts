@@ -116,11 +116,11 @@ export class LegacyTransport {
       ex.respond(403, TEXT, 'Origin not allowed', undefined, true);
       return;
     }
-    const refuse = (): void => {
+    const refuse = async (): Promise<void> => {
       engine.metrics.error('1');
       const ud = wsData(sid, 'refused', 'sio1', false, info);
       ud.firstFrame = NOT_HANDSHAKEN;
-      acceptUpgrade(ex, upgrade, ud);
+      await acceptUpgrade(ex, upgrade, ud);
     };
     if (!isValidSid(sid)) return refuse();
     const r = await engine.store.beginUpgrade(sid);
@@ -129,7 +129,7 @@ export class LegacyTransport {
       return refuse();
     }
     const hs = parseHandshake(r.record.handshake);
-    if (!acceptUpgrade(ex, upgrade, wsData(sid, 'attach', 'sio1', false, hs.request))) await engine.store.abortUpgrade(sid);
+    if (!(await acceptUpgrade(ex, upgrade, wsData(sid, 'attach', 'sio1', false, hs.request)))) await engine.store.abortUpgrade(sid);
   }
 
   #enabled(transport: string): transport is LegacyTransportName {

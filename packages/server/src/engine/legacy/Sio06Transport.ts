@@ -124,7 +124,8 @@ export class Sio06Transport {
         ex.respond(404, TEXT, 'Unknown session', undefined, true);
         return;
       }
-      if (!acceptUpgrade(ex, upgrade, wsData(sid, 'attach', 'sio06', false, parseHandshake(r.record.handshake).request))) await engine.store.abortUpgrade(sid);
+      if (!(await acceptUpgrade(ex, upgrade, wsData(sid, 'attach', 'sio06', false, parseHandshake(r.record.handshake).request))))
+        await engine.store.abortUpgrade(sid);
       return;
     }
     const denied = await checkAllowRequest(engine.options, info);
@@ -155,7 +156,7 @@ export class Sio06Transport {
     const ud = wsData(newSid, 'session', 'sio06', false, info);
     ud.handshake = hs;
     ud.firstFrame = encodeSio06Frame(newSid);
-    if (!acceptUpgrade(ex, upgrade, ud)) await engine.store.destroy(newSid);
+    if (!(await acceptUpgrade(ex, upgrade, ud))) await engine.store.destroy(newSid);
   }
 
   #enabled(transport: string): transport is Sio06TransportName {

@@ -4,6 +4,7 @@ import type { HeaderList } from '../../http/cors.js';
 import type { EngineHandlers, Host, RouteHandler, WsLimits, WsUpgrade } from '../Host.js';
 import { shimTarget } from '../shimTarget.js';
 import { middlewareRequest, snapshotRequest } from './snapshot.js';
+import { CorkCarrier } from './CorkCarrier.js';
 import { UwsConnection, type UwsSlot } from './UwsConnection.js';
 import { UwsResponse } from './UwsResponse.js';
 
@@ -25,6 +26,7 @@ export class UwsHost implements Host {
   readonly #owned: boolean;
   readonly #conns = new Set<UwsConnection<unknown>>();
   #listenSocket: us_listen_socket | null = null;
+  #carrier: CorkCarrier | null = null;
 
   constructor(options: UwsHostOptions = {}, app?: TemplatedApp) {
     this.#uws = loadUws(options.allowFallback);
@@ -44,6 +46,7 @@ export class UwsHost implements Host {
 
   mount<T>(path: string, handlers: EngineHandlers<T>, limits: WsLimits): void {
     const pattern = `${path}/*`;
+    const carrier = this.#cork();
     this.#app.any(pattern, (res, req) => {
       const info = snapshotRequest(req, res);
       const raw = UwsResponse.forRequest(res, req);
@@ -62,7 +65,7 @@ export class UwsHost implements Host {
       // Engine.IO has its own heartbeats.
       idleTimeout: 0,
       sendPingsAutomatically: false,
-      upgrade: (res, req, context) => onUpgrade(handlers, res, req, context),
+      upgrade: (res, req, context) => onUpgrade(handlers, carrier, res, req, context),
       open: (ws) => handlers.open(this.#opened(ws)),
       message: (ws, message, isBinary) => {
         if (message.byteLength > limits.maxPayloadLength) return ws.end(1009, 'Max payload size exceeded');
@@ -71,7 +74,9 @@ export class UwsHost implements Host {
         handlers.message(ws.getUserData().conn!, frame);
       },
       close: (ws, code) => {
-        const conn = ws.getUserData().conn!;
+        const slot = ws.getUserData();
+        if (slot.carried) carrier.release();
+        const conn = slot.conn!;
         conn.markClosed();
         this.#conns.delete(conn);
         handlers.close(conn, code);
@@ -101,11 +106,19 @@ export class UwsHost implements Host {
   }
 
   async close(): Promise<void> {
+    this.#carrier?.close();
+    this.#carrier = null;
     if (this.#listenSocket) this.#uws.us_listen_socket_close(this.#listenSocket);
     this.#listenSocket = null;
     if (this.#owned) (this.#app as TemplatedApp & { close?(): void }).close?.();
     else for (const conn of [...this.#conns]) conn.end(1001);
     this.#conns.clear();
+  }
+
+  /** What this host's late upgrades run under (see `CorkCarrier`). */
+  #cork(): CorkCarrier {
+    this.#carrier ??= new CorkCarrier(this.#uws);
+    return this.#carrier;
   }
 
   #opened<T>(ws: WebSocket<UwsSlot<T>>): UwsConnection<T> {
@@ -117,31 +130,59 @@ export class UwsHost implements Host {
   }
 }
 
-function onUpgrade<T>(handlers: EngineHandlers<T>, res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void {
+function onUpgrade<T>(handlers: EngineHandlers<T>, carrier: CorkCarrier, res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void {
   const info = snapshotRequest(req, res);
   const key = req.getHeader('sec-websocket-key');
   const protocol = req.getHeader('sec-websocket-protocol');
   const extensions = req.getHeader('sec-websocket-extensions');
   const raw = UwsResponse.forRequest(res, req, true);
+  const upgradeWith = (slot: UwsSlot<T>, headers: HeaderList): void => {
+    // A header written before the status makes uWS answer 200; with the
+    // 101 status line first, `upgrade` adds its own headers after ours
+    // (what engine.io's uServer does for its middlewares' headers).
+    if (headers.length > 0) {
+      res.writeStatus('101 Switching Protocols');
+      for (const [name, value] of headers) res.writeHeader(name, value);
+    }
+    res.upgrade(slot, key, protocol, extensions, context);
+  };
+  // Later than the handler, `res.cork` (which uWS.js wants around the writes)
+  // must find another socket corked, or it misreads the upgraded socket (see
+  // CorkCarrier); without the carrier, uncorked is correct and only warns.
+  const upgradeLate = (slot: UwsSlot<T>, headers: HeaderList): void => {
+    if (!carrier.run(() => res.cork(() => upgradeWith(slot, headers)))) upgradeWith(slot, headers);
+  };
+  let inHandler = true;
   const upgrade: WsUpgrade<T> = {
-    accept(data: T, headers: HeaderList = []): boolean {
+    accept(data: T, headers: HeaderList = []): boolean | Promise<boolean> {
       if (!raw.writable) return false;
       raw.finish();
-      const slot: UwsSlot<T> = { data, conn: null };
-      res.cork(() => {
-        // A header written before the status makes uWS answer 200; with the
-        // 101 status line first, `upgrade` adds its own headers after ours
-        // (what engine.io's uServer does for its middlewares' headers).
-        if (headers.length > 0) {
-          res.writeStatus('101 Switching Protocols');
-          for (const [name, value] of headers) res.writeHeader(name, value);
+      if (inHandler) {
+        // uWS has the socket corked and follows the upgrade itself.
+        upgradeWith({ data, conn: null, carried: false }, headers);
+        return true;
+      }
+      const slot: UwsSlot<T> = { data, conn: null, carried: true };
+      const opening = carrier.acquire();
+      if (!opening) {
+        upgradeLate(slot, headers);
+        return true;
+      }
+      return opening.then(() => {
+        if (raw.aborted) {
+          carrier.release();
+          return false;
         }
-        res.upgrade(slot, key, protocol, extensions, context);
+        upgradeLate(slot, headers);
+        return true;
       });
-      return true;
     },
   };
-  handlers.upgrade(raw, info, upgrade, () => shimTarget(middlewareRequest(info), raw, false));
+  try {
+    handlers.upgrade(raw, info, upgrade, () => shimTarget(middlewareRequest(info), raw, false));
+  } finally {
+    inHandler = false;
+  }
 }
 
 /** uWS's LIBUS_LISTEN_EXCLUSIVE_PORT (the JS fallback lacks the export; node:net listens exclusively anyway). */

@@ -45,6 +45,11 @@ export class UwsResponse implements RawResponse {
     return !this.#aborted && !this.#finished;
   }
 
+  /** The client went away. */
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
   /** The answer is finished by other means (a websocket upgrade). */
   finish(): void {
     this.#finished = true;
