@@ -69,7 +69,8 @@ export interface SocketHost {
 /**
  * The session as the application sees it, on the worker that owns it: an
  * engine.io-like socket (`send`, `close`, events `message`, `close`,
- * `upgrade`, `heartbeat`) plus `handover` when ownership moves to another
+ * `upgrade`, `heartbeat`, and `packet`/`packetCreate` for messages in and
+ * out) plus `handover` when ownership moves to another
  * worker, after which this object is only a remote handle (sends still
  * reach the client through the store).
  *
@@ -163,6 +164,7 @@ export class EngineSocket extends EventEmitter implements WheelItem {
     if (this.readyState !== 'open') return this;
     const payload = normalize(data);
     this.#host.metrics.packetOut(payload);
+    if (this.listenerCount('packetCreate') > 0) this.emit('packetCreate', { type: 'message', data: payload });
     const intercept = this.#intercept;
     if (intercept && !this.#ws) {
       this.#intercept = null;
@@ -237,10 +239,7 @@ export class EngineSocket extends EventEmitter implements WheelItem {
       } catch {
         continue; // written by our own encoder; unreachable unless the store was tampered with
       }
-      if (data !== null) {
-        this.#host.metrics.packetIn(data);
-        this.emit('message', asBuffer(data));
-      }
+      if (data !== null) this.#onMessage(data);
     }
   }
 
@@ -251,9 +250,7 @@ export class EngineSocket extends EventEmitter implements WheelItem {
     if (clientPings) this.#lastSeen = Date.now();
     switch (packet.type) {
       case 'message': {
-        const data = packet.data ?? '';
-        this.#host.metrics.packetIn(data);
-        this.emit('message', asBuffer(data));
+        this.#onMessage(packet.data ?? '');
         break;
       }
       case 'pong':
@@ -394,6 +391,14 @@ export class EngineSocket extends EventEmitter implements WheelItem {
   }
 
   // ---- internals ----------------------------------------------------------
+
+  /** engine.io's `packet` then `message`, for a message from the client. */
+  #onMessage(data: string | Uint8Array): void {
+    this.#host.metrics.packetIn(data);
+    const message = asBuffer(data);
+    if (this.listenerCount('packet') > 0) this.emit('packet', { type: 'message', data: message });
+    this.emit('message', message);
+  }
 
   #pingTimeout(): void {
     this.#host.metrics.heartbeatTimeout(1);

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { encodeSioPacket, type SioPacket } from '@nonstick/protocol';
 import type { BusEntry } from '../bus/Bus.js';
 import type { BroadcastOptions } from './BroadcastOperator.js';
@@ -15,8 +16,14 @@ type AnySocket = Socket<any, any, any, any>; // eslint-disable-line @typescript-
  * to its own sockets. A broadcast is encoded once by its emitter; each
  * worker builds the frames once per entry and writes the same frames to
  * every recipient.
+ *
+ * Like socket.io-adapter, it emits `create-room (room)`, `join-room (room,
+ * id)`, `leave-room (room, id)` and `delete-room (room)` as this worker's
+ * index changes (tools such as @socket.io/admin-ui listen to them). A
+ * session moving between workers is no change in membership: the worker
+ * that drops it and the one that rebuilds it stay quiet.
  */
-export class ClusterAdapter {
+export class ClusterAdapter extends EventEmitter {
   readonly nsp: Namespace<any, any, any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   /** Room → ids of the local sockets in it (socket.io-adapter's shape). */
   readonly rooms = new Map<string, Set<string>>();
@@ -27,22 +34,28 @@ export class ClusterAdapter {
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   constructor(nsp: Namespace<any, any, any, any>) {
+    super();
     this.nsp = nsp;
   }
 
-  addAll(socket: AnySocket, rooms: string[], persist = true): void {
+  /** `notify`: emit the room events (not when a session is rebuilt after a move). */
+  addAll(socket: AnySocket, rooms: string[], persist = true, notify = true): void {
     let mine = this.sids.get(socket.id);
     if (!mine) this.sids.set(socket.id, (mine = new Set()));
     for (const room of rooms) {
       if (mine.has(room)) continue;
       mine.add(room);
       let members = this.#members.get(room);
+      const created = !members;
       if (!members) {
         this.#members.set(room, (members = new Set()));
         this.rooms.set(room, new Set());
       }
       members.add(socket);
       this.rooms.get(room)!.add(socket.id);
+      if (!notify) continue;
+      if (created) this.#notify('create-room', room);
+      this.#notify('join-room', room, socket.id);
     }
     if (persist) this.nsp.server.socketTouched(socket);
   }
@@ -50,14 +63,15 @@ export class ClusterAdapter {
   del(socket: AnySocket, room: string): void {
     const mine = this.sids.get(socket.id);
     if (!mine?.delete(room)) return;
-    this.#unindex(socket, room);
+    this.#unindex(socket, room, true);
     this.nsp.server.socketTouched(socket);
   }
 
-  delAll(socket: AnySocket, persist = true): void {
+  /** `persist` and `notify` are false when the session moved to another worker, which carries on. */
+  delAll(socket: AnySocket, persist = true, notify = true): void {
     const mine = this.sids.get(socket.id);
     if (!mine) return;
-    for (const room of mine) this.#unindex(socket, room);
+    for (const room of mine) this.#unindex(socket, room, notify);
     this.sids.delete(socket.id);
     if (persist) this.nsp.server.socketTouched(socket);
   }
@@ -222,14 +236,26 @@ export class ClusterAdapter {
     }));
   }
 
-  #unindex(socket: AnySocket, room: string): void {
+  #unindex(socket: AnySocket, room: string, notify: boolean): void {
     const members = this.#members.get(room);
     if (!members) return;
     members.delete(socket);
     this.rooms.get(room)?.delete(socket.id);
+    if (notify) this.#notify('leave-room', room, socket.id);
     if (members.size > 0) return;
     this.#members.delete(room);
     this.rooms.delete(room);
+    if (notify) this.#notify('delete-room', room);
+  }
+
+  /** Emitted once the index is consistent; a throwing listener is reported and cannot leave it half-updated. */
+  #notify(ev: string, ...args: string[]): void {
+    if (this.listenerCount(ev) === 0) return;
+    try {
+      this.emit(ev, ...args);
+    } catch (err) {
+      this.nsp.server.listenerError(err, ev);
+    }
   }
 }
 

@@ -205,9 +205,11 @@ export class Namespace<
       }
     }
     this.sockets.set(socket.id, socket);
-    if (previous) this.adapter.addAll(socket, previous.snapshot.rooms, false);
+    // A session rebuilt after a move was in its rooms all along: no room events for it.
+    const notify = !previous || previous.announce;
+    if (previous) this.adapter.addAll(socket, previous.snapshot.rooms, false, notify);
     socket.connected = true;
-    this.adapter.addAll(socket, [socket.id], false);
+    this.adapter.addAll(socket, [socket.id], false, notify);
     client.persistNow();
     socket.onConnect(previous ? previous.announce : true);
     if (!previous || previous.announce) this.server.rememberPid(socket);

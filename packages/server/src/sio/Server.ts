@@ -133,6 +133,7 @@ export class Server<
   readonly #parents = new Map<string, ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
   readonly #clients = new Map<string, Client>();
   #closed = false;
+  #busStopped = false;
   /** The host `attach` mounted the engine on (made for a port, given, or wrapping a given server). */
   #host: Host | null = null;
   #listening: Promise<number> | null = null;
@@ -333,6 +334,14 @@ export class Server<
     return this.#nsps;
   }
 
+  /**
+   * socket.io's name for `namespaces`: tools written against socket.io's
+   * internals (@socket.io/admin-ui) walk it.
+   */
+  get _nsps(): ReadonlyMap<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> {
+    return this.#nsps;
+  }
+
   // ---- the main namespace's API, as socket.io exposes it on the server ----------
 
   use(fn: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): this {
@@ -461,12 +470,15 @@ export class Server<
     await this.engine.close();
     await this.#host?.close();
     if (this.httpServer) await closeServer(this.httpServer);
+    this.#busStopped = true;
     await this.bus.stop().catch(() => undefined);
   }
 
   // ---- layer-internal ---------------------------------------------------------
 
   publish(input: BusInput): void {
+    // Timers the application left running (admin-ui's stats) may still emit: a closed server has no cluster to reach.
+    if (this.#busStopped) return;
     if (input.kind === KIND_BROADCAST) this.engine.metrics.broadcast();
     this.bus.publish(input).catch((err) => this.#report(err, 'publish', 'bus'));
   }

@@ -360,7 +360,7 @@ export class Socket<
   detach(): void {
     if (!this.connected) return;
     this.#clearAcks();
-    this.nsp.adapter.delAll(this, false);
+    this.nsp.adapter.delAll(this, false, false);
     this.nsp.removeSocket(this);
     this.connected = false;
   }

@@ -113,6 +113,36 @@ describe('ClusterAdapter: the room index', () => {
   });
 });
 
+describe("ClusterAdapter: socket.io-adapter's room events", () => {
+  const record = (adapter: ClusterAdapter): string[] => {
+    const events: string[] = [];
+    for (const ev of ['create-room', 'join-room', 'leave-room', 'delete-room']) adapter.on(ev, (...a: string[]) => events.push([ev, ...a].join(' ')));
+    return events;
+  };
+
+  it('are emitted as rooms are created, joined, left and emptied', () => {
+    const { adapter, add } = setup();
+    const events = record(adapter);
+    const a = add('a', ['r1']);
+    const b = add('b', ['r1']);
+    adapter.del(a as never, 'r1');
+    adapter.delAll(a as never);
+    assert.deepEqual(events, ['create-room r1', 'join-room r1 a', 'join-room r1 b', 'leave-room r1 a']);
+    adapter.delAll(b as never);
+    assert.deepEqual(events.slice(4), ['leave-room r1 b', 'delete-room r1']);
+  });
+
+  it('are not emitted for a session moving between workers (notify false)', () => {
+    const { adapter } = setup();
+    const events = record(adapter);
+    const a = new FakeSocket('a');
+    adapter.addAll(a as never, ['r1', 'a'], false, false);
+    adapter.delAll(a as never, false, false);
+    assert.deepEqual(events, []);
+    assert.equal(adapter.rooms.size, 0);
+  });
+});
+
 describe('ClusterAdapter.select', () => {
   const three = () => {
     const t = setup();
