@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 import type { TemplatedApp, us_listen_socket, WebSocket } from 'uWebSockets.js';
 import type { Uws } from '../../uws.js';
 
-/** How long the carrier outlives its last user, so a quiet server does not reopen it per connection. */
+/** How long the carrier outlives its last upgrade, so a server does not reopen it per connection. */
 const LINGER_MS = 2000;
 
 /**
@@ -23,28 +23,25 @@ const LINGER_MS = 2000;
  * callback: no inspection, no warning (and `WebSocket::cork`, which the
  * carrier's is, inspects nothing).
  *
- * It is open only while upgrades or websockets use it (and `LINGER_MS`
- * after), because an open uWS socket keeps the process alive. Costs: a
+ * It is open only while upgrades use it (and `LINGER_MS` after), because
+ * an open uWS socket keeps the process alive. Costs: a
  * loopback connection while open, the first upgrade after a quiet spell
  * waits for it to open, and the 101 is written in a few small writes
  * instead of one.
  */
 export class CorkCarrier {
   readonly #uws: typeof Uws;
+  readonly #lingerMs: number;
   /** `close` is in the binary but not in the typings of this build. */
   #app: (TemplatedApp & { close?(): void }) | null = null;
-  /** The path the current opening accepts (a fresh secret each time). */
-  #path = '';
-  #listenSocket: us_listen_socket | null = null;
-  #client: Socket | null = null;
   #ws: WebSocket<unknown> | null = null;
+  /** Our end of the open carrier. */
+  #client: Socket | null = null;
+  #attempt: Attempt | null = null;
   #opening: Promise<void> | null = null;
-  /** Settles the opening under way when its websocket opens. */
-  #onOpen: (() => void) | null = null;
   #users = 0;
   #linger: NodeJS.Timeout | null = null;
-
-  readonly #lingerMs: number;
+  #closed = false;
 
   constructor(uws: typeof Uws, lingerMs = LINGER_MS) {
     this.#uws = uws;
@@ -52,20 +49,21 @@ export class CorkCarrier {
   }
 
   /**
-   * One more user (an upgrade about to finish, until its websocket closes).
-   * Null when the carrier is open; else settles once it is, or could not be.
+   * One more user (an upgrade about to be finished; `release` once it is).
+   * Null when the carrier is open (or closed for good); else settles once it
+   * is open, or could not be.
    */
   acquire(): Promise<void> | null {
     this.#users++;
     if (this.#linger) clearTimeout(this.#linger);
     this.#linger = null;
-    if (this.#ws) return null;
+    if (this.#ws || this.#closed) return null;
     this.#opening ??= new Promise<void>((resolve) => this.#open(resolve)).finally(() => (this.#opening = null));
     return this.#opening;
   }
 
   release(): void {
-    if (--this.#users > 0) return;
+    if (--this.#users > 0 || this.#closed) return;
     this.#users = 0;
     this.#linger = setTimeout(() => this.#shut(), this.#lingerMs);
     this.#linger.unref();
@@ -82,35 +80,37 @@ export class CorkCarrier {
     return true;
   }
 
+  /** For good: later users go without. */
   close(): void {
+    this.#closed = true;
     if (this.#linger) clearTimeout(this.#linger);
     this.#linger = null;
-    this.#users = 0;
     this.#shut();
     this.#app?.close?.();
     this.#app = null;
   }
 
-  #open(opened: () => void): void {
-    this.#path = `/${randomBytes(16).toString('hex')}`;
-    this.#onOpen = opened;
-    const done = (): void => {
-      if (this.#ws) return;
-      this.#stopListening();
-      this.#onOpen = null;
-      opened();
+  #open(resolve: () => void): void {
+    const attempt: Attempt = { path: `/${randomBytes(16).toString('hex')}`, listenSocket: null, client: null, settled: false, settle: () => {} };
+    attempt.settle = () => {
+      if (attempt.settled) return;
+      attempt.settled = true;
+      if (this.#attempt === attempt) this.#attempt = null;
+      this.#stopListening(attempt);
+      resolve();
     };
+    this.#attempt = attempt;
     this.#appOnce().listen('127.0.0.1', 0, (ls) => {
-      if (!ls) return done();
-      this.#listenSocket = ls;
+      if (!ls) return attempt.settle();
+      attempt.listenSocket = ls;
       const client = connect(this.#uws.us_socket_local_port(ls), '127.0.0.1');
-      this.#client = client;
+      attempt.client = client;
       client.setNoDelay(true);
-      client.on('error', () => done());
-      client.on('close', () => done());
+      client.on('error', () => attempt.settle());
+      client.on('close', () => attempt.settle());
       client.on('connect', () =>
         client.write(
-          `GET ${this.#path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `GET ${attempt.path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
             `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
         ),
       );
@@ -126,16 +126,18 @@ export class CorkCarrier {
       sendPingsAutomatically: false,
       maxPayloadLength: 16,
       upgrade: (res, req, context) => {
-        // Only our own connection, and only once: the listen socket closes when it is open.
-        if (req.getUrl() !== this.#path || this.#ws) return void res.close();
+        // Only the connection of the opening under way.
+        const attempt = this.#attempt;
+        if (!attempt || req.getUrl() !== attempt.path || this.#ws) return void res.close();
         res.upgrade({}, req.getHeader('sec-websocket-key'), '', '', context);
       },
       open: (ws) => {
+        const attempt = this.#attempt;
+        // Given up on meanwhile (`#shut`).
+        if (!attempt) return void ws.close();
         this.#ws = ws;
-        this.#stopListening();
-        const done = this.#onOpen;
-        this.#onOpen = null;
-        done?.();
+        this.#client = attempt.client;
+        attempt.settle();
       },
       close: (ws) => {
         if (this.#ws !== ws) return;
@@ -152,7 +154,11 @@ export class CorkCarrier {
 
   #shut(): void {
     this.#linger = null;
-    this.#stopListening();
+    const attempt = this.#attempt;
+    if (attempt) {
+      attempt.client?.destroy();
+      attempt.settle();
+    }
     this.#client?.destroy();
     this.#client = null;
     const ws = this.#ws;
@@ -160,8 +166,17 @@ export class CorkCarrier {
     ws?.close();
   }
 
-  #stopListening(): void {
-    if (this.#listenSocket) this.#uws.us_listen_socket_close(this.#listenSocket);
-    this.#listenSocket = null;
+  #stopListening(attempt: Attempt): void {
+    if (attempt.listenSocket) this.#uws.us_listen_socket_close(attempt.listenSocket);
+    attempt.listenSocket = null;
   }
+}
+
+/** One opening of the carrier: its secret path, listen socket and client. */
+interface Attempt {
+  path: string;
+  listenSocket: us_listen_socket | null;
+  client: Socket | null;
+  settled: boolean;
+  settle(): void;
 }

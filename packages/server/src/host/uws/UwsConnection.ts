@@ -5,8 +5,6 @@ import type { WsConnection } from '../Host.js';
 export interface UwsSlot<T> {
   data: T;
   conn: UwsConnection<T> | null;
-  /** The upgrade holds the cork carrier until the websocket closes. */
-  carried: boolean;
 }
 
 /**

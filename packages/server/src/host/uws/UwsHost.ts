@@ -74,9 +74,7 @@ export class UwsHost implements Host {
         handlers.message(ws.getUserData().conn!, frame);
       },
       close: (ws, code) => {
-        const slot = ws.getUserData();
-        if (slot.carried) carrier.release();
-        const conn = slot.conn!;
+        const conn = ws.getUserData().conn!;
         conn.markClosed();
         this.#conns.delete(conn);
         handlers.close(conn, code);
@@ -150,19 +148,23 @@ function onUpgrade<T>(handlers: EngineHandlers<T>, carrier: CorkCarrier, res: Ht
   // must find another socket corked, or it misreads the upgraded socket (see
   // CorkCarrier); without the carrier, uncorked is correct and only warns.
   const upgradeLate = (slot: UwsSlot<T>, headers: HeaderList): void => {
-    if (!carrier.run(() => res.cork(() => upgradeWith(slot, headers)))) upgradeWith(slot, headers);
+    try {
+      if (!carrier.run(() => res.cork(() => upgradeWith(slot, headers)))) upgradeWith(slot, headers);
+    } finally {
+      carrier.release();
+    }
   };
   let inHandler = true;
   const upgrade: WsUpgrade<T> = {
     accept(data: T, headers: HeaderList = []): boolean | Promise<boolean> {
       if (!raw.writable) return false;
       raw.finish();
+      const slot: UwsSlot<T> = { data, conn: null };
       if (inHandler) {
         // uWS has the socket corked and follows the upgrade itself.
-        upgradeWith({ data, conn: null, carried: false }, headers);
+        upgradeWith(slot, headers);
         return true;
       }
-      const slot: UwsSlot<T> = { data, conn: null, carried: true };
       const opening = carrier.acquire();
       if (!opening) {
         upgradeLate(slot, headers);
