@@ -154,6 +154,28 @@
     return true;
   };
 
+  /**
+   * socket.disconnect() once no POST is in flight. 0.6's XHR transports
+   * abort a POST in flight on disconnect without clearing their `posting`
+   * flag, so that io.Socket could never send again after connect() (a client
+   * bug: a heartbeat echo in flight at the wrong moment is enough). Checked
+   * and done in one task, so no POST starts in between.
+   */
+  H6.disconnectIdle = function (id, timeoutMs) {
+    var s = entry(id).socket;
+    var end = Date.now() + (timeoutMs || 5000);
+    return new Promise(function (resolve, reject) {
+      (function check() {
+        if (!(s.transport && s.transport.posting)) {
+          s.disconnect();
+          return resolve(true);
+        }
+        if (Date.now() > end) return reject(new Error('a POST stayed in flight for ' + (timeoutMs || 5000) + ' ms'));
+        setTimeout(check, 5);
+      })();
+    });
+  };
+
   /** socket.connect() again on the same io.Socket. */
   H6.connect = function (id) {
     entry(id).socket.connect();

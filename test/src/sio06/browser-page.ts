@@ -160,6 +160,10 @@ export class Sio06Page {
   disconnect(id: number): Promise<boolean> {
     return this.call('disconnect', id);
   }
+  /** disconnect() once no POST is in flight (see the harness: a 0.6 client bug). */
+  disconnectIdle(id: number): Promise<boolean> {
+    return this.call('disconnectIdle', id);
+  }
   reconnect(id: number): Promise<boolean> {
     return this.call('connect', id);
   }
