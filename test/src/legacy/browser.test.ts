@@ -27,7 +27,7 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import { v4ClientAvoiding, type SioClient } from '../clients/sio.js';
 import { pageStep } from '../clients/page-traffic.js';
-import { waitUntil } from '../support/wait.js';
+import { quietFor, waitUntil } from '../support/wait.js';
 import { LEGACY_WORKER } from '../fixtures/cluster.js';
 import { splitTargets, startTarget, type Target } from '../engine/targets.js';
 import {
@@ -281,7 +281,7 @@ describe('socket.io-client 0.9.16 in headless Chromium', { timeout: 170_000 }, (
             const [news] = await lp.waitFor(id, '', 'news', 1, 8000, since);
             assert.deepEqual(news!.args, [{ n: 1 }]);
             await v4!.nextN('news', 1);
-            await sleep(600);
+            await quietFor(600);
             assert.deepEqual(v4!.received('news'), [[{ n: 1 }]], 'v4 client got exactly one news');
             const all = (await lp.events(id, '', since)).filter((e) => e.name === 'news');
             assert.equal(all.length, 1, `0.9 client got exactly one news: ${JSON.stringify(all)}`);
@@ -301,7 +301,7 @@ describe('socket.io-client 0.9.16 in headless Chromium', { timeout: 170_000 }, (
             await step(t, lp, "io.use refuses '?token=bad'", async () => {
               const id = await lp.openSocket({ url, transport, query: 'token=bad' });
               const first = await lp.waitAny(id, '', ['connect', 'connect_failed', 'error'], 8000);
-              await sleep(400);
+              await quietFor(400);
               const events = await lp.events(id);
               t.diagnostic(`refused main namespace: first ${JSON.stringify(first)}; all ${JSON.stringify(events.map((e) => [e.name, ...e.args]))}`);
               assert.notEqual(first.name, 'connect', 'the refused socket did not connect');
@@ -321,7 +321,7 @@ describe('socket.io-client 0.9.16 in headless Chromium', { timeout: 170_000 }, (
               const first = await lp.waitAny(id, '/private', ['connect', 'connect_failed', 'error'], 8000);
               assert.equal(first.name, 'connect_failed', `first /private event: ${JSON.stringify(first)}`);
               assert.deepEqual(await lp.emitAck(id, '', 'echo', ['still here']), ['still here']);
-              await sleep(300);
+              await quietFor(300);
               const priv = await lp.events(id, '/private');
               assert.ok(!priv.some((e) => e.name === 'connect'), `/private never connected: ${JSON.stringify(priv)}`);
               const main = await lp.events(id, '');
@@ -331,7 +331,7 @@ describe('socket.io-client 0.9.16 in headless Chromium', { timeout: 170_000 }, (
               const netBefore = lp.net.length;
               const id = await lp.openSocket({ url, transport, query: 'token=bad', forceNew: true, options: { reconnect: true } });
               await lp.waitAny(id, '', ['connect', 'connect_failed', 'error'], 8000);
-              await sleep(2500);
+              await quietFor(2500);
               const handshakes = (await lp.traffic()).slice(netBefore).filter((e) => e.kind === 'request' && /\/socket\.io\/1\/\?/.test(e.url));
               const events = await lp.events(id);
               assert.ok(!events.some((e) => e.name === 'connect'), `never a connect: ${JSON.stringify(events)}`);
@@ -616,7 +616,7 @@ async function coreScenario(t: TestContext, lp: LegacyPage, target: Target, serv
       if (kind === 'polling') await server.waitFor('report', (e) => e['id'] === socketIdq, 8000, 'the in-flight POST reached the server');
       const ev = await server.waitFor('disconnect', (e) => e['sid'] === sidq && e['nsp'] === '/', CLOSE_TIMEOUT + 4000, "server disconnect on '/' without 0::");
       const took = Date.now() - t0;
-      await sleep(300);
+      await quietFor(300);
       const sent = sentPackets((await lp.traffic()).slice(netBefore));
       t.diagnostic(`0:: sent = ${sent.includes('0::')}; server reported after ${took} ms with reason ${JSON.stringify(ev['reason'])}`);
       assert.ok(!sent.includes('0::'), `precondition: the client never sent 0:: (sent ${JSON.stringify(sent)})`);

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { HeartbeatWs, type Heartbeat } from '../clients/heartbeat-ws.js';
 import type { ChildEvent } from '../support/children.js';
 import type { Target } from '../engine/targets.js';
+import { waitUntil } from '../support/wait.js';
 import { RawConn, rawRequest, type RawHead, type RawResponse } from './raw-http.js';
 
 export const ORIGIN = 'http://127.0.0.1:41899';
@@ -315,6 +316,16 @@ export async function waitAny(target: Target, name: string, filter: (e: ChildEve
     const seen = target.workers.flatMap((w, i) => w.events(name).map((e) => ({ w: i, ...e })));
     throw new Error(`no matching '${name}' event on any worker within ${timeoutMs} ms; '${name}' events seen: ${JSON.stringify(seen.slice(-6))}`);
   }
+}
+
+/**
+ * Waits until a long-poll of session `sid` is parked on one of the target's
+ * workers (registered as the session's waiter), so that what the test does
+ * next is answered into that poll. Asks the fixture's `/test/polls-waiting`.
+ */
+export async function pollParked(target: Target, sid: string): Promise<void> {
+  const waiting = async (url: string): Promise<number> => Number((await rawRequest(url, 'GET', `/test/polls-waiting?sid=${encodeURIComponent(sid)}`)).text);
+  await waitUntil(async () => (await Promise.all(target.workers.map((w) => waiting(w.url)))).some((n) => n > 0), `a parked poll of ${sid}`, 8000);
 }
 
 /** Every worker process is still running. */

@@ -41,6 +41,7 @@ import {
   POST_CT,
   PRELUDE,
   script,
+  pollParked,
   sleep,
   t,
   unwrapJsonp,
@@ -386,7 +387,7 @@ for (const kind of splitTargets()) {
       it('§3.5 acks of a framed POST answered into a poll that was already waiting arrive in order', async () => {
         const s = await openXhr(target);
         const pending = await s.startGet();
-        await sleep(150);
+        await pollParked(target, s.sid);
         assertPostOk(await s.post(frame([burst(1, 11), burst(2, 12)])));
         const first = await pending.response;
         const packets = decodePayload(first.text);
@@ -437,7 +438,7 @@ for (const kind of splitTargets()) {
       it('§3.8 server disconnect while a poll is open: that poll gets 0::', async () => {
         const s = await openXhr(target);
         const pending = await s.startGet();
-        await sleep(150);
+        await pollParked(target, s.sid);
         assertPostOk(await s.post('5:::{"name":"bye"}'));
         assert.equal((await pending.response).text, '0::');
         assert.equal((await s.get()).text, '7:::1+0');
@@ -447,7 +448,7 @@ for (const kind of splitTargets()) {
         for (const form of ['xhr-polling', '']) {
           const s = await openXhr(target);
           const pending = await s.startGet();
-          await sleep(200);
+          await pollParked(target, s.sid);
           const m = marks(target);
           const path = form ? `/socket.io/1/xhr-polling/${s.sid}?disconnect=1` : `/socket.io/1//${s.sid}/?disconnect=1`;
           const r = await rawRequest(target.url, 'GET', path, { headers: { Origin: ORIGIN } });

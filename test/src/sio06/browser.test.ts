@@ -41,6 +41,7 @@ import {
   type NetEntry,
   type StaticServer,
 } from '../legacy/browser-support.js';
+import { quietFor } from '../support/wait.js';
 import { frames, postedPayload, Sio06Page, SIO06_CLIENT_JS, SIO06_CLIENT_PATH, type Sio06OpenOptions } from './browser-page.js';
 
 const HEARTBEAT_INTERVAL = 1000;
@@ -238,7 +239,7 @@ describe('Socket.IO 0.6.3 browser client in headless Chromium', { timeout: 150_0
             await v4!.ack('to', 'room06', 'message', 'hello both');
             await p.waitFor(id, 'message', 1, 8000, since);
             await v4!.nextN('message', 1);
-            await sleep(600);
+            await quietFor(600);
             assert.deepEqual(await p.messages(id, since), ['hello both'], 'the 0.6 client got exactly one message');
             assert.deepEqual(v4!.received('message'), [['hello both']], "the v4 client got exactly one 'message'");
           });
@@ -247,7 +248,7 @@ describe('Socket.IO 0.6.3 browser client in headless Chromium', { timeout: 150_0
             await v4!.ack('to', 'room06', 'news', { n: 1, s: 'é😀' });
             await p.waitFor(id, 'message', 1, 8000, since);
             await v4!.nextN('news', 1);
-            await sleep(300);
+            await quietFor(300);
             assert.deepEqual(await p.messages(id, since), [{ name: 'news', args: [{ n: 1, s: 'é😀' }] }]);
           });
           await step(t, p, "the 0.6 client sends 'to room06 from06': the v4 client gets it once (and so does the 0.6 client)", async () => {
@@ -255,7 +256,7 @@ describe('Socket.IO 0.6.3 browser client in headless Chromium', { timeout: 150_0
             await p.send(id, 'to room06 from06');
             await v4!.nextN('message', 2);
             await p.waitFor(id, 'message', 1, 8000, since);
-            await sleep(600);
+            await quietFor(600);
             assert.deepEqual(v4!.received('message'), [['hello both'], ['from06']], "the v4 client's messages");
             assert.deepEqual(await p.messages(id, since), ['from06'], "the 0.6 client's messages");
             for (const other of v4s) if (other !== v4) assert.deepEqual(other.received('message'), [], 'clients outside room06 got nothing');

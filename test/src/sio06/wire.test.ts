@@ -56,6 +56,7 @@ import {
   policyPorts,
   RawWs,
   sidOf,
+  pollParked,
   sleep,
   Stream06,
   textHeader,
@@ -623,7 +624,7 @@ for (const kind of splitTargets()) {
       it('§5 an echo is answered into a poll that was already waiting (held on another connection)', async () => {
         const { s } = await openPolling(target.url, 'xhr-polling', { origin: ORIGIN });
         const pending = await s.startGet();
-        await sleep(150);
+        await pollParked(target, s.sid);
         assertOk(await s.post(xhrBody(payload([HELLO, JSON_MSG]))), { acao: '*', acac: null });
         const r = await pending.response;
         const frames = framesOf(r.text);
@@ -661,7 +662,7 @@ for (const kind of splitTargets()) {
       it('§7 bye over xhr-polling: the app reports the disconnect and the sid is refused afterwards', async () => {
         const { s } = await openPolling(target.url, 'xhr-polling', { origin: ORIGIN });
         const pending = await s.startGet(5000);
-        await sleep(150);
+        await pollParked(target, s.sid);
         const m = marks(target);
         assertOk(await s.post(xhrBody(frame('bye'))), { acao: '*', acac: null }, 'POST bye');
         await waitAny(target, 'disconnect', isSid(s.sid), m);

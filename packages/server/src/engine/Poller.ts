@@ -120,6 +120,13 @@ export class Poller {
     }
   }
 
+  /** Long-polls of session `sid` registered as waiting on this worker. */
+  waitingFor(sid: string): number {
+    let n = 0;
+    for (const p of this.#polls.values()) if (p.registered && p.sid === sid) n++;
+    return n;
+  }
+
   /** Long-polls registered as waiting on this worker. */
   waitingCount(): number {
     let n = 0;
