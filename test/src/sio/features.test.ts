@@ -66,7 +66,7 @@ for (const kind of TARGETS) {
 
     for (const version of versions) {
       for (const mode of modes) {
-        it(`${version} ${mode}: events, acks both ways, binary, rooms, data, order, disconnect`, async () => {
+        it(`${version} ${mode}: events, acks both ways, binary, rooms, data, order, disconnect`, async (t) => {
           const c = await connect(version, target.url, mode);
           if (mode === 'upgrade') {
             // The upgrade happens after connect; wait for it.
@@ -74,9 +74,14 @@ for (const kind of TARGETS) {
             while (c.transportName !== 'websocket' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
           }
           assert.equal(c.transportName, mode === 'polling' ? 'polling' : 'websocket');
-          const conn = await waitWorkerEvent(target, 'connection', (e) => e['id'] === c.id);
+          // The announcement is not a recovery. Under load an upgrade may complete only after the
+          // session was announced on the polling worker: the websocket's worker then takes it over
+          // and runs the listeners again with recovered: true (docs/differences.md), maybe first
+          // in the workers' order, so look for the announcement itself, and only one.
+          const conn = await waitWorkerEvent(target, 'connection', (e) => e['id'] === c.id && e['recovered'] === false);
           assert.equal(conn['nsp'], '/');
-          assert.equal(conn['recovered'], false);
+          const announced = target.workers.flatMap((w) => w.events('connection')).filter((e) => e['id'] === c.id && e['recovered'] === false);
+          assert.equal(announced.length, 1, `one announcement: ${JSON.stringify(announced)}`);
 
           assert.deepEqual(await c.ack('echo', 'ünï ✓ 😀', { b: 1, n: null }, [2, [3]]), ['ünï ✓ 😀', { b: 1, n: null }, [2, [3]]]);
           assert.deepEqual(await c.ack('echo'), []);
@@ -108,11 +113,20 @@ for (const kind of TARGETS) {
           assert.deepEqual(await c.ack('get-data'), [{ user: 'ana', n: 1 }]);
 
           const id = c.id;
-          // The polling→websocket path settles before the CONNECT is handled:
-          // connection listeners ran once, on the worker that keeps the session.
+          // The polling→websocket path usually settles before the CONNECT is handled, and the
+          // connection listeners run once, on the worker that keeps the session. An upgrade that
+          // completes only after the settle window (a loaded machine) moves the announced session
+          // to the websocket's worker, which runs them again with recovered: true.
           const conns = workerEvents(target, 'connection', (e) => e['id'] === id);
-          assert.equal(conns.length, 1, `connection listeners ran once: ${JSON.stringify(conns)}`);
-          assert.equal(conns[0]!['recovered'], false);
+          const fresh = conns.filter((e) => e['recovered'] === false);
+          const moved = conns.filter((e) => e['recovered'] !== false);
+          assert.equal(fresh.length, 1, `announced once: ${JSON.stringify(conns)}`);
+          assert.ok(mode === 'upgrade' || moved.length === 0, `no move without an upgrade: ${JSON.stringify(conns)}`);
+          assert.ok(
+            moved.length <= 1 && moved.every((e) => e['worker'] !== fresh[0]!['worker']),
+            `at most one move, to another worker: ${JSON.stringify(conns)}`,
+          );
+          if (moved.length > 0) t.diagnostic(`the upgrade completed after the settle window: the session moved to ${String(moved[0]!['worker'])}`);
           c.close();
           const d = await waitWorkerEvent(target, 'disconnect', (e) => e['id'] === id);
           assert.equal(d['reason'], 'client namespace disconnect');
