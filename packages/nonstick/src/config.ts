@@ -129,8 +129,8 @@ export const SETTINGS: Setting[] = [
     flag: 'cors-origin',
     env: 'NONSTICK_CORS_ORIGIN',
     kind: 'list',
-    describe: 'CORS allowed origins (comma separated; * = any)',
-    apply: (c, v) => (c.engine.cors = { ...c.engine.cors, origin: (v as string[]).length === 1 && (v as string[])[0] === '*' ? '*' : (v as string[]) }),
+    describe: 'CORS allowed origins (comma separated; * = any; /pattern/ = a regular expression)',
+    apply: (c, v) => (c.engine.cors = { ...c.engine.cors, origin: corsOrigins(v as string[]) }),
   },
   {
     flag: 'cors-credentials',
@@ -455,4 +455,18 @@ function applyConfigFile(c: WorkerConfig, file: string): void {
 export function helpText(): string {
   const rows = SETTINGS.map((s) => `  --${s.flag.padEnd(22)} ${s.env.padEnd(30)} ${s.describe}`);
   return ['Usage: nonstick [options]', '', '  option                   environment                    meaning', ...rows, ''].join('\n');
+}
+
+/** `--cors-origin` entries: `*` alone allows any origin; `/body/flags` is a regular expression, anything else an exact origin. */
+export function corsOrigins(entries: string[]): '*' | Array<string | RegExp> {
+  if (entries.length === 1 && entries[0] === '*') return '*';
+  return entries.map((e) => {
+    const m = /^\/(.+)\/([a-z]*)$/.exec(e);
+    if (!m) return e;
+    try {
+      return new RegExp(m[1]!, m[2]);
+    } catch (err) {
+      throw new ConfigError(`--cors-origin: ${e} is not a valid regular expression (${(err as Error).message})`);
+    }
+  });
 }

@@ -1,4 +1,16 @@
-import { createHost, Engine, MemoryStore, PromMetrics, Server, type Bus, type Host, type RawResponse, type ServerOptions, type Store } from '@nonstick/server';
+import {
+  createHost,
+  Engine,
+  hasOriginAllowList,
+  MemoryStore,
+  PromMetrics,
+  Server,
+  type Bus,
+  type Host,
+  type RawResponse,
+  type ServerOptions,
+  type Store,
+} from '@nonstick/server';
 import { RedisBus, RedisStore, type Client } from '@nonstick/redis';
 import type { WorkerConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
@@ -126,6 +138,7 @@ export async function startWorker(config: WorkerConfig, app: EngineApp | SocketI
     if (e.status === 'ready') log.info('redis connection ready', fields);
     else log.warn(`redis connection ${e.status}`, fields);
   };
+  warnOfLegacyCors(engine, log);
   if (store instanceof RedisStore) store.on('status', onStatus('store'));
   if (bus instanceof RedisBus) bus.on('status', onStatus('bus'));
   if (io) {
@@ -203,4 +216,19 @@ async function listenOps(
       void host.close();
     },
   };
+}
+
+/**
+ * Legacy clients (0.6–0.9) on another origin send credentials; their
+ * answers carry CORS only for origins `--cors-origin` lists. Without a list
+ * pages elsewhere cannot use them, which an app serving old clients across
+ * origins needs to hear about at start-up.
+ */
+function warnOfLegacyCors(engine: Engine, log: Logger): void {
+  const legacy = [engine.legacy ? '0.7–0.9' : null, engine.sio06 ? '0.6' : null].filter((x) => x !== null);
+  if (legacy.length === 0 || hasOriginAllowList(engine.options.cors)) return;
+  log.warn(
+    `Socket.IO ${legacy.join(' and ')} clients are served, and with no --cors-origin list their answers carry no CORS: ` +
+      'pages on other origins cannot use them (same-origin pages and non-browser clients can). List the origins to allow with --cors-origin.',
+  );
 }

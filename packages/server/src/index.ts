@@ -5,6 +5,7 @@ export { EngineErrorCode, ERROR_MESSAGES, type ConnectionErrorEvent } from './en
 export type { EngineMiddleware } from './engine/middlewares.js';
 export type { RequestInfo } from './http/RequestInfo.js';
 export type { CorsOptions } from './http/cors.js';
+export { hasOriginAllowList } from './http/cors.js';
 export type { CookieOptions } from './http/cookie.js';
 export { MemoryStore, MemoryCluster } from './store/MemoryStore.js';
 export * from './store/Store.js';

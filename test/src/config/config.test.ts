@@ -43,6 +43,19 @@ describe('worker configuration: config file, environment, flags', () => {
     assert.equal(loadConfig(['--no-trust-proxy'], { NONSTICK_TRUST_PROXY: 'true' }).io.trustProxy, false);
   });
 
+  it('cors-origin: a list of exact origins and /regular expressions/; * alone allows any; a bad pattern is a config error', () => {
+    const origin = (v: string) => loadConfig(['--cors-origin', v], {}).engine.cors?.origin;
+    assert.equal(origin('*'), '*');
+    const list = origin(String.raw`/^http:\/\/a\.test(:\d+)?$/i,https://b.test`) as Array<string | RegExp>;
+    assert.equal(list.length, 2);
+    assert.ok(list[0] instanceof RegExp && list[0].test('HTTP://a.test:8080') && !list[0].test('http://a.test.evil'));
+    assert.equal(list[1], 'https://b.test');
+    assert.throws(
+      () => origin('/(/'),
+      (err: unknown) => err instanceof ConfigError && /--cors-origin: \/\(\/ is not a valid regular expression/.test(err.message),
+    );
+  });
+
   it('refuses unknown keys, wrong types, bad JSON and a missing file with a clear error', () => {
     assert.throws(
       () => loadConfig(['--config', file('unknown.json', { prot: 1 })], {}),

@@ -13,6 +13,13 @@ import { waitUntil } from '../support/wait.js';
 import { RawConn, rawRequest, type RawHead, type RawResponse } from './raw-http.js';
 
 export const ORIGIN = 'http://127.0.0.1:41899';
+
+/**
+ * `--cors-origin` for suites whose pages or requests come from other
+ * loopback origins (and `null`): the legacy protocols answer credentialed
+ * CORS only for listed origins.
+ */
+export const LOOPBACK_ORIGINS = ['--cors-origin', String.raw`/^http:\/\/127\.0\.0\.1(:\d+)?$/,null`];
 export const TEXT = 'héllo wörld ✓ 中文 😀';
 /** Same as the capture: `Content-type` with a lower-case t, no space. */
 export const POST_CT = 'text/plain;charset=UTF-8';

@@ -34,6 +34,7 @@ import {
   jsonp,
   LegacyWs,
   marks,
+  LOOPBACK_ORIGINS,
   ORIGIN,
   parseHandshake,
   PLAIN,
@@ -68,6 +69,7 @@ const ARGS = [
   String(POLLING_DURATION),
   '--flash-policy-port',
   '0',
+  ...LOOPBACK_ORIGINS,
 ];
 /** What the handshake advertises for ARGS: heartbeat and close timeouts in seconds. */
 const HS_TAIL = `:2:10:${ALL_TRANSPORTS}`;
@@ -152,6 +154,12 @@ for (const kind of splitTargets()) {
         assertHeaders(plain.res, { 'Content-Type': 'text/plain', 'Access-Control-Allow-Origin': null, 'Access-Control-Allow-Credentials': null }, 'no Origin');
         const nul = await handshake(target.url, { origin: 'null' });
         assertHeaders(nul.res, { 'Access-Control-Allow-Origin': 'null', 'Access-Control-Allow-Credentials': 'true' }, 'Origin: null');
+      });
+
+      it('an Origin outside the --cors-origin list is refused: 403 on the handshake', async () => {
+        const res = await rawRequest(target.url, 'GET', `/socket.io/1/?${t()}`, { headers: { Origin: 'http://evil.example' } });
+        assert.equal(res.status, 403, res.statusLine);
+        assertHeaders(res, { 'Access-Control-Allow-Origin': null, 'Access-Control-Allow-Credentials': null }, 'refused handshake');
       });
 
       it('§1.2 cross-domain handshake (keep-alive, foreign Origin); the sid opens a transport; POST handshakes too', async () => {
@@ -772,6 +780,21 @@ for (const kind of splitTargets()) {
       target = await startTarget(kind, [], { script: LEGACY_WORKER });
     });
     after(() => target?.stop());
+
+    it('no --cors-origin list: a foreign Origin gets no CORS (0.9 echoed it with credentials) on the handshake, polls and POSTs', async () => {
+      const foreign = 'http://evil.example';
+      const none = { 'Access-Control-Allow-Origin': null, 'Access-Control-Allow-Credentials': null };
+      const hs = await handshake(target.url, { origin: foreign });
+      assertHeaders(hs.res, none, 'handshake');
+      const s = new Polling(target.url, hs.sid, 'xhr-polling', { origin: foreign });
+      const opened = await s.collect(2);
+      assert.deepEqual(opened.packets, ['1::', welcome()]);
+      for (const b of opened.bodies) assertHeaders(b, none, 'poll');
+      const post = await s.post(ECHO_ACK);
+      assertPostOk(post, 'POST');
+      assertHeaders(post, none, 'POST');
+      assert.deepEqual((await s.collect(1)).packets, [ECHO_ACK_REPLY], 'the session works for a non-browser client');
+    });
 
     it('the handshake advertises 60:60 and the 0.9 default transports (no flashsocket)', async () => {
       const hs = await handshake(target.url, { origin: ORIGIN });

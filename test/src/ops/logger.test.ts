@@ -85,6 +85,26 @@ describe('logger: a worker whose handler throws', () => {
   });
 });
 
+describe('logger: the start-up warning about legacy CORS', () => {
+  const workers: WorkerProcess[] = [];
+  after(() => Promise.all(workers.map((w) => w.child.stop(5000))));
+
+  it('warns when 0.6–0.9 clients are served with no --cors-origin list, and not with one', async () => {
+    const [plain, listed] = await Promise.all([
+      spawnWorker([], { REDIS_URL: undefined }, 'worker-nolist', SIO_WORKER),
+      spawnWorker(['--cors-origin', 'https://app.example'], { REDIS_URL: undefined }, 'worker-list', SIO_WORKER),
+    ]);
+    workers.push(plain, listed);
+    const warning = (w: WorkerProcess) => w.child.lines().filter((l) => l.includes('no --cors-origin list'));
+    const [line] = warning(plain);
+    assert.ok(line, `a warning; output: ${plain.child.tail(10)}`);
+    const rec = JSON.parse(line) as Fields;
+    assert.equal(rec['level'], 'warn');
+    assert.match(String(rec['msg']), /Socket\.IO 0\.7–0\.9 and 0\.6 clients are served/);
+    assert.deepEqual(warning(listed), []);
+  });
+});
+
 describe('logger: a worker that cannot start', () => {
   it('says where the failure came from, and a bad setting only what is wrong', async () => {
     const bin = join(repoRoot(), 'packages', 'nonstick', 'dist', 'src', 'bin.js');

@@ -29,6 +29,7 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import { v4ClientAvoiding, type SioClient } from '../clients/sio.js';
 import { pageStep } from '../clients/page-traffic.js';
+import { LOOPBACK_ORIGINS } from '../legacy/legacy-wire.js';
 import { SIO06_WORKER } from '../fixtures/cluster.js';
 import { splitTargets, startTarget, type Target } from '../engine/targets.js';
 import {
@@ -63,6 +64,8 @@ const FLAGS = [
   String(POLLING_DURATION),
   '--flash-policy-port',
   '0',
+  // Cross-origin pages come from the static server's loopback port.
+  ...LOOPBACK_ORIGINS,
 ];
 
 /**

@@ -50,6 +50,7 @@ import {
   MULTIPART_PRELUDE,
   multipartPart,
   openPolling,
+  LOOPBACK_ORIGINS,
   ORIGIN,
   payload,
   Poll06,
@@ -86,6 +87,7 @@ const ARGS = [
   String(POLLING_DURATION),
   '--flash-policy-port',
   '0',
+  ...LOOPBACK_ORIGINS,
 ];
 
 /** Capture §2.1: the 0.6 policy file (211 bytes, one line per element). */
@@ -1017,6 +1019,32 @@ if (splitTargets().includes('single'))
       target = await startTarget('single', [], { script: SIO06_WORKER });
     });
     after(() => target?.stop());
+
+    it('no --cors-origin list: a foreign Origin gets no CORS (0.6 answered it with credentials) on polls, POSTs, streams and preflights', async () => {
+      const foreign = 'http://evil.example';
+      const none = { 'Access-Control-Allow-Origin': null, 'Access-Control-Allow-Credentials': null };
+      const { s, first, second } = await openPolling(target.url, 'xhr-polling', { origin: foreign, cookie: 'a=1' });
+      assertHeaders(first, none, 'new xhr-polling session');
+      assertHeaders(second, none, 'xhr-polling GET');
+      const post = await s.post(HELLO_XHR_BODY);
+      assert.equal(post.status, 200, post.statusLine);
+      assertHeaders(post, none, 'xhr-polling POST');
+      assert.deepEqual((await s.collect(1)).frames, [HELLO_ECHO], 'the session works for a non-browser client');
+      const multipart = await RawConn.open(target.url);
+      try {
+        multipart.request('GET', '/socket.io/xhr-multipart/', { headers: { Origin: foreign } });
+        assertHeaders(await multipart.head(), none, 'xhr-multipart stream');
+      } finally {
+        multipart.close();
+      }
+      const preflight = await rawRequest(target.url, 'OPTIONS', '/socket.io/xhr-multipart/', {
+        headers: { Origin: foreign, 'Access-Control-Request-Method': 'POST' },
+      });
+      assertHeaders(preflight, { ...none, 'Access-Control-Allow-Methods': null }, 'preflight');
+      // Without an Origin (same-origin GETs, non-browser clients) nothing changes.
+      const plain = await openPolling(target.url, 'xhr-polling');
+      assert.equal(plain.second.status, 200);
+    });
 
     it('flashsocket is off by default: no 101 on /socket.io/flashsocket, 404 on its GET; websocket works', async () => {
       const ws = await RawWs.open(target.url, '/socket.io/flashsocket');

@@ -13,7 +13,7 @@ import { HeartbeatWs, type Heartbeat } from '../clients/heartbeat-ws.js';
 import type { Target } from '../engine/targets.js';
 import { RawConn, rawRequest, type RawHead, type RawResponse } from '../legacy/raw-http.js';
 
-export { assertAlive, assertHeaders, marks, pollParked, sleep, waitAny } from '../legacy/legacy-wire.js';
+export { assertAlive, assertHeaders, LOOPBACK_ORIGINS, marks, pollParked, sleep, waitAny } from '../legacy/legacy-wire.js';
 
 export const ORIGIN = 'http://127.0.0.1:33641';
 /** Nonstick session ids (0.6 used 15–18 decimal digits). */

@@ -100,6 +100,16 @@ export async function preflightHeaders(
 }
 
 /**
+ * Whether `cors.origin` names the origins to trust (a string, a list, a
+ * pattern, a callback), rather than being unset, `true`, `false` or `*`.
+ * The legacy protocols answer with credentialed CORS only then.
+ */
+export function hasOriginAllowList(options: CorsOptions | undefined): boolean {
+  const o = options?.origin;
+  return o !== undefined && o !== true && o !== false && o !== '*';
+}
+
+/**
  * Whether a request from `origin` may proceed at all (Socket.IO 0.9 refused
  * handshakes and websockets from other origins outright). No `origin`
  * option, `true` or `*` allow every origin.

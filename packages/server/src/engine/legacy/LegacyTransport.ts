@@ -10,7 +10,7 @@ import {
   legacyJsonp,
   legacyJsonpError,
 } from '@nonstick/protocol';
-import { isOriginAllowed, type HeaderList } from '../../http/cors.js';
+import { hasOriginAllowList, isOriginAllowed, type CorsOptions, type HeaderList } from '../../http/cors.js';
 import { readBody, type Exchange } from '../../http/Exchange.js';
 import type { RequestInfo } from '../../http/RequestInfo.js';
 import type { Generation, Ingest } from '../../store/Store.js';
@@ -136,6 +136,10 @@ export class LegacyTransport {
     return (this.#o.transports as string[]).includes(transport);
   }
 
+  #cors(info: RequestInfo): Promise<HeaderList> {
+    return legacyCors(this.#engine.options.cors, info);
+  }
+
   // ---- handshake -------------------------------------------------------------
 
   async #handshake(ex: Exchange, info: RequestInfo): Promise<void> {
@@ -146,7 +150,7 @@ export class LegacyTransport {
       engine.metrics.error('4');
       return this.#handshakeError(ex, jsonp, 'handshake bad origin', []);
     }
-    const cors = corsOf(info);
+    const cors = await this.#cors(info);
     const denied = await checkAllowRequest(engine.options, info);
     if (denied) {
       engine.metrics.error('4');
@@ -179,7 +183,7 @@ export class LegacyTransport {
     const sink =
       transport === 'htmlfile'
         ? new HtmlfileStream(engine, ex, sid, this.#o.heartbeatInterval)
-        : new LegacyPoll(engine, ex, info, transport, sid, this.#o.pollingDuration);
+        : new LegacyPoll(engine, ex, info, transport, sid, this.#o.pollingDuration, await this.#cors(info));
     if (!isValidSid(sid)) return sink.unknown();
     // A request is the client's sign of life.
     const r = await engine.store.ingest(sid, 'polling', { messages: [], heartbeat: 'activity' });
@@ -227,7 +231,7 @@ export class LegacyTransport {
 
   async #post(ex: Exchange, info: RequestInfo, transport: LegacyTransportName, sid: string): Promise<void> {
     const engine = this.#engine;
-    const cors = corsOf(info);
+    const cors = await this.#cors(info);
     if (info.headers['origin'] !== undefined) cors.push(['X-XSS-Protection', '0']);
     if (!isValidSid(sid)) {
       engine.metrics.error('1');
@@ -283,15 +287,20 @@ export class LegacyTransport {
   }
 }
 
-/** CORS as 0.9 answered it: the request's Origin echoed, with credentials (the client sets withCredentials). */
-function corsOf(info: RequestInfo): HeaderList {
+/**
+ * CORS as 0.9 answered it, the request's Origin echoed with credentials (the
+ * client sets withCredentials), but only for origins `cors.origin` lists. 0.9
+ * answered every Origin so, which lets any page run a session as its visitor
+ * and read the answers; without a list a foreign page gets no CORS
+ * (same-origin pages and non-browser clients need none).
+ */
+async function legacyCors(cors: CorsOptions | undefined, info: RequestInfo): Promise<HeaderList> {
   const origin = info.headers['origin'];
-  return origin === undefined
-    ? []
-    : [
-        ['Access-Control-Allow-Origin', origin],
-        ['Access-Control-Allow-Credentials', 'true'],
-      ];
+  if (origin === undefined || !hasOriginAllowList(cors) || !(await isOriginAllowed(cors, origin))) return [];
+  return [
+    ['Access-Control-Allow-Origin', origin],
+    ['Access-Control-Allow-Credentials', 'true'],
+  ];
 }
 
 function digits(v: string | undefined): string | undefined {
@@ -310,14 +319,14 @@ class LegacyPoll extends LegacyAnswerPoll {
   readonly #jsonp: string | undefined;
   readonly #headers: HeaderList;
 
-  constructor(engine: EngineServices, ex: Exchange, info: RequestInfo, transport: LegacyTransportName, sid: string, pollingDuration: number) {
+  constructor(engine: EngineServices, ex: Exchange, info: RequestInfo, transport: LegacyTransportName, sid: string, pollingDuration: number, cors: HeaderList) {
     super(engine, ex, sid, pollingDuration);
     if (transport === 'jsonp-polling') {
       this.#jsonp = digits(info.query['i']) ?? '0';
       this.#headers = [['X-XSS-Protection', '0']];
     } else {
       this.#jsonp = undefined;
-      this.#headers = corsOf(info);
+      this.#headers = cors;
     }
   }
 

@@ -11,7 +11,7 @@ import {
   sio06JsonpPoll,
   sio06MultipartPart,
 } from '@nonstick/protocol';
-import { isOriginAllowed, type HeaderList } from '../../http/cors.js';
+import { hasOriginAllowList, isOriginAllowed, type HeaderList } from '../../http/cors.js';
 import { readBody, type Exchange } from '../../http/Exchange.js';
 import type { RequestInfo } from '../../http/RequestInfo.js';
 import type { Generation, Ingest } from '../../store/Store.js';
@@ -72,11 +72,12 @@ export class Sio06Transport {
     const origin = info.headers['origin'];
     if (info.method === 'OPTIONS' || info.headers['access-control-request-method'] !== undefined) {
       // 0.6 answered xhr-multipart's preflight this way; the others never preflight.
-      ex.respond(200, TEXT, 'ok', [
+      const allowed: HeaderList = [
         ['Access-Control-Allow-Origin', '*'],
         ['Access-Control-Allow-Credentials', 'true'],
         ['Access-Control-Allow-Methods', info.headers['access-control-request-method'] ?? 'GET, POST'],
-      ]);
+      ];
+      ex.respond(200, TEXT, 'ok', this.#trusting() ? allowed : []);
       return;
     }
     if (origin !== undefined && !(await isOriginAllowed(engine.options.cors, origin))) {
@@ -163,6 +164,18 @@ export class Sio06Transport {
     return (this.#o.transports as string[]).includes(transport);
   }
 
+  /**
+   * Whether answers carry 0.6's CORS headers (credentials included): only
+   * where `cors.origin` lists the origins to trust, which every request's
+   * Origin has passed by then. 0.6 answered every Origin so, which lets any
+   * page run a session as its visitor and read the answers; without a list a
+   * foreign page gets no CORS (same-origin pages and non-browser clients
+   * need none).
+   */
+  #trusting(): boolean {
+    return hasOriginAllowList(this.#engine.options.cors);
+  }
+
   #sink(ex: Exchange, info: RequestInfo, transport: Sio06TransportName, route: Sio06Route): Sio06Poll | Sio06Stream {
     const engine = this.#engine;
     const o = this.#o;
@@ -171,7 +184,7 @@ export class Sio06Transport {
         return new Sio06Stream(engine, ex, route.sid, o.heartbeatInterval, o.heartbeatTimeout, HTML, SIO06_HTMLFILE_PRELUDE, [], (m) => sio06HtmlfileChunk(m));
       case 'xhr-multipart': {
         const cors: HeaderList =
-          info.headers['origin'] === undefined
+          info.headers['origin'] === undefined || !this.#trusting()
             ? []
             : [
                 ['Access-Control-Allow-Origin', '*'],
@@ -192,7 +205,7 @@ export class Sio06Transport {
       case 'jsonp-polling':
         return new Sio06Poll(engine, ex, route.sid, o.pollingDuration, jsonpIndex(route.rest), []);
       default:
-        return new Sio06Poll(engine, ex, route.sid, o.pollingDuration, null, pollCors(info));
+        return new Sio06Poll(engine, ex, route.sid, o.pollingDuration, null, this.#trusting() ? pollCors(info) : []);
     }
   }
 
@@ -230,7 +243,7 @@ export class Sio06Transport {
 
   async #post(ex: Exchange, info: RequestInfo, transport: Sio06TransportName, sid: string): Promise<void> {
     const engine = this.#engine;
-    const headers = postCors(info, transport);
+    const headers = this.#trusting() ? postCors(info, transport) : [];
     if (!isValidSid(sid)) {
       engine.metrics.error('1');
       ex.respond(404, TEXT, 'Unknown session', headers, true);
