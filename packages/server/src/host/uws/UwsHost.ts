@@ -26,12 +26,14 @@ export class UwsHost implements Host {
   readonly #owned: boolean;
   readonly #conns = new Set<UwsConnection<unknown>>();
   #listenSocket: us_listen_socket | null = null;
-  #carrier: CorkCarrier | null = null;
+  /** What this host's late upgrades run under; opens only when one needs it. */
+  readonly #carrier: CorkCarrier;
 
   constructor(options: UwsHostOptions = {}, app?: TemplatedApp) {
     this.#uws = loadUws(options.allowFallback);
     this.#owned = app === undefined;
     this.#app = app ?? this.#uws.App();
+    this.#carrier = new CorkCarrier(this.#uws);
   }
 
   /** A host on the user's own uWS app. */
@@ -46,7 +48,7 @@ export class UwsHost implements Host {
 
   mount<T>(path: string, handlers: EngineHandlers<T>, limits: WsLimits): void {
     const pattern = `${path}/*`;
-    const carrier = this.#cork();
+    const carrier = this.#carrier;
     this.#app.any(pattern, (res, req) => {
       const info = snapshotRequest(req, res);
       const raw = UwsResponse.forRequest(res, req);
@@ -104,19 +106,12 @@ export class UwsHost implements Host {
   }
 
   async close(): Promise<void> {
-    this.#carrier?.close();
-    this.#carrier = null;
+    this.#carrier.close();
     if (this.#listenSocket) this.#uws.us_listen_socket_close(this.#listenSocket);
     this.#listenSocket = null;
     if (this.#owned) (this.#app as TemplatedApp & { close?(): void }).close?.();
     else for (const conn of [...this.#conns]) conn.end(1001);
     this.#conns.clear();
-  }
-
-  /** What this host's late upgrades run under (see `CorkCarrier`). */
-  #cork(): CorkCarrier {
-    this.#carrier ??= new CorkCarrier(this.#uws);
-    return this.#carrier;
   }
 
   #opened<T>(ws: WebSocket<UwsSlot<T>>): UwsConnection<T> {
